@@ -1,0 +1,20 @@
+import { useEffect } from 'react';
+import { BackendPanel } from './BackendPanel';
+import { useLab } from '../store';
+
+export function App() {
+  const probeBackends = useLab((s) => s.probeBackends);
+  useEffect(() => {
+    void probeBackends();
+  }, [probeBackends]);
+
+  return (
+    <main className="lab">
+      <header>
+        <h1>Self-Contrast Lab</h1>
+        <p className="tagline">Feedback-free alignment with many self-generated negatives, on your device.</p>
+      </header>
+      <BackendPanel />
+    </main>
+  );
+}

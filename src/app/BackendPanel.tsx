@@ -1,0 +1,49 @@
+import type { BackendRun } from '../protocol';
+import { useLab } from '../store';
+
+function RunLine({ run }: { run: BackendRun }) {
+  return run.ok ? (
+    <li data-testid={`run-${run.backend}`} data-ok="true">
+      <strong>{run.backend}</strong>: ran in {run.ms.toFixed(1)} ms — {run.detail}
+    </li>
+  ) : (
+    <li data-testid={`run-${run.backend}`} data-ok="false">
+      <strong>{run.backend}</strong>: unavailable — {run.reason}
+    </li>
+  );
+}
+
+export function BackendPanel() {
+  const { status, stage, report, error } = useLab((s) => s.backend);
+  return (
+    <section className="panel" aria-labelledby="backend-title">
+      <h2 id="backend-title">Compute backend</h2>
+      {status === 'probing' && <p>Checking backends{stage ? ` (${stage})` : ''}…</p>}
+      {error && (
+        <p role="alert" className="error" data-testid="backend-error">
+          {error}
+        </p>
+      )}
+      {report && (
+        <div data-testid="backend-report" data-chosen={report.chosen ?? 'none'} data-max-abs-diff={report.maxAbsDiff ?? ''}>
+          <p data-testid="backend-chosen">
+            {report.chosen === 'webgpu' && <>Using <strong>WebGPU</strong>.</>}
+            {report.chosen === 'wasm' && <>Using <strong>WASM fallback</strong>: WebGPU is unavailable.</>}
+          </p>
+          <ul>
+            <RunLine run={report.webgpu} />
+            <RunLine run={report.wasm} />
+          </ul>
+          {report.maxAbsDiff !== null && (
+            <p data-testid="backend-agreement">
+              WebGPU and WASM {report.maxAbsDiff <= 1e-5 ? 'agree' : 'DISAGREE'}: max |Δ| = {report.maxAbsDiff.toExponential(2)}
+            </p>
+          )}
+          <p className="muted">
+            WASM threads: {report.wasmThreads} · cross-origin isolated: {String(report.crossOriginIsolated)}
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,126 @@
+// Graph builder: typed symbolic values and the node list they come from.
+// Ops (ops.ts) take Values and append nodes to the Value's graph; the graph
+// turns into a ModelSpec for the protobuf writer.
+import type { Attribute, Dim, DType, ModelSpec, NodeSpec, TensorData, ValueInfo } from './model-proto';
+
+export const OPSET = 17;
+export const IR_VERSION = 8;
+
+export class Value {
+  constructor(
+    readonly graph: Graph,
+    readonly name: string,
+    readonly dtype: DType,
+    readonly shape: readonly Dim[],
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  toString(): string {
+    return `${this.name}: ${this.dtype}[${this.shape.join(', ')}]`;
+  }
+}
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+
+export function bytesOf(data: TypedArray): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export class Graph {
+  readonly nodes: NodeSpec[] = [];
+  readonly initializers = new Map<string, TensorData>();
+  readonly inputs: Value[] = [];
+  readonly outputs: Value[] = [];
+  /** Node index that produced each value (graph inputs and initializers have none). */
+  readonly producer = new Map<string, number>();
+  private readonly names = new Set<string>();
+  private counter = 0;
+
+  constructor(readonly name = 'graph') {}
+
+  /** A name not yet used in this graph (claimed when a value takes it). */
+  fresh(hint: string): string {
+    let name: string;
+    do name = `${hint}_${this.counter++}`;
+    while (this.names.has(name));
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name)) throw new Error(`graph ${this.name}: the name "${name}" is already used`);
+    this.names.add(name);
+    return name;
+  }
+
+  input(name: string, dtype: DType, shape: Dim[]): Value {
+    const v = new Value(this, this.claim(name), dtype, shape);
+    this.inputs.push(v);
+    return v;
+  }
+
+  initializer(name: string, dtype: DType, dims: number[], data: TypedArray): Value {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== count) {
+      throw new Error(`initializer ${name}: ${data.length} elements for dims [${dims.join(', ')}]`);
+    }
+    this.initializers.set(this.claim(name), { name, dtype, dims, raw: bytesOf(data) });
+    return new Value(this, name, dtype, dims);
+  }
+
+  /** Appends one node. Output types come from the caller (the op's shape rule). */
+  node(
+    opType: string,
+    inputs: readonly (Value | null)[],
+    attrs: Record<string, Attribute>,
+    outputTypes: readonly { dtype: DType; shape: readonly Dim[] }[],
+  ): Value[] {
+    for (const v of inputs) {
+      if (v && v.graph !== this) throw new Error(`${opType}: input ${v.name} belongs to another graph`);
+    }
+    const outputs = outputTypes.map((t) => new Value(this, this.claim(this.fresh(opType)), t.dtype, t.shape));
+    const index = this.nodes.length;
+    this.nodes.push({
+      opType,
+      name: `${opType}_node_${index}`,
+      inputs: inputs.map((v) => (v ? v.name : '')),
+      outputs: outputs.map((o) => o.name),
+      attrs,
+    });
+    for (const o of outputs) this.producer.set(o.name, index);
+    return outputs;
+  }
+
+  /** Marks a value as a graph output under the given name (adds an Identity when renaming). */
+  output(v: Value, name?: string): Value {
+    let out = v;
+    const isGraphInput = this.inputs.includes(v) || this.initializers.has(v.name);
+    if ((name && name !== v.name) || isGraphInput || this.outputs.includes(v)) {
+      const outName = this.claim(name ?? this.fresh(`${v.name}_out`));
+      const index = this.nodes.length;
+      this.nodes.push({ opType: 'Identity', name: `Identity_node_${index}`, inputs: [v.name], outputs: [outName], attrs: {} });
+      this.producer.set(outName, index);
+      out = new Value(this, outName, v.dtype, v.shape);
+    }
+    this.outputs.push(out);
+    return out;
+  }
+
+  toModel(): ModelSpec {
+    const info = (v: Value): ValueInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
+    return {
+      irVersion: IR_VERSION,
+      opset: OPSET,
+      producer: 'self-contrast-lab',
+      graph: {
+        name: this.name,
+        nodes: this.nodes,
+        initializers: [...this.initializers.values()],
+        inputs: this.inputs.map(info),
+        outputs: this.outputs.map(info),
+      },
+    };
+  }
+}

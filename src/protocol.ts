@@ -1,0 +1,68 @@
+// Every message between the UI and the workers. Requests carry ids; replies are
+// result / progress / error, tagged with the request's kind so both ends stay typed.
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+}
+
+export type BackendRun =
+  | { backend: Backend; ok: true; ms: number; output: number[]; detail: string }
+  | { backend: Backend; ok: false; reason: string };
+
+export interface BackendReport {
+  webgpu: BackendRun;
+  wasm: BackendRun;
+  /** Largest |webgpu − wasm| over the probe's outputs, when both ran. */
+  maxAbsDiff: number | null;
+  /** The backend the lab uses from here on: webgpu when it ran, else wasm. */
+  chosen: Backend | null;
+  wasmThreads: number;
+  crossOriginIsolated: boolean;
+}
+
+/** Per request kind: what goes in, what comes back, what progress looks like. */
+export interface LmRequests {
+  'probe-backends': { payload: { seed: number }; result: BackendReport; progress: { stage: string } };
+}
+
+export type LmKind = keyof LmRequests;
+
+export type LmRequest = { [K in LmKind]: { type: 'request'; id: number; kind: K; payload: LmRequests[K]['payload'] } }[LmKind];
+export interface CancelRequest {
+  type: 'cancel';
+  id: number;
+}
+export type ToWorker = LmRequest | CancelRequest;
+
+export type ResultReply<K extends LmKind = LmKind> = { [P in K]: { type: 'result'; id: number; kind: P; result: LmRequests[P]['result'] } }[K];
+export type ProgressReply<K extends LmKind = LmKind> = { [P in K]: { type: 'progress'; id: number; kind: P; progress: LmRequests[P]['progress'] } }[K];
+export interface ErrorReply {
+  type: 'error';
+  id: number;
+  error: ErrorInfo;
+}
+export type FromWorker = ResultReply | ProgressReply | ErrorReply;
+
+export function isResultOf<K extends LmKind>(reply: FromWorker, kind: K): reply is ResultReply<K> {
+  return reply.type === 'result' && reply.kind === kind;
+}
+
+export function isProgressOf<K extends LmKind>(reply: FromWorker, kind: K): reply is ProgressReply<K> {
+  return reply.type === 'progress' && reply.kind === kind;
+}
+
+export function toErrorInfo(e: unknown): ErrorInfo {
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
+
+/** Thrown inside a worker when the UI cancelled the request. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+  constructor() {
+    super('cancelled');
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { createLmHandler, type LmEngine } from './lm-handler';
+import type { BackendReport, FromWorker } from '../src/protocol';
+
+const report: BackendReport = {
+  webgpu: { backend: 'webgpu', ok: false, reason: 'none here' },
+  wasm: { backend: 'wasm', ok: true, ms: 1, output: [1], detail: '1 thread(s)' },
+  maxAbsDiff: null,
+  chosen: 'wasm',
+  wasmThreads: 1,
+  crossOriginIsolated: false,
+};
+
+function harness(engine: LmEngine) {
+  const replies: FromWorker[] = [];
+  return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
+}
+
+describe('LM worker handler', () => {
+  it('streams progress, then the result, tagged with the request id and kind', async () => {
+    const { replies, handle } = harness({
+      probeBackends: async (_seed, onStage) => {
+        onStage('wasm');
+        onStage('webgpu');
+        return report;
+      },
+    });
+    await handle({ type: 'request', id: 7, kind: 'probe-backends', payload: { seed: 1 } });
+    expect(replies).toEqual([
+      { type: 'progress', id: 7, kind: 'probe-backends', progress: { stage: 'wasm' } },
+      { type: 'progress', id: 7, kind: 'probe-backends', progress: { stage: 'webgpu' } },
+      { type: 'result', id: 7, kind: 'probe-backends', result: report },
+    ]);
+  });
+
+  it('turns an engine exception into {name, message}', async () => {
+    const { replies, handle } = harness({
+      probeBackends: async () => {
+        throw new RangeError('bad seed');
+      },
+    });
+    await handle({ type: 'request', id: 3, kind: 'probe-backends', payload: { seed: -1 } });
+    expect(replies).toEqual([{ type: 'error', id: 3, error: { name: 'RangeError', message: 'bad seed' } }]);
+  });
+
+  it('cancels at the next progress point', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { replies, handle } = harness({
+      probeBackends: async (_seed, onStage) => {
+        await gate;
+        onStage('webgpu');
+        return report;
+      },
+    });
+    const running = handle({ type: 'request', id: 9, kind: 'probe-backends', payload: { seed: 1 } });
+    await handle({ type: 'cancel', id: 9 });
+    release();
+    await running;
+    expect(replies).toEqual([{ type: 'error', id: 9, error: { name: 'CancelledError', message: 'cancelled' } }]);
+  });
+});

@@ -1,0 +1,15 @@
+/// <reference lib="webworker" />
+import { createLmHandler } from './lm-handler';
+import { probeBackends, describeWebGpu } from './backend-probe';
+import { configureOrtWeb, useWebGpuAdapter } from './ort-web';
+import type { ToWorker } from '../src/protocol';
+
+// ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
+if (!self.name?.startsWith('em-pthread')) {
+  const { ort, threads } = configureOrtWeb();
+  const handle = createLmHandler(
+    { probeBackends: (seed, onStage) => probeBackends({ ort, threads, webgpu: describeWebGpu, useAdapter: useWebGpuAdapter }, seed, onStage) },
+    (reply) => self.postMessage(reply),
+  );
+  self.onmessage = (e: MessageEvent<ToWorker>) => void handle(e.data);
+}
