@@ -9,7 +9,8 @@ export const IR_VERSION = 8;
 export class Value {
   constructor(
     readonly graph: Graph,
-    readonly name: string,
+    /** Changes only when Graph.output gives a node's result its public name. */
+    public name: string,
     readonly dtype: DType,
     readonly shape: readonly Dim[],
   ) {}
@@ -36,6 +37,10 @@ export class Graph {
   readonly outputs: Value[] = [];
   /** Node index that produced each value (graph inputs and initializers have none). */
   readonly producer = new Map<string, number>();
+  /** Every value by name. */
+  readonly values = new Map<string, Value>();
+  /** Values autodiff treats as constants (e.g. the max subtracted for a stable softmax). */
+  readonly noGradient = new Set<Value>();
   private readonly names = new Set<string>();
   private counter = 0;
 
@@ -49,6 +54,11 @@ export class Graph {
     return name;
   }
 
+  private register(v: Value): Value {
+    this.values.set(v.name, v);
+    return v;
+  }
+
   private claim(name: string): string {
     if (this.names.has(name)) throw new Error(`graph ${this.name}: the name "${name}" is already used`);
     this.names.add(name);
@@ -56,7 +66,7 @@ export class Graph {
   }
 
   input(name: string, dtype: DType, shape: Dim[]): Value {
-    const v = new Value(this, this.claim(name), dtype, shape);
+    const v = this.register(new Value(this, this.claim(name), dtype, shape));
     this.inputs.push(v);
     return v;
   }
@@ -67,7 +77,7 @@ export class Graph {
       throw new Error(`initializer ${name}: ${data.length} elements for dims [${dims.join(', ')}]`);
     }
     this.initializers.set(this.claim(name), { name, dtype, dims, raw: bytesOf(data) });
-    return new Value(this, name, dtype, dims);
+    return this.register(new Value(this, name, dtype, dims));
   }
 
   /** Appends one node. Output types come from the caller (the op's shape rule). */
@@ -80,7 +90,7 @@ export class Graph {
     for (const v of inputs) {
       if (v && v.graph !== this) throw new Error(`${opType}: input ${v.name} belongs to another graph`);
     }
-    const outputs = outputTypes.map((t) => new Value(this, this.claim(this.fresh(opType)), t.dtype, t.shape));
+    const outputs = outputTypes.map((t) => this.register(new Value(this, this.claim(this.fresh(opType)), t.dtype, t.shape)));
     const index = this.nodes.length;
     this.nodes.push({
       opType,
@@ -93,19 +103,43 @@ export class Graph {
     return outputs;
   }
 
-  /** Marks a value as a graph output under the given name (adds an Identity when renaming). */
+  /**
+   * Marks a value as a graph output under the given name. A node's result is
+   * renamed in place; an Identity is added only for graph inputs, initializers
+   * and values already output (WebGPU has no Identity kernel).
+   */
   output(v: Value, name?: string): Value {
-    let out = v;
-    const isGraphInput = this.inputs.includes(v) || this.initializers.has(v.name);
-    if ((name && name !== v.name) || isGraphInput || this.outputs.includes(v)) {
-      const outName = this.claim(name ?? this.fresh(`${v.name}_out`));
-      const index = this.nodes.length;
-      this.nodes.push({ opType: 'Identity', name: `Identity_node_${index}`, inputs: [v.name], outputs: [outName], attrs: {} });
-      this.producer.set(outName, index);
-      out = new Value(this, outName, v.dtype, v.shape);
+    const produced = this.producer.get(v.name);
+    if (name === undefined || name === v.name) {
+      if (produced !== undefined && !this.outputs.includes(v)) {
+        this.outputs.push(v);
+        return v;
+      }
+    } else if (produced !== undefined && !this.outputs.includes(v)) {
+      this.rename(v, this.claim(name));
+      this.outputs.push(v);
+      return v;
     }
+    const outName = this.claim(name ?? this.fresh(`${v.name}_out`));
+    const index = this.nodes.length;
+    this.nodes.push({ opType: 'Identity', name: `Identity_node_${index}`, inputs: [v.name], outputs: [outName], attrs: {} });
+    this.producer.set(outName, index);
+    const out = this.register(new Value(this, outName, v.dtype, v.shape));
     this.outputs.push(out);
     return out;
+  }
+
+  private rename(v: Value, to: string): void {
+    const from = v.name;
+    for (const n of this.nodes) {
+      n.inputs = n.inputs.map((i) => (i === from ? to : i));
+      n.outputs = n.outputs.map((o) => (o === from ? to : o));
+    }
+    this.producer.set(to, this.producer.get(from)!);
+    this.producer.delete(from);
+    this.values.delete(from);
+    v.name = to;
+    this.values.set(to, v);
   }
 
   toModel(): ModelSpec {

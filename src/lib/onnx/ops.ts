@@ -64,9 +64,11 @@ function cachedConstant(g: Graph, key: string, make: () => Value): Value {
   return v;
 }
 
-/** A float32 scalar constant of shape []. */
-export function scalar(g: Graph, value: number): Value {
-  return cachedConstant(g, `f32:${value}`, () => constant(g, 'float32', [], Float32Array.of(value), 'scalar'));
+/** A float scalar constant of shape [] (float32 unless the graph computes in float64). */
+export function scalar(g: Graph, value: number, dtype: 'float32' | 'float64' = 'float32'): Value {
+  return cachedConstant(g, `${dtype}:${value}`, () =>
+    constant(g, dtype, [], dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value), 'scalar'),
+  );
 }
 
 /** An int64 1-D constant, as shape/axes inputs want. */
@@ -78,8 +80,15 @@ export function int64s(g: Graph, values: readonly number[]): Value {
 
 // ---- elementwise ----
 
+const isFloat = (v: Value): boolean => v.dtype === 'float32' || v.dtype === 'float64' || v.dtype === 'float16';
+
 function float(op: string, ...vs: Value[]): void {
-  for (const v of vs) if (v.dtype !== 'float32' && v.dtype !== 'float16') fail(op, `needs float, got ${v.dtype}`, v);
+  for (const v of vs) if (!isFloat(v)) fail(op, `needs float, got ${v.dtype}`, v);
+}
+
+/** A scalar in the operand's float type, so float64 reference graphs need no casts. */
+function scalarLike(like: Value, value: number): Value {
+  return scalar(like.graph, value, like.dtype === 'float64' ? 'float64' : 'float32');
 }
 
 function binary(op: string, a: Value, b: Value, outDtype?: DType): Value {
@@ -87,19 +96,18 @@ function binary(op: string, a: Value, b: Value, outDtype?: DType): Value {
   return a.graph.node(op, [a, b], {}, [{ dtype: outDtype ?? a.dtype, shape: broadcastDims(op, a.shape, b.shape, a, b) }])[0];
 }
 
-const lift = (g: Graph, x: Value | number): Value => (typeof x === 'number' ? scalar(g, x) : x);
+const lift = (like: Value, x: Value | number): Value => (typeof x === 'number' ? scalarLike(like, x) : x);
 
-export const add = (a: Value, b: Value | number): Value => binary('Add', a, lift(a.graph, b));
-export const sub = (a: Value, b: Value | number): Value => binary('Sub', a, lift(a.graph, b));
-export const mul = (a: Value, b: Value | number): Value => binary('Mul', a, lift(a.graph, b));
-export const div = (a: Value, b: Value | number): Value => binary('Div', a, lift(a.graph, b));
-export const pow = (a: Value, b: Value | number): Value => binary('Pow', a, lift(a.graph, b));
+export const add = (a: Value, b: Value | number): Value => binary('Add', a, lift(a, b));
+export const sub = (a: Value, b: Value | number): Value => binary('Sub', a, lift(a, b));
+export const mul = (a: Value, b: Value | number): Value => binary('Mul', a, lift(a, b));
+export const div = (a: Value, b: Value | number): Value => binary('Div', a, lift(a, b));
+export const pow = (a: Value, b: Value | number): Value => binary('Pow', a, lift(a, b));
 export const equal = (a: Value, b: Value): Value => binary('Equal', a, b, 'bool');
 export const less = (a: Value, b: Value): Value => binary('Less', a, b, 'bool');
 export const greater = (a: Value, b: Value): Value => binary('Greater', a, b, 'bool');
-export const and = (a: Value, b: Value): Value => binary('And', a, b, 'bool');
-export const max = (a: Value, b: Value | number): Value => binary('Max', a, lift(a.graph, b));
-export const min = (a: Value, b: Value | number): Value => binary('Min', a, lift(a.graph, b));
+export const greaterOrEqual = (a: Value, b: Value): Value => binary('GreaterOrEqual', a, b, 'bool');
+export const lessOrEqual = (a: Value, b: Value): Value => binary('LessOrEqual', a, b, 'bool');
 
 function unary(op: string, x: Value, needsFloat = true): Value {
   if (needsFloat) float(op, x);
@@ -116,7 +124,6 @@ export const sigmoid = (x: Value): Value => unary('Sigmoid', x);
 export const erf = (x: Value): Value => unary('Erf', x);
 export const relu = (x: Value): Value => unary('Relu', x);
 export const abs = (x: Value): Value => unary('Abs', x, false);
-export const identity = (x: Value): Value => unary('Identity', x, false);
 export const not = (x: Value): Value => unary('Not', x, false);
 
 export function where(cond: Value, a: Value, b: Value): Value {
@@ -133,8 +140,7 @@ export function cast(x: Value, to: DType): Value {
 
 export function clip(x: Value, lo: number, hi: number): Value {
   float('Clip', x);
-  const g = x.graph;
-  return g.node('Clip', [x, scalar(g, lo), scalar(g, hi)], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+  return x.graph.node('Clip', [x, scalarLike(x, lo), scalarLike(x, hi)], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 // ---- softmax family ----
@@ -145,10 +151,18 @@ export function softmax(x: Value, axis = -1): Value {
   return x.graph.node('Softmax', [x], { axis: { i: a } }, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
+/**
+ * log-softmax as x − m − log Σ exp(x − m) with m = max(x) held constant for
+ * autodiff (its gradient is exactly zero). Composite because ORT-web's WebGPU
+ * EP has no LogSoftmax kernel; log(softmax) would underflow to −inf.
+ */
 export function logSoftmax(x: Value, axis = -1): Value {
   float('LogSoftmax', x);
   const a = normAxis('LogSoftmax', axis, x.rank, x);
-  return x.graph.node('LogSoftmax', [x], { axis: { i: a } }, [{ dtype: x.dtype, shape: x.shape }])[0];
+  const m = reduceMax(x, [a], true);
+  x.graph.noGradient.add(m);
+  const shifted = sub(x, m);
+  return sub(shifted, log(reduceSum(exp(shifted), [a], true)));
 }
 
 // ---- reductions ----
@@ -348,12 +362,6 @@ export function scatterND(data: Value, indices: Value, updates: Value, reduction
   return data.graph.node('ScatterND', [data, indices, updates], attrs, [{ dtype: data.dtype, shape: data.shape }])[0];
 }
 
-export function scatterElements(data: Value, indices: Value, updates: Value, axis: number, reduction: 'none' | 'add' = 'none'): Value {
-  const a = normAxis('ScatterElements', axis, data.rank, data);
-  const attrs = { axis: { i: a }, ...(reduction === 'none' ? {} : { reduction: { s: reduction } }) };
-  return data.graph.node('ScatterElements', [data, indices, updates], attrs, [{ dtype: data.dtype, shape: data.shape }])[0];
-}
-
 /** Zero padding: `pads` = [begin_0, …, begin_n, end_0, …, end_n] as ONNX orders them. */
 export function pad(x: Value, pads: readonly number[]): Value {
   if (pads.length !== 2 * x.rank) fail('Pad', `needs ${2 * x.rank} pads`, x);
@@ -362,7 +370,8 @@ export function pad(x: Value, pads: readonly number[]): Value {
   return g.node('Pad', [x, int64s(g, pads)], { mode: { s: 'constant' } }, [{ dtype: x.dtype, shape }])[0];
 }
 
-/** A float32 tensor of zeros with the runtime shape of `like`. */
+/** Zeros with the (runtime) shape and float type of `like`. */
 export function zerosLike(like: Value): Value {
-  return expand(scalar(like.graph, 0), shapeOf(like), like.shape);
+  const zero = scalarLike(like, 0);
+  return like.shape.every((d) => typeof d === 'number') ? expand(zero, like.shape) : expand(zero, shapeOf(like), like.shape);
 }
