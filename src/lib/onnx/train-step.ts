@@ -1,0 +1,83 @@
+// Assembles one train-step graph: forward → loss → gradients → AdamW, so a
+// plain InferenceSession trains. Inputs: parameters, their AdamW moments, lr,
+// step and the batch. Outputs: loss and metrics, and `next.<name>` for every
+// piece of state, which the runtime feeds back as the next step's input.
+import { Graph, type Value } from './graph';
+import type { ModelSpec } from './model-proto';
+import { gradients } from './autodiff';
+import { ADAMW_DEFAULTS, adamwStep, type AdamWConfig } from './adamw';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Weight decay applies (true for matrices; false for biases and norm gains). */
+  decay?: boolean;
+}
+
+export interface ForwardResult {
+  loss: Value;
+  /** Named scalars or small tensors reported each step (rewards, accuracies…). */
+  metrics?: Record<string, Value>;
+}
+
+export interface TrainStepSpec {
+  trainable: ParamSpec[];
+  /** Parameters the forward reads but does not train (a LoRA base, say). */
+  frozen?: ParamSpec[];
+  forward: (g: Graph, params: Record<string, Value>) => ForwardResult;
+  optimizer?: Partial<AdamWConfig>;
+  /** Also output `grad.<name>` (before clipping), for checks. */
+  exposeGradients?: boolean;
+}
+
+export interface TrainStepGraph {
+  model: ModelSpec;
+  /** Parameters then moments: every input that has a `next.` output. */
+  state: string[];
+  /** Scalar outputs read back each step: loss, grad_norm, then the forward's metrics. */
+  metrics: string[];
+}
+
+export const NEXT = 'next.';
+export const momentNames = (param: string): { m: string; v: string } => ({ m: `adam_m.${param}`, v: `adam_v.${param}` });
+
+export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
+  const g = new Graph('train_step');
+  const cfg = { ...ADAMW_DEFAULTS, ...spec.optimizer };
+  const params: Record<string, Value> = {};
+  for (const p of [...spec.trainable, ...(spec.frozen ?? [])]) params[p.name] = g.input(p.name, 'float32', p.shape);
+  const slots = spec.trainable.map((p) => {
+    const names = momentNames(p.name);
+    return { spec: p, m: g.input(names.m, 'float32', p.shape), v: g.input(names.v, 'float32', p.shape) };
+  });
+  const lr = g.input('lr', 'float32', []);
+  const step = g.input('step', 'float32', []);
+
+  const { loss, metrics = {} } = spec.forward(g, params);
+  const trainable = spec.trainable.map((p) => params[p.name]);
+  const grads = gradients(loss, trainable);
+  const update = adamwStep(
+    slots.map((s, k) => ({ param: trainable[k], grad: grads[k], m: s.m, v: s.v, decay: s.spec.decay ?? s.spec.shape.length >= 2 })),
+    lr,
+    step,
+    cfg,
+  );
+
+  g.output(loss, 'loss');
+  g.output(update.gradNorm, 'grad_norm');
+  for (const [name, v] of Object.entries(metrics)) g.output(v, name);
+  const state: string[] = [];
+  spec.trainable.forEach((p, k) => {
+    g.output(update.params[k], NEXT + p.name);
+    state.push(p.name);
+  });
+  spec.trainable.forEach((p, k) => {
+    const names = momentNames(p.name);
+    g.output(update.m[k], NEXT + names.m);
+    g.output(update.v[k], NEXT + names.v);
+    state.push(names.m, names.v);
+  });
+  if (spec.exposeGradients) spec.trainable.forEach((p, k) => g.output(grads[k], `grad.${p.name}`));
+
+  return { model: g.toModel(), state, metrics: ['loss', 'grad_norm', ...Object.keys(metrics)] };
+}
