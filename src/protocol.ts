@@ -1,6 +1,8 @@
 // Every message between the UI and the workers. Requests carry ids; replies are
 // result / progress / error, tagged with the request's kind so both ends stay typed.
 
+import type { NodePlacement } from './lib/onnx/placement';
+
 export type Backend = 'webgpu' | 'wasm';
 
 export interface ErrorInfo {
@@ -23,9 +25,26 @@ export interface BackendReport {
   crossOriginIsolated: boolean;
 }
 
+export interface EngineCheckResult {
+  backend: Backend;
+  losses: number[];
+  /** Final parameters by name, for comparison with onnxruntime-node. */
+  params: Record<string, number[]>;
+  /** Tensor location of every piece of train state after each step. */
+  locations: Record<string, string>[];
+  /** Mean time of steps 2..n (step 1 uploads state and compiles kernels). */
+  msPerStep: number;
+  placement: NodePlacement;
+}
+
 /** Per request kind: what goes in, what comes back, what progress looks like. */
 export interface LmRequests {
   'probe-backends': { payload: { seed: number }; result: BackendReport; progress: { stage: string } };
+  'engine-check': {
+    payload: { backend: Backend; steps: number; seed: number; lr: number };
+    result: EngineCheckResult;
+    progress: { step: number; loss: number };
+  };
 }
 
 export type LmKind = keyof LmRequests;
@@ -46,11 +65,11 @@ export interface ErrorReply {
 }
 export type FromWorker = ResultReply | ProgressReply | ErrorReply;
 
-export function isResultOf<K extends LmKind>(reply: FromWorker, kind: K): reply is ResultReply<K> {
+export function isResultOf<K extends LmKind>(reply: FromWorker, kind: K): reply is FromWorker & ResultReply<K> {
   return reply.type === 'result' && reply.kind === kind;
 }
 
-export function isProgressOf<K extends LmKind>(reply: FromWorker, kind: K): reply is ProgressReply<K> {
+export function isProgressOf<K extends LmKind>(reply: FromWorker, kind: K): reply is FromWorker & ProgressReply<K> {
   return reply.type === 'progress' && reply.kind === kind;
 }
 

@@ -11,7 +11,12 @@ const report: BackendReport = {
   crossOriginIsolated: false,
 };
 
-function harness(engine: LmEngine) {
+const notCalled = async (): Promise<never> => {
+  throw new Error('not called in this test');
+};
+
+function harness(parts: Partial<LmEngine>) {
+  const engine: LmEngine = { probeBackends: notCalled, engineCheck: notCalled, ...parts };
   const replies: FromWorker[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
 }
@@ -58,5 +63,31 @@ describe('LM worker handler', () => {
     release();
     await running;
     expect(replies).toEqual([{ type: 'error', id: 9, error: { name: 'CancelledError', message: 'cancelled' } }]);
+  });
+
+  it('runs requests one at a time, in order', async () => {
+    const log: string[] = [];
+    const { handle } = harness({
+      probeBackends: async (seed) => {
+        log.push(`start ${seed}`);
+        await new Promise((r) => setTimeout(r, 5));
+        log.push(`end ${seed}`);
+        return report;
+      },
+    });
+    await Promise.all([
+      handle({ type: 'request', id: 1, kind: 'probe-backends', payload: { seed: 1 } }),
+      handle({ type: 'request', id: 2, kind: 'probe-backends', payload: { seed: 2 } }),
+    ]);
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('cancels a queued request before it starts', async () => {
+    const { replies, handle } = harness({ probeBackends: async () => report });
+    const first = handle({ type: 'request', id: 1, kind: 'probe-backends', payload: { seed: 1 } });
+    const second = handle({ type: 'request', id: 2, kind: 'probe-backends', payload: { seed: 1 } });
+    await handle({ type: 'cancel', id: 2 });
+    await Promise.all([first, second]);
+    expect(replies.filter((r) => r.id === 2)).toEqual([{ type: 'error', id: 2, error: { name: 'CancelledError', message: 'cancelled' } }]);
   });
 });

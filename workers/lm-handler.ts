@@ -1,9 +1,15 @@
 // The LM worker's message handler: routes typed requests to the engine, reports
 // progress, turns exceptions into {name, message}, and honours cancel.
-import { CancelledError, toErrorInfo, type FromWorker, type LmRequests, type ToWorker } from '../src/protocol';
+// Requests run one at a time: they share one ORT runtime and one device, and
+// ORT's backend initialisation must not run twice concurrently.
+import { CancelledError, toErrorInfo, type FromWorker, type LmRequest, type LmRequests, type ToWorker } from '../src/protocol';
 
 export interface LmEngine {
   probeBackends(seed: number, onStage: (stage: string) => void): Promise<LmRequests['probe-backends']['result']>;
+  engineCheck(
+    payload: LmRequests['engine-check']['payload'],
+    onStep: (step: number, loss: number) => void,
+  ): Promise<LmRequests['engine-check']['result']>;
 }
 
 export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => void): (msg: ToWorker) => Promise<void> {
@@ -12,12 +18,13 @@ export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => v
     if (cancelled.has(id)) throw new CancelledError();
   };
 
-  return async (msg) => {
-    if (msg.type === 'cancel') {
-      cancelled.add(msg.id);
+  const run = async (msg: LmRequest): Promise<void> => {
+    const { id } = msg;
+    if (cancelled.has(id)) {
+      cancelled.delete(id);
+      post({ type: 'error', id, error: toErrorInfo(new CancelledError()) });
       return;
     }
-    const { id } = msg;
     try {
       switch (msg.kind) {
         case 'probe-backends': {
@@ -28,11 +35,29 @@ export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => v
           post({ type: 'result', id, kind: msg.kind, result });
           break;
         }
+        case 'engine-check': {
+          const result = await engine.engineCheck(msg.payload, (step, loss) => {
+            checkCancel(id);
+            post({ type: 'progress', id, kind: msg.kind, progress: { step, loss } });
+          });
+          post({ type: 'result', id, kind: msg.kind, result });
+          break;
+        }
       }
     } catch (e) {
       post({ type: 'error', id, error: toErrorInfo(e) });
     } finally {
       cancelled.delete(id);
     }
+  };
+
+  let queue = Promise.resolve();
+  return (msg) => {
+    if (msg.type === 'cancel') {
+      cancelled.add(msg.id);
+      return Promise.resolve();
+    }
+    queue = queue.then(() => run(msg));
+    return queue;
   };
 }

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { BackendPanel } from './BackendPanel';
+import { EngineCheckPanel } from './EngineCheckPanel';
 import { useLab } from '../store';
 
 export function App() {
@@ -15,6 +16,7 @@ export function App() {
         <p className="tagline">Feedback-free alignment with many self-generated negatives, on your device.</p>
       </header>
       <BackendPanel />
+      <EngineCheckPanel />
     </main>
   );
 }

@@ -1,0 +1,46 @@
+// Shared by the bench scripts: serve the built app with `vite preview` and drive
+// it in Debian's Chromium through the ?debug store hook.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from '@playwright/test';
+
+const PORT = 4175;
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up in ${ms} ms`);
+}
+
+export interface LabPage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openLab(): Promise<LabPage> {
+  if (!existsSync('dist/index.html')) throw new Error('no dist/: run `npx vite build` first');
+  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${PORT}`;
+  await waitFor(url, 30_000);
+  const browser: Browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage();
+  await page.goto(`${url}/?debug`);
+  await page.getByTestId('backend-report').waitFor({ timeout: 60_000 });
+  return {
+    page,
+    close: async () => {
+      await browser.close();
+      server.kill();
+    },
+  };
+}

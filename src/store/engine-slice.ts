@@ -1,0 +1,32 @@
+import type { StateCreator } from 'zustand';
+import type { Backend, EngineCheckResult } from '../protocol';
+import { lmClient } from './lm-worker';
+
+export interface EngineSlice {
+  engine: {
+    status: 'idle' | 'running' | 'done' | 'failed';
+    backend: Backend | null;
+    liveLosses: number[];
+    result: EngineCheckResult | null;
+    error: string | null;
+  };
+  /** Trains the tiny attention model on one backend: a check that training works on this device. */
+  runEngineCheck: (backend: Backend, steps?: number) => Promise<EngineCheckResult | null>;
+}
+
+export const createEngineSlice: StateCreator<EngineSlice, [], [], EngineSlice> = (set) => ({
+  engine: { status: 'idle', backend: null, liveLosses: [], result: null, error: null },
+  runEngineCheck: async (backend, steps = 5) => {
+    set({ engine: { status: 'running', backend, liveLosses: [], result: null, error: null } });
+    try {
+      const result = await lmClient().call('engine-check', { backend, steps, seed: 1, lr: 0.02 }, (p) =>
+        set((s) => ({ engine: { ...s.engine, liveLosses: [...s.engine.liveLosses, p.loss] } })),
+      ).promise;
+      set((s) => ({ engine: { ...s.engine, status: 'done', result } }));
+      return result;
+    } catch (e) {
+      set((s) => ({ engine: { ...s.engine, status: 'failed', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } }));
+      return null;
+    }
+  },
+});
