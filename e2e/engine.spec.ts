@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { test, expect } from './fixtures';
-import type { Backend, EngineCheckResult } from '../src/protocol';
+import type { Backend, EngineCheckResult, OpCoverageResult } from '../src/protocol';
+import { buildOpCoverage } from '../src/lib/onnx/op-coverage';
 import { buildTrainStep } from '../src/lib/onnx/train-step';
 import { batchTensors, TrainSession } from '../src/lib/onnx/runtime';
 import { tinyAttention } from '../src/lib/onnx/tiny-models';
@@ -62,3 +63,33 @@ for (const backend of ['webgpu', 'wasm'] as Backend[]) {
     expect(consoleErrors).toEqual([]);
   });
 }
+
+test('every op the engine emits, with its gradient, runs on WebGPU and matches onnxruntime-node', async ({ page, consoleErrors }) => {
+  await page.goto('/?debug');
+  await expect(page.getByTestId('backend-report')).toHaveAttribute('data-chosen', 'webgpu');
+  const result = await page.evaluate(async () => (await window.lab!.getState().runOpCoverage('webgpu')) ?? window.lab!.getState().engine.error);
+  expect(typeof result, String(result)).toBe('object');
+  const r = result as OpCoverageResult;
+
+  const coverage = buildOpCoverage();
+  const session = await ort.InferenceSession.create(coverage.model);
+  const reference = await session.run(batchTensors(ort, coverage.feeds));
+  let worst = 0;
+  let where = '';
+  for (const name of coverage.outputs) {
+    const ref = reference[name].data as Float32Array;
+    const got = r.outputs[name];
+    expect(got, name).toHaveLength(ref.length);
+    ref.forEach((v, i) => {
+      const err = Math.abs(got[i] - v) / (1e-4 + 1e-4 * Math.abs(v));
+      if (err > worst) [worst, where] = [err, `${name}[${i}]: webgpu ${got[i]} vs node ${v}`];
+    });
+  }
+  console.log(`op coverage: worst |webgpu − node| / (1e-4 + 1e-4·|node|) = ${worst.toFixed(3)} at ${where}`);
+  console.log(`op coverage placement: ${JSON.stringify(r.placement.counts)}; CPU nodes: ${r.placement.cpuNodes.map((n) => n.opType).join(', ')}`);
+  expect(worst, where).toBeLessThanOrEqual(1);
+  const fellBack = r.placement.cpuNodes.filter((n) => !INDEX_OPS.has(n.opType));
+  expect(fellBack).toEqual([]);
+  await expect(page.getByTestId('op-coverage')).toContainText('JsExecutionProvider');
+  expect(consoleErrors).toEqual([]);
+});

@@ -37,6 +37,12 @@ export interface EngineCheckResult {
   placement: NodePlacement;
 }
 
+export interface OpCoverageResult {
+  backend: Backend;
+  outputs: Record<string, number[]>;
+  placement: NodePlacement;
+}
+
 /** Per request kind: what goes in, what comes back, what progress looks like. */
 export interface LmRequests {
   'probe-backends': { payload: { seed: number }; result: BackendReport; progress: { stage: string } };
@@ -45,6 +51,7 @@ export interface LmRequests {
     result: EngineCheckResult;
     progress: { step: number; loss: number };
   };
+  'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
 }
 
 export type LmKind = keyof LmRequests;

@@ -1,9 +1,11 @@
-// Trains the tiny attention model for a few steps on one backend, reporting the
-// losses, final parameters, where state lived, and which nodes ORT placed on
-// the CPU instead of the requested EP.
-import type { Backend, EngineCheckResult } from '../src/protocol';
+// Engine checks on one backend. engineCheck trains the tiny attention model a
+// few steps and reports the losses, final parameters, where state lived, and
+// which nodes ORT placed on the CPU instead of the requested EP. opCoverage runs
+// every op case with its gradient in one graph.
+import type { Backend, EngineCheckResult, OpCoverageResult } from '../src/protocol';
+import { buildOpCoverage } from '../src/lib/onnx/op-coverage';
 import { buildTrainStep } from '../src/lib/onnx/train-step';
-import { batchTensors, TrainSession, type OrtApi } from '../src/lib/onnx/runtime';
+import { batchTensors, createSession, readFloats, TrainSession, type OrtApi } from '../src/lib/onnx/runtime';
 import { tinyAttention } from '../src/lib/onnx/tiny-models';
 import { parseNodePlacement } from '../src/lib/onnx/placement';
 import { captureOrtLog } from './ort-log';
@@ -29,6 +31,21 @@ export async function engineCheck(ort: OrtApi, ep: Backend, steps: number, seed:
     const msPerStep = steps > 1 ? (performance.now() - t0) / (steps - 1) : performance.now() - t0;
     const params = Object.fromEntries(Object.entries(await session.parameters()).map(([n, d]) => [n, Array.from(d)]));
     return { backend: ep, losses, params, locations, msPerStep, placement: parseNodePlacement(lines) };
+  } finally {
+    await session.release();
+  }
+}
+
+export async function opCoverage(ort: OrtApi, ep: Backend): Promise<OpCoverageResult> {
+  const coverage = buildOpCoverage();
+  const { value: session, lines } = await captureOrtLog(() =>
+    createSession(ort, coverage.model, ep, { logSeverityLevel: 0, logVerbosityLevel: 0 }),
+  );
+  try {
+    const out = await session.run(batchTensors(ort, coverage.feeds));
+    const outputs: Record<string, number[]> = {};
+    for (const name of coverage.outputs) outputs[name] = Array.from(await readFloats(out[name]));
+    return { backend: ep, outputs, placement: parseNodePlacement(lines) };
   } finally {
     await session.release();
   }

@@ -10,6 +10,7 @@ export interface LmEngine {
     payload: LmRequests['engine-check']['payload'],
     onStep: (step: number, loss: number) => void,
   ): Promise<LmRequests['engine-check']['result']>;
+  opCoverage(payload: LmRequests['op-coverage']['payload']): Promise<LmRequests['op-coverage']['result']>;
 }
 
 export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => void): (msg: ToWorker) => Promise<void> {
@@ -41,6 +42,10 @@ export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => v
             post({ type: 'progress', id, kind: msg.kind, progress: { step, loss } });
           });
           post({ type: 'result', id, kind: msg.kind, result });
+          break;
+        }
+        case 'op-coverage': {
+          post({ type: 'result', id, kind: msg.kind, result: await engine.opCoverage(msg.payload) });
           break;
         }
       }

@@ -2,7 +2,7 @@
 import { createLmHandler } from './lm-handler';
 import { probeBackends, describeWebGpu } from './backend-probe';
 import { configureOrtWeb, useWebGpuAdapter } from './ort-web';
-import { engineCheck } from './engine-check';
+import { engineCheck, opCoverage } from './engine-check';
 import { installOrtLogTap } from './ort-log';
 import type { ToWorker } from '../src/protocol';
 
@@ -14,6 +14,7 @@ if (!self.name?.startsWith('em-pthread')) {
     {
       probeBackends: (seed, onStage) => probeBackends({ ort, threads, webgpu: describeWebGpu, useAdapter: useWebGpuAdapter }, seed, onStage),
       engineCheck: (p, onStep) => engineCheck(ort, p.backend, p.steps, p.seed, p.lr, onStep),
+      opCoverage: (p) => opCoverage(ort, p.backend),
     },
     (reply) => self.postMessage(reply),
   );
