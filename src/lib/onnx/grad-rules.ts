@@ -4,7 +4,7 @@
 import type { NodeSpec } from './model-proto';
 import type { Graph, Value } from './graph';
 import {
-  cast, concat, div, equal, exp, expand, gather, greater, less, matmul, mul, neg, numel, pad, pow, reduceSum,
+  cast, concat, div, equal, exp, expand, gather, gemm, greater, less, matmul, mul, neg, numel, pad, pow, reduceSum,
   reshape, scalar, scatterND, shapeOf, slice, squeeze, sub, transpose, transposeLast2, unsqueeze, where,
   constant, zerosLike, END, int64s,
 } from './ops';
@@ -196,6 +196,23 @@ export const GRAD_RULES: Record<string, GradRule> = {
       } else db = unbroadcast(matmul(transposeLast2(a), dy), b);
     }
     return [da, db];
+  },
+
+  Gemm: (c) => {
+    // Y = alpha·op(A)·op(B) + beta·C. With op(A) [M, K], op(B) [K, N]:
+    // d op(A) = dY·op(B)ᵀ and d op(B) = op(A)ᵀ·dY, each expressed as one Gemm.
+    const [a, b, bias] = c.inputs;
+    const dy = one(c);
+    const tA = attrInt(c.node, 'transA', 0) === 1;
+    const tB = attrInt(c.node, 'transB', 0) === 1;
+    const alphaAttr = c.node.attrs.alpha;
+    const alpha = alphaAttr && 'f' in alphaAttr ? alphaAttr.f : 1;
+    const betaAttr = c.node.attrs.beta;
+    const beta = betaAttr && 'f' in betaAttr ? betaAttr.f : 1;
+    const da = !c.needs(0) ? null : tA ? gemm(b as Value, dy, null, { transA: tB, transB: true, alpha }) : gemm(dy, b as Value, null, { transB: !tB, alpha });
+    const db = !c.needs(1) ? null : tB ? gemm(dy, a as Value, null, { transA: true, transB: tA, alpha }) : gemm(a as Value, dy, null, { transA: !tA, alpha });
+    const dc = bias && c.needs(2) ? unbroadcast(beta === 1 ? dy : mul(dy, beta), bias) : null;
+    return [da, db, dc];
   },
 
   Reshape: (c) => {

@@ -63,6 +63,16 @@ export const OP_CASES: OpCase[] = [
   { rule: 'MatMul', name: '2-D', inputs: [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3, 4] }], f: ([a, b]) => op.matmul(a, b) },
   { rule: 'MatMul', name: 'batched x 2-D weight', inputs: [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [4, 5] }], f: ([a, b]) => op.matmul(a, b) },
   { rule: 'MatMul', name: 'broadcast batch', inputs: [{ name: 'a', shape: [2, 1, 3, 4] }, { name: 'b', shape: [3, 4, 2] }], f: ([a, b]) => op.matmul(a, b) },
+  {
+    rule: 'Gemm', name: 'Linear layout (transB) with bias',
+    inputs: [{ name: 'x', shape: [3, 4] }, { name: 'w', shape: [5, 4] }, { name: 'b', shape: [5] }],
+    f: ([x, w, b]) => op.gemm(x, w, b, { transB: true }),
+  },
+  {
+    rule: 'Gemm', name: 'transA, alpha and beta',
+    inputs: [{ name: 'a', shape: [4, 3] }, { name: 'b', shape: [4, 2] }, { name: 'c', shape: [3, 1] }],
+    f: ([a, b, c]) => op.gemm(a, b, c, { transA: true, alpha: 0.5, beta: 2 }),
+  },
   { rule: 'Reshape', name: '', inputs: [{ name: 'x', shape: [2, 6] }], f: ([x]) => op.mul(op.reshape(x, [3, 4]), op.reshape(x, [3, 4])) },
   { rule: 'Transpose', name: '', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.transpose(x, [2, 0, 1]) },
   { rule: 'Unsqueeze', name: '', inputs: [{ name: 'x', shape: [2, 3] }], f: ([x]) => op.mul(op.unsqueeze(x, [0, 3]), 2) },

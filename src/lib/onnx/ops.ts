@@ -123,6 +123,8 @@ export const tanh = (x: Value): Value => unary('Tanh', x);
 export const sigmoid = (x: Value): Value => unary('Sigmoid', x);
 export const erf = (x: Value): Value => unary('Erf', x);
 export const relu = (x: Value): Value => unary('Relu', x);
+export const cos = (x: Value): Value => unary('Cos', x);
+export const sin = (x: Value): Value => unary('Sin', x);
 export const abs = (x: Value): Value => unary('Abs', x, false);
 export const not = (x: Value): Value => unary('Not', x, false);
 
@@ -212,6 +214,25 @@ export function matmul(a: Value, b: Value): Value {
   const batch = broadcastDims('MatMul', a.shape.slice(0, -2), b.shape.slice(0, -2), a, b);
   const shape = [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]];
   return a.graph.node('MatMul', [a, b], {}, [{ dtype: a.dtype, shape }])[0];
+}
+
+/**
+ * Gemm: alpha·op(a)·op(b) + beta·c for 2-D a, b, with op = transpose when the
+ * flag is set. With transB it applies a torch Linear weight [out, in] as stored.
+ */
+export function gemm(a: Value, b: Value, c: Value | null, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
+  float('Gemm', a, b);
+  if (a.rank !== 2 || b.rank !== 2) fail('Gemm', 'needs 2-D operands', a, b);
+  const [m, ka] = opts.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = opts.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (ka !== kb && !isUnknown(ka) && !isUnknown(kb)) fail('Gemm', `inner dims ${ka} and ${kb} differ`, a, b);
+  if (c) broadcastDims('Gemm', c.shape, [m, n], c);
+  const attrs: Record<string, Attribute> = {};
+  if (opts.transA) attrs.transA = { i: 1 };
+  if (opts.transB) attrs.transB = { i: 1 };
+  if (opts.alpha !== undefined && opts.alpha !== 1) attrs.alpha = { f: opts.alpha };
+  if (opts.beta !== undefined && opts.beta !== 1) attrs.beta = { f: opts.beta };
+  return a.graph.node('Gemm', c ? [a, b, c] : [a, b], attrs, [{ dtype: a.dtype, shape: [m, n] }])[0];
 }
 
 // ---- shape ops ----
@@ -360,6 +381,12 @@ export function gatherElements(data: Value, indices: Value, axis: number): Value
 export function scatterND(data: Value, indices: Value, updates: Value, reduction: 'none' | 'add' = 'none'): Value {
   const attrs: Record<string, Attribute> = reduction === 'none' ? {} : { reduction: { s: reduction } };
   return data.graph.node('ScatterND', [data, indices, updates], attrs, [{ dtype: data.dtype, shape: data.shape }])[0];
+}
+
+/** 1-D [start, start + delta, …) up to limit; scalar operands of one type. `dim` names the length when known. */
+export function range(start: Value, limit: Value, delta: Value, dim?: Dim): Value {
+  if (start.rank !== 0 || limit.rank !== 0 || delta.rank !== 0) fail('Range', 'needs scalar operands', start, limit, delta);
+  return start.graph.node('Range', [start, limit, delta], {}, [{ dtype: start.dtype, shape: [dim ?? unknownDim(start.graph)] }])[0];
 }
 
 /** Zero padding: `pads` = [begin_0, …, begin_n, end_0, …, end_n] as ONNX orders them. */

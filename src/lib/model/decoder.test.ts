@@ -1,0 +1,106 @@
+// Our graphs against an independent float64 reference, for each family.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-common';
+import { parseConfig, weightSpecs, type LmConfig } from './config';
+import { gradCheck, type GradInput } from '../onnx/gradcheck';
+import { randomWeights, TINY_CONFIGS } from './random-init';
+import { buildDecoderGraph, buildLogProbGraph, pastName, presentName, sequenceLogProbs } from './graphs';
+import { logSoftmaxRow, referenceLogits, type ReferenceInput } from './reference.testutil';
+
+// Two sequences, the second left-padded by 2: positions count real tokens only.
+const input: ReferenceInput = {
+  ids: [[5, 9, 3, 17, 22, 8, 30], [0, 0, 11, 4, 27, 6, 13]],
+  mask: [[1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1]],
+  positions: [[0, 1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 2, 3, 4]],
+};
+
+const i64 = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length]);
+const cols = (rows: number[][], from: number, to: number) => rows.map((r) => r.slice(from, to));
+
+function emptyPast(cfg: LmConfig, batch: number): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (let l = 0; l < cfg.numLayers; l++)
+    for (const kind of ['key', 'value'] as const) feeds[pastName(l, kind)] = new ort.Tensor('float32', new Float32Array(0), [batch, cfg.numKvHeads, 0, cfg.headDim]);
+  return feeds;
+}
+
+for (const [family, json] of Object.entries(TINY_CONFIGS)) {
+  describe(`${family}: graphs vs float64 reference`, () => {
+    const cfg = parseConfig(json);
+    const weights = randomWeights(cfg, 3, 0.2);
+    const reference = referenceLogits(cfg, weights, input);
+    const B = input.ids.length;
+    const T = input.ids[0].length;
+
+    it('full-sequence logits match to 1e-4', async () => {
+      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights));
+      const out = await session.run({ input_ids: i64(input.ids), attention_mask: i64(input.mask), position_ids: i64(input.positions), ...emptyPast(cfg, B) });
+      const logits = out.logits.data as Float32Array;
+      expect(out.logits.dims).toEqual([B, T, cfg.vocabSize]);
+      let worst = 0;
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+        if (!input.mask[b][t]) continue; // padded query rows are undefined in HF too
+        for (let v = 0; v < cfg.vocabSize; v++) worst = Math.max(worst, Math.abs(logits[(b * T + t) * cfg.vocabSize + v] - reference[b][t][v]));
+      }
+      expect(worst).toBeLessThan(1e-4);
+    });
+
+    it('prefill + token-by-token decode with the KV cache equals the full forward', async () => {
+      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights, { lastTokenOnly: true }));
+      const prefill = 4;
+      let feeds: Record<string, Tensor> = {
+        input_ids: i64(cols(input.ids, 0, prefill)), attention_mask: i64(cols(input.mask, 0, prefill)), position_ids: i64(cols(input.positions, 0, prefill)),
+        ...emptyPast(cfg, B),
+      };
+      let worst = 0;
+      for (let t = prefill - 1; t < T; t++) {
+        const out = await session.run(feeds);
+        expect(out.logits.dims).toEqual([B, 1, cfg.vocabSize]);
+        const logits = out.logits.data as Float32Array;
+        for (let b = 0; b < B; b++) for (let v = 0; v < cfg.vocabSize; v++) worst = Math.max(worst, Math.abs(logits[b * cfg.vocabSize + v] - reference[b][t][v]));
+        if (t + 1 === T) break;
+        feeds = { input_ids: i64(cols(input.ids, t + 1, t + 2)), attention_mask: i64(cols(input.mask, 0, t + 2)), position_ids: i64(cols(input.positions, t + 1, t + 2)) };
+        for (let l = 0; l < cfg.numLayers; l++) for (const kind of ['key', 'value'] as const) feeds[pastName(l, kind)] = out[presentName(l, kind)];
+      }
+      expect(worst).toBeLessThan(1e-4);
+    });
+
+    it('the log-prob graph equals log-softmax of the reference logits at the targets, over the loss mask', async () => {
+      const lossMask = [[0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 0]];
+      const session = await ort.InferenceSession.create(buildLogProbGraph(cfg, weights));
+      const out = await session.run({
+        input_ids: i64(input.ids), attention_mask: i64(input.mask), position_ids: i64(input.positions),
+        loss_mask: new ort.Tensor('float32', Float32Array.from(lossMask.flat()), [B, T]),
+      });
+      for (let b = 0; b < B; b++) {
+        let sum = 0, count = 0;
+        for (let t = 1; t < T; t++) if (lossMask[b][t]) {
+          sum += logSoftmaxRow(reference[b][t - 1])[input.ids[b][t]];
+          count++;
+        }
+        expect(Math.abs((out.logp_sum.data as Float32Array)[b] - sum)).toBeLessThan(1e-4);
+        expect((out.token_count.data as Float32Array)[b]).toBe(count);
+      }
+    });
+
+    it('whole-model gradient of the sequence log-prob matches finite differences (2 elements per tensor)', async () => {
+      const specs = weightSpecs(cfg);
+      const lossMask = [[0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1]];
+      const inputs: GradInput[] = [
+        ...specs.map((sp) => ({ name: sp.name, shape: sp.shape, data: Array.from(weights.get(sp.name)!) })),
+        { name: 'ids', shape: [B, T], data: input.ids.flat(), int: true },
+        { name: 'mask', shape: [B, T], data: input.mask.flat(), int: true },
+        { name: 'positions', shape: [B, T], data: input.positions.flat(), int: true },
+        { name: 'loss_mask', shape: [B, T], data: lossMask.flat(), noGrad: true },
+      ];
+      const r = await gradCheck(ort, inputs, (xs) => {
+        const byName = new Map(specs.map((sp, k) => [sp.name, xs[k]]));
+        const [ids, mask, positions, lm] = xs.slice(specs.length);
+        return sequenceLogProbs(cfg, (n) => byName.get(n)!, { ids, mask, positions, lossMask: lm }).sum;
+      }, { samplesPerInput: 2 });
+      expect(r.checked).toBe(2 * specs.length);
+      expect(r.worst, r.where).toBeLessThanOrEqual(1);
+    });
+  });
+}

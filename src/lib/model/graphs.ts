@@ -1,0 +1,89 @@
+// The graphs the lab runs for a causal LM, all built from decoderForward and
+// sharing Hugging Face weight names: the sampling decoder (prefill and decode
+// with a KV cache) and the sequence log-prob graph (reference log-probs, eval).
+import { Graph, type Value } from '../onnx/graph';
+import { gatherElements, logSoftmax, mul, reduceSum, slice, squeeze, unsqueeze, END } from '../onnx/ops';
+import { encodeModel } from '../onnx/model-proto';
+import { weightSpecs, type LmConfig } from './config';
+import { decoderForward, type KvPair, type Weights } from './decoder';
+
+export const pastName = (layer: number, kind: 'key' | 'value'): string => `past_key_values.${layer}.${kind}`;
+export const presentName = (layer: number, kind: 'key' | 'value'): string => `present.${layer}.${kind}`;
+
+/**
+ * Weights as initializers (inference: uploaded once with the session) when
+ * values are given, else as graph inputs named like the checkpoint's tensors.
+ */
+export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float32Array>): Weights {
+  const table = new Map<string, Value>();
+  for (const spec of weightSpecs(cfg)) {
+    const data = values?.get(spec.name);
+    if (values && !data) throw new Error(`weights: missing ${spec.name}`);
+    table.set(spec.name, data ? g.initializer(spec.name, 'float32', spec.shape, data) : g.input(spec.name, 'float32', spec.shape));
+  }
+  return (name) => {
+    const v = table.get(name);
+    if (!v) throw new Error(`weights: the ${cfg.modelType} graph asked for unknown tensor ${name}`);
+    return v;
+  };
+}
+
+export interface DecoderGraphOptions {
+  /** Logits of the last position only ([B, 1, V]): what sampling needs. */
+  lastTokenOnly?: boolean;
+}
+
+/** input_ids, attention_mask, position_ids, past_key_values.* → logits, present.* */
+export function buildDecoderGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, opts: DecoderGraphOptions = {}): Uint8Array {
+  const g = new Graph(`${cfg.modelType}_decoder`);
+  const w = graphWeights(g, cfg, weights);
+  const ids = g.input('input_ids', 'int64', ['batch', 'seq']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'total']);
+  const positions = g.input('position_ids', 'int64', ['batch', 'seq']);
+  const past: KvPair[] = [];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const shape = ['batch', cfg.numKvHeads, 'past', cfg.headDim];
+    past.push({ key: g.input(pastName(l, 'key'), 'float32', shape), value: g.input(pastName(l, 'value'), 'float32', shape) });
+  }
+  const out = decoderForward(cfg, w, { ids, mask, positions, past }, opts);
+  g.output(out.logits, 'logits');
+  out.presents.forEach((p, l) => {
+    g.output(p.key, presentName(l, 'key'));
+    g.output(p.value, presentName(l, 'value'));
+  });
+  return encodeModel(g.toModel());
+}
+
+export interface SequenceInputs {
+  ids: Value; // [B, L] int64
+  mask: Value; // [B, L] int64
+  positions: Value; // [B, L] int64
+  /** [B, L] float: 1 where the token at that position is scored (the response), else 0. */
+  lossMask: Value;
+}
+
+/** Sum and count of log p(token_t | tokens_<t) over the scored positions: [B] each. */
+export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs): { sum: Value; count: Value } {
+  const { logits } = decoderForward(cfg, w, { ids: io.ids, mask: io.mask, positions: io.positions, past: null });
+  const logp = logSoftmax(slice(logits, [1], [0], [-1]), -1); // [B, L-1, V]
+  const targets = unsqueeze(slice(io.ids, [1], [1], [END]), [-1]); // [B, L-1, 1]
+  const picked = squeeze(gatherElements(logp, targets, -1), [-1]); // [B, L-1]
+  const scored = slice(io.lossMask, [1], [1], [END]); // [B, L-1]
+  return { sum: reduceSum(mul(picked, scored), [1]), count: reduceSum(scored, [1]) };
+}
+
+/** input_ids, attention_mask, position_ids, loss_mask → logp_sum [B], token_count [B] */
+export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Array>): Uint8Array {
+  const g = new Graph(`${cfg.modelType}_logprob`);
+  const w = graphWeights(g, cfg, weights);
+  const io: SequenceInputs = {
+    ids: g.input('input_ids', 'int64', ['batch', 'length']),
+    mask: g.input('attention_mask', 'int64', ['batch', 'length']),
+    positions: g.input('position_ids', 'int64', ['batch', 'length']),
+    lossMask: g.input('loss_mask', 'float32', ['batch', 'length']),
+  };
+  const { sum, count } = sequenceLogProbs(cfg, w, io);
+  g.output(sum, 'logp_sum');
+  g.output(count, 'token_count');
+  return encodeModel(g.toModel());
+}
