@@ -1,0 +1,69 @@
+// LmStepper over an onnxruntime session of the decoder graph: keeps the KV
+// cache between steps. On WebGPU the present.* outputs stay in GPU buffers and
+// are fed straight back as past_key_values.*; only logits come to JavaScript.
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { createSession, readFloats, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
+import type { LmStepper } from '../sample/generate';
+import type { LmConfig } from './config';
+import { buildDecoderGraph, pastName, presentName } from './graphs';
+
+export class DecoderSession implements LmStepper {
+  private past: Record<string, Tensor> | null = null;
+
+  private constructor(
+    private readonly ort: OrtApi,
+    private readonly session: InferenceSession,
+    private readonly cfg: LmConfig,
+  ) {}
+
+  /** Compiles the sampling graph (last-position logits) with the weights as initializers. */
+  static async create(ort: OrtApi, cfg: LmConfig, weights: Map<string, Float32Array>, ep: ExecutionProvider): Promise<DecoderSession> {
+    const model = buildDecoderGraph(cfg, weights, { lastTokenOnly: true });
+    const cacheNames = Array.from({ length: cfg.numLayers }, (_, l) => [presentName(l, 'key'), presentName(l, 'value')]).flat();
+    const session = await createSession(ort, model, ep, ep === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(cacheNames.map((n) => [n, 'gpu-buffer' as const])) } : {});
+    return new DecoderSession(ort, session, cfg);
+  }
+
+  get vocabSize(): number {
+    return this.cfg.vocabSize;
+  }
+
+  /** Where the cache lives now ('gpu-buffer' on WebGPU after the first step). */
+  cacheLocations(): string[] {
+    return this.past ? Object.values(this.past).map((t) => t.location) : [];
+  }
+
+  reset(): void {
+    this.disposePast();
+  }
+
+  async step(ids: BigInt64Array, positions: BigInt64Array, mask: BigInt64Array, batch: number, newLen: number, totalLen: number): Promise<Float32Array> {
+    const { ort, cfg } = this;
+    const feeds: Record<string, Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, newLen]),
+      position_ids: new ort.Tensor('int64', positions, [batch, newLen]),
+      attention_mask: new ort.Tensor('int64', mask, [batch, totalLen]),
+    };
+    for (let l = 0; l < cfg.numLayers; l++) {
+      for (const kind of ['key', 'value'] as const) {
+        feeds[pastName(l, kind)] = this.past?.[pastName(l, kind)] ?? new ort.Tensor('float32', new Float32Array(0), [batch, cfg.numKvHeads, 0, cfg.headDim]);
+      }
+    }
+    const out = await this.session.run(feeds);
+    this.disposePast();
+    const past: Record<string, Tensor> = {};
+    for (let l = 0; l < cfg.numLayers; l++) for (const kind of ['key', 'value'] as const) past[pastName(l, kind)] = out[presentName(l, kind)];
+    this.past = past;
+    return readFloats(out.logits);
+  }
+
+  private disposePast(): void {
+    if (this.past) for (const t of Object.values(this.past)) if (t.location === 'gpu-buffer') t.dispose();
+    this.past = null;
+  }
+
+  async release(): Promise<void> {
+    this.disposePast();
+    await this.session.release();
+  }
+}
