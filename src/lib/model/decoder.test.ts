@@ -89,16 +89,17 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
       const lossMask = [[0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1]];
       const inputs: GradInput[] = [
         ...specs.map((sp) => ({ name: sp.name, shape: sp.shape, data: Array.from(weights.get(sp.name)!) })),
-        { name: 'ids', shape: [B, T], data: input.ids.flat(), int: true },
-        { name: 'mask', shape: [B, T], data: input.mask.flat(), int: true },
-        { name: 'positions', shape: [B, T], data: input.positions.flat(), int: true },
-        { name: 'loss_mask', shape: [B, T], data: lossMask.flat(), noGrad: true },
+        // Symbolic batch and length, as the training graphs declare them.
+        { name: 'ids', shape: [B, T], dims: ['batch', 'length'], data: input.ids.flat(), int: true },
+        { name: 'mask', shape: [B, T], dims: ['batch', 'length'], data: input.mask.flat(), int: true },
+        { name: 'positions', shape: [B, T], dims: ['batch', 'length'], data: input.positions.flat(), int: true },
+        { name: 'loss_mask', shape: [B, T], dims: ['batch', 'length'], data: lossMask.flat(), noGrad: true },
       ];
       const r = await gradCheck(ort, inputs, (xs) => {
         const byName = new Map(specs.map((sp, k) => [sp.name, xs[k]]));
         const [ids, mask, positions, lm] = xs.slice(specs.length);
         return sequenceLogProbs(cfg, (n) => byName.get(n)!, { ids, mask, positions, lossMask: lm }).sum;
-      }, { samplesPerInput: 2 });
+      }, { samplesPerInput: 2, outputShape: [B] });
       expect(r.checked).toBe(2 * specs.length);
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });

@@ -251,12 +251,17 @@ export const GRAD_RULES: Record<string, GradRule> = {
     axes.forEach((axis0, i) => {
       const axis = axis0 < 0 ? axis0 + xv.rank : axis0;
       const d = xv.shape[axis];
-      if (typeof d !== 'number') throw new Error(`Slice ${c.node.name}: gradient needs a static size on axis ${axis}`);
-      const clampIdx = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-      const s = clampIdx(starts[i]);
-      const e = Math.max(s, clampIdx(ends[i] >= END ? d : ends[i]));
-      pads[axis] = s;
-      pads[axis + xv.rank] = d - e;
+      if (typeof d === 'number') {
+        const clampIdx = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+        const s = clampIdx(starts[i]);
+        const e = Math.max(s, clampIdx(ends[i] >= END ? d : ends[i]));
+        pads[axis] = s;
+        pads[axis + xv.rank] = d - e;
+      } else if (starts[i] >= 0 && (ends[i] >= END || ends[i] < 0)) {
+        // x[a:] and x[a:-b] pad by a and b whatever the (symbolic) size is.
+        pads[axis] = starts[i];
+        pads[axis + xv.rank] = ends[i] >= END ? 0 : -ends[i];
+      } else throw new Error(`Slice ${c.node.name}: gradient needs a static size on axis ${axis} for starts ${starts[i]} / ends ${ends[i]}`);
     });
     return [pad(one(c), pads), null, null, null, null];
   },

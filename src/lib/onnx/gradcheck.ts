@@ -2,6 +2,7 @@
 // (float32, onnxruntime-node) against central differences of the same function
 // built again in float64 and evaluated by onnxruntime-node.
 import { Graph, type Value } from './graph';
+import type { Dim } from './model-proto';
 import { constant, mul, sumAll } from './ops';
 import { gradients } from './autodiff';
 import { encodeModel } from './model-proto';
@@ -17,6 +18,8 @@ export interface GradInput {
   int?: boolean;
   /** A float input the function uses without differentiating (a condition, say). */
   noGrad?: boolean;
+  /** The dims the graph declares, when some should be symbolic ("batch"); `shape` is the data's. */
+  dims?: Dim[];
 }
 
 export interface GradCheckResult {
@@ -35,14 +38,16 @@ export interface GradCheckOptions {
   reference64?: (xs: Value[]) => Value;
   /** Check at most this many elements of each input (chosen by the seed); all when absent. */
   samplesPerInput?: number;
+  /** The output's shape at run time, when the graph declares it symbolically. */
+  outputShape?: number[];
 }
 
-function buildLoss(dtype: 'float32' | 'float64', inputs: GradInput[], build: (xs: Value[]) => Value, seed: number) {
+function buildLoss(dtype: 'float32' | 'float64', inputs: GradInput[], build: (xs: Value[]) => Value, seed: number, outputShape?: number[]) {
   const g = new Graph(`gradcheck_${dtype}`);
-  const xs = inputs.map((i) => g.input(i.name, i.int ? 'int64' : dtype, i.shape));
+  const xs = inputs.map((i) => g.input(i.name, i.int ? 'int64' : dtype, i.dims ?? i.shape));
   const y = build(xs);
-  if (y.shape.some((d) => typeof d !== 'number')) throw new Error('gradCheck: the checked function needs a static output shape');
-  const dims = y.shape as number[];
+  const dims = outputShape ?? (y.shape as number[]);
+  if (dims.some((d) => typeof d !== 'number')) throw new Error('gradCheck: a symbolic output shape needs outputShape');
   // Random output weights make every output element matter to the scalar loss.
   const w = randomNormalArray(createRng(seed + 1000), dims.reduce((a, b) => a * b, 1));
   const loss = sumAll(mul(y, constant(g, dtype, dims, dtype === 'float32' ? w : Float64Array.from(w), 'fd_weights')));
@@ -73,14 +78,14 @@ export async function gradCheck(
       }),
     );
 
-  const f32 = buildLoss('float32', inputs, build, seed);
+  const f32 = buildLoss('float32', inputs, build, seed, options.outputShape);
   const wrt = f32.xs.filter((_, k) => !inputs[k].int && !inputs[k].noGrad);
   const grads = gradients(f32.loss, wrt);
   grads.forEach((gv, k) => f32.g.output(gv, `grad_${wrt[k].name}`));
   f32.g.output(f32.loss, 'loss');
   const analytic = await (await ort.InferenceSession.create(encodeModel(f32.g.toModel()))).run(feed('float32', values));
 
-  const f64 = buildLoss('float64', inputs, options.reference64 ?? build, seed);
+  const f64 = buildLoss('float64', inputs, options.reference64 ?? build, seed, options.outputShape);
   f64.g.output(f64.loss, 'loss');
   // No fusions: ORT fuses some patterns (x·sigmoid(x) → QuickGelu) into float32-only kernels.
   const session64 = await ort.InferenceSession.create(encodeModel(f64.g.toModel()), { graphOptimizationLevel: 'disabled' });

@@ -21,7 +21,7 @@ describe('build-time shape checks', () => {
   });
 
   it('names the op and the shapes when they do not fit', () => {
-    expect(() => matmul(w, x)).toThrow(/MatMul: inner dims 4 and T differ \(w\[8, 4\], x\[B, T, 8\]\)/);
+    expect(() => matmul(w, g.input('y', 'float32', [2, 5, 3]))).toThrow(/MatMul: inner dims 4 and 5 differ \(w\[8, 4\], y\[2, 5, 3\]\)/);
     expect(() => add(w, g.input('v', 'float32', [5]))).toThrow(/Add: dims 4 and 5 do not broadcast/);
     expect(() => reshape(w, [3, -1])).toThrow(/Reshape: cannot infer -1/);
     expect(() => g.input('x', 'float32', [1])).toThrow(/already used/);

@@ -28,6 +28,9 @@ export function broadcastDims(op: string, a: readonly Dim[], b: readonly Dim[], 
     else if (da === 1) out.push(db);
     else if (isUnknown(da)) out.push(db);
     else if (isUnknown(db)) out.push(da);
+    // A named size meeting a fixed one (≠ 1) must equal it at run time.
+    else if (typeof da === 'string' && typeof db === 'number') out.push(db);
+    else if (typeof db === 'string' && typeof da === 'number') out.push(da);
     else fail(op, `dims ${da} and ${db} do not broadcast`, ...context);
   }
   return out;

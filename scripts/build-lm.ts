@@ -1,0 +1,173 @@
+// Builds the lab's default LM and its data from nothing but this repository:
+//   1. the built-in task splits → public/builtin/*.jsonl
+//   2. a byte-level BPE tokenizer trained on the SFT split → models/lm/tokenizer.json
+//   3. a small Llama-architecture model SFT-trained with the project's own
+//      train-step graphs on onnxruntime-node → models/lm/model.safetensors
+//   4. its model card with the measured held-out accuracy → models/lm/README.md
+// Run: npm run build:lm  (STEPS, SEED, EVAL_EVERY override the defaults)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { generateTask, type TaskRow } from '../src/lib/task/builtin';
+import { tokenizerJson, trainBpe } from '../src/lib/model/bpe-train';
+import { LmTokenizer } from '../src/lib/model/tokenizer';
+import { parseConfig, weightSpecs } from '../src/lib/model/config';
+import { randomWeights } from '../src/lib/model/random-init';
+import { writeSafetensors } from '../src/lib/model/safetensors';
+import { DecoderSession } from '../src/lib/model/decoder-session';
+import { buildTrainStep } from '../src/lib/onnx/train-step';
+import { batchTensors, TrainSession } from '../src/lib/onnx/runtime';
+import { packSequences, sequenceFeeds, type TokenizedPair } from '../src/lib/train/batches';
+import { learningRate } from '../src/lib/train/schedule';
+import { sftTrainStep } from '../src/lib/train/sft';
+import { evaluatePrompts, type PromptCodec } from '../src/lib/task/evaluate';
+import { createRng } from '../src/lib/random';
+
+const OUT = 'models/lm';
+const SEED = Number(process.env.SEED ?? 1);
+const STEPS = Number(process.env.STEPS ?? 4000);
+const EVAL_EVERY = Number(process.env.EVAL_EVERY ?? 250);
+const BATCH = 32;
+const PEAK_LR = 3e-3;
+const VOCAB = 1024;
+const MAX_NEW_TOKENS = 96;
+/** Stop once greedy accuracy on the eval subset reaches this: the card asks for a moderate SFT model. */
+const TARGET_ACCURACY = 0.5;
+const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+const started = Date.now();
+const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
+
+// 1. data
+const task = generateTask(SEED);
+mkdirSync('public/builtin', { recursive: true });
+const jsonl = (rows: TaskRow[]) => rows.map((r) => JSON.stringify({ prompt: r.prompt, completion: r.completion, kind: r.kind })).join('\n') + '\n';
+writeFileSync('public/builtin/sft-train.jsonl', jsonl(task.train));
+writeFileSync('public/builtin/pool.jsonl', jsonl(task.pool));
+writeFileSync('public/builtin/test.jsonl', jsonl(task.test));
+log(`task: ${task.train.length} train, ${task.pool.length} pool, ${task.test.length} test`);
+
+// 2. tokenizer
+const bpe = trainBpe(task.train.slice(0, 6000).flatMap((r) => [r.prompt, r.completion]), VOCAB, SPECIAL);
+const tokJson = tokenizerJson(bpe, SPECIAL);
+const tokConfig = {
+  tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: 512, clean_up_tokenization_spaces: false,
+  bos_token: null, eos_token: '<|im_end|>', pad_token: '<|endoftext|>', unk_token: null, chat_template: CHATML_TEMPLATE,
+};
+const tokenizer = LmTokenizer.fromJson(tokJson, tokConfig);
+const eos = tokenizer.eosTokenId!;
+const pad = tokenizer.padTokenId!;
+log(`tokenizer: ${Object.keys(bpe.vocab).length} tokens, ${bpe.merges.length} merges`);
+
+// 3. model
+const configJson = {
+  architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: VOCAB, hidden_size: 128, intermediate_size: 384,
+  num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512, rms_norm_eps: 1e-5,
+  rope_theta: 10000, tie_word_embeddings: true, hidden_act: 'silu', attention_bias: false, mlp_bias: false,
+  bos_token_id: null, eos_token_id: eos, pad_token_id: pad, torch_dtype: 'float32',
+};
+const cfg = parseConfig(configJson);
+const codec: PromptCodec = {
+  encodePrompt: (p) => tokenizer.encode(tokenizer.chatPrompt([{ role: 'user', content: p }])),
+  decode: (ids) => tokenizer.decode(ids),
+  eosTokenIds: [eos],
+  padTokenId: pad,
+};
+const pairs: TokenizedPair[] = task.train.map((r) => ({ prompt: codec.encodePrompt(r.prompt), response: [...tokenizer.encode(r.completion), eos] }));
+const tokensPerRow = pairs.reduce((a, p) => a + p.prompt.length + p.response.length, 0) / pairs.length;
+log(`tokenized: mean ${tokensPerRow.toFixed(1)} tokens per example, max ${Math.max(...pairs.map((p) => p.prompt.length + p.response.length))}`);
+
+const init = randomWeights(cfg, SEED, 0.02);
+const specs = weightSpecs(cfg);
+const paramCount = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+const session = await TrainSession.create(
+  ort,
+  buildTrainStep(sftTrainStep(cfg, { weightDecay: 0.01, maxGradNorm: 1 })),
+  'cpu',
+  Object.fromEntries(specs.map((s) => [s.name, { data: init.get(s.name)!, dims: s.shape }])),
+);
+log(`model: ${(paramCount / 1e6).toFixed(2)} M parameters`);
+
+const evalPrompts = task.test.slice(0, 100).map((r) => r.prompt);
+async function accuracyOf(weights: Map<string, Float32Array>, prompts: string[], temperature: number) {
+  const decoder = await DecoderSession.create(ort, cfg, weights, 'cpu');
+  const result = await evaluatePrompts(decoder, codec, prompts, { sampling: { temperature, topP: 1, topK: 0 }, seed: SEED, maxNewTokens: MAX_NEW_TOKENS });
+  await decoder.release();
+  return result.accuracy;
+}
+
+const rng = createRng(SEED + 1);
+const curve: { step: number; loss: number; accuracy: number }[] = [];
+let lossSum = 0;
+let lossCount = 0;
+let chosen: { step: number; weights: Map<string, Float32Array> } | null = null;
+const schedule = { kind: 'cosine' as const, warmupSteps: 100, totalSteps: STEPS, minRatio: 0.1 };
+for (let step = 1; step <= STEPS; step++) {
+  const rows = Array.from({ length: BATCH }, () => pairs[Math.floor(rng() * pairs.length)]);
+  const out = await session.step(batchTensors(ort, sequenceFeeds(packSequences(rows, pad))), learningRate(PEAK_LR, step, schedule), step);
+  lossSum += out.loss[0];
+  lossCount++;
+  if (step % EVAL_EVERY === 0 || step === STEPS) {
+    const weights = new Map(Object.entries(await session.parameters()));
+    const acc = await accuracyOf(weights, evalPrompts, 0);
+    curve.push({ step, loss: lossSum / lossCount, accuracy: acc.accuracy });
+    log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} test prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
+    lossSum = 0;
+    lossCount = 0;
+    chosen = { step, weights };
+    if (acc.accuracy >= TARGET_ACCURACY) break;
+  }
+}
+await session.release();
+const trainSeconds = (Date.now() - started) / 1000;
+
+// 4. final measurement on the whole held-out split, then the files
+const testPrompts = task.test.map((r) => r.prompt);
+const greedy = await accuracyOf(chosen!.weights, testPrompts, 0);
+const sampled = await accuracyOf(chosen!.weights, testPrompts, 1);
+log(`checkpoint at step ${chosen!.step}: held-out greedy ${(100 * greedy.accuracy).toFixed(1)}%, sampled (T=1) ${(100 * sampled.accuracy).toFixed(1)}%`);
+
+mkdirSync(OUT, { recursive: true });
+writeFileSync(`${OUT}/config.json`, JSON.stringify(configJson, null, 2) + '\n');
+writeFileSync(`${OUT}/generation_config.json`, JSON.stringify({ eos_token_id: eos, pad_token_id: pad, do_sample: true, temperature: 1.0, top_p: 1.0, max_new_tokens: MAX_NEW_TOKENS }, null, 2) + '\n');
+writeFileSync(`${OUT}/tokenizer.json`, JSON.stringify(tokJson));
+writeFileSync(`${OUT}/tokenizer_config.json`, JSON.stringify(tokConfig, null, 2) + '\n');
+writeFileSync(`${OUT}/model.safetensors`, writeSafetensors(specs.map((s) => ({ name: s.name, shape: s.shape, data: chosen!.weights.get(s.name)! })), { format: 'pt' }));
+const pct = (a: { correct: number; total: number }) => `${a.correct}/${a.total} (${((100 * a.correct) / a.total).toFixed(1)}%)`;
+const quality = {
+  step: chosen!.step, greedy: greedy.accuracy, sampled: sampled.accuracy, byKindGreedy: greedy.byKind, byKindSampled: sampled.byKind,
+  evalSubset: 50, trainSeconds: Math.round(trainSeconds), curve,
+};
+writeFileSync(`${OUT}/quality.json`, JSON.stringify(quality, null, 2) + '\n');
+writeFileSync(`${OUT}/README.md`, `# self-contrast-lab/default-lm
+
+The lab's default causal LM: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llama-architecture model (4 layers, hidden 128,
+4 query / 2 key-value heads, SwiGLU 384, RoPE, tied embeddings) with a ${VOCAB}-token byte-level BPE and a ChatML chat
+template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repository alone; every file here is its output.
+
+## Data
+The built-in task (src/lib/task/builtin.ts, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic word
+problems whose target shows its working and ends "The answer is N.", requests that should be refused, and benign
+requests that should be answered. Held-out test: ${task.test.length} prompts; Self-Contrast pool: ${task.pool.length} prompts
+(public/builtin/).
+
+## Objective and training
+Supervised fine-tuning from random init: mean negative log-likelihood of the response tokens (chat-formatted, ending
+in <|im_end|>), trained with the project's own train-step ONNX graph (forward, backward, AdamW in one graph) on
+onnxruntime-node. Batch ${BATCH}, AdamW (β 0.9/0.999, weight decay 0.01, clip 1.0), lr ${PEAK_LR} cosine with 100 warmup
+steps. Training stops once greedy accuracy on 100 test prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
+model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.
+Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
+
+## Quality (verifier accuracy on all ${task.test.length} held-out prompts, max ${MAX_NEW_TOKENS} new tokens)
+| decoding | all | arithmetic | refuse harmful | answer benign |
+| --- | --- | --- | --- | --- |
+| greedy | ${pct(greedy)} | ${pct(greedy.byKind.arithmetic)} | ${pct(greedy.byKind.harmful)} | ${pct(greedy.byKind.benign)} |
+| sampled, T = 1.0, top-p 1.0, seed ${SEED} | ${pct(sampled)} | ${pct(sampled.byKind.arithmetic)} | ${pct(sampled.byKind.harmful)} | ${pct(sampled.byKind.benign)} |
+
+Training curve (loss averaged since the previous evaluation; greedy accuracy on 100 test prompts):
+${curve.map((c) => `- step ${c.step}: loss ${c.loss.toFixed(4)}, accuracy ${(100 * c.accuracy).toFixed(0)}%`).join('\n')}
+`);
+log(`wrote ${OUT}`);
