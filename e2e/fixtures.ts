@@ -1,7 +1,11 @@
 import { test as base, expect, type ConsoleMessage } from '@playwright/test';
 
-/** Every page collects console errors and uncaught exceptions; tests assert none. */
-export const test = base.extend<{ consoleErrors: string[] }>({
+/**
+ * Every page collects console errors and uncaught exceptions (tests assert
+ * none), and every test fails if the page or its workers request anything
+ * outside the lab's own origin.
+ */
+export const test = base.extend<{ consoleErrors: string[]; sameOriginOnly: void }>({
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
     page.on('console', (m: ConsoleMessage) => {
@@ -10,6 +14,19 @@ export const test = base.extend<{ consoleErrors: string[] }>({
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     await use(errors);
   },
+  sameOriginOnly: [
+    async ({ context, baseURL }, use) => {
+      const offOrigin: string[] = [];
+      const origin = new URL(baseURL!).origin;
+      context.on('request', (r) => {
+        const url = r.url();
+        if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin) offOrigin.push(url);
+      });
+      await use();
+      expect(offOrigin, 'requests outside the lab origin').toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

@@ -4,6 +4,7 @@
 //   3. a small Llama-architecture model SFT-trained with the project's own
 //      train-step graphs on onnxruntime-node → models/lm/model.safetensors
 //   4. its model card with the measured held-out accuracy → models/lm/README.md
+//   5. onnx/model.onnx, the same model for transformers.js (scripts/export-onnx.ts)
 // Run: npm run build:lm  (STEPS, SEED, EVAL_EVERY override the defaults)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -21,6 +22,7 @@ import { learningRate } from '../src/lib/train/schedule';
 import { sftTrainStep } from '../src/lib/train/sft';
 import { evaluatePrompts, type PromptCodec } from '../src/lib/task/evaluate';
 import { createRng } from '../src/lib/random';
+import { exportForTransformersJs } from './export-onnx';
 
 const OUT = 'models/lm';
 const SEED = Number(process.env.SEED ?? 1);
@@ -33,6 +35,7 @@ const MAX_NEW_TOKENS = 96;
 /** Stop once greedy accuracy on the eval subset reaches this: the card asks for a moderate SFT model. */
 const TARGET_ACCURACY = 0.5;
 const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+const QUALITY_SUBSET = 50;
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
@@ -126,6 +129,8 @@ const trainSeconds = (Date.now() - started) / 1000;
 // 4. final measurement on the whole held-out split, then the files
 const testPrompts = task.test.map((r) => r.prompt);
 const greedy = await accuracyOf(chosen!.weights, testPrompts, 0);
+// The shipped-model test re-measures this subset in CI (models.test.ts).
+const subset = await accuracyOf(chosen!.weights, testPrompts.slice(0, QUALITY_SUBSET), 0);
 const sampled = await accuracyOf(chosen!.weights, testPrompts, 1);
 log(`checkpoint at step ${chosen!.step}: held-out greedy ${(100 * greedy.accuracy).toFixed(1)}%, sampled (T=1) ${(100 * sampled.accuracy).toFixed(1)}%`);
 
@@ -138,7 +143,7 @@ writeFileSync(`${OUT}/model.safetensors`, writeSafetensors(specs.map((s) => ({ n
 const pct = (a: { correct: number; total: number }) => `${a.correct}/${a.total} (${((100 * a.correct) / a.total).toFixed(1)}%)`;
 const quality = {
   step: chosen!.step, greedy: greedy.accuracy, sampled: sampled.accuracy, byKindGreedy: greedy.byKind, byKindSampled: sampled.byKind,
-  evalSubset: 50, trainSeconds: Math.round(trainSeconds), curve,
+  [`greedyFirst${QUALITY_SUBSET}`]: subset.accuracy, trainSeconds: Math.round(trainSeconds), curve,
 };
 writeFileSync(`${OUT}/quality.json`, JSON.stringify(quality, null, 2) + '\n');
 writeFileSync(`${OUT}/README.md`, `# self-contrast-lab/default-lm
@@ -167,7 +172,9 @@ Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training
 | greedy | ${pct(greedy)} | ${pct(greedy.byKind.arithmetic)} | ${pct(greedy.byKind.harmful)} | ${pct(greedy.byKind.benign)} |
 | sampled, T = 1.0, top-p 1.0, seed ${SEED} | ${pct(sampled)} | ${pct(sampled.byKind.arithmetic)} | ${pct(sampled.byKind.harmful)} | ${pct(sampled.byKind.benign)} |
 
+Greedy accuracy on the first ${QUALITY_SUBSET} held-out prompts (re-checked by the test suite): ${(100 * subset.accuracy).toFixed(1)}%.
+
 Training curve (loss averaged since the previous evaluation; greedy accuracy on 100 test prompts):
 ${curve.map((c) => `- step ${c.step}: loss ${c.loss.toFixed(4)}, accuracy ${(100 * c.accuracy).toFixed(0)}%`).join('\n')}
 `);
-log(`wrote ${OUT}`);
+log(`wrote ${OUT}, and ${await exportForTransformersJs(OUT)} for transformers.js`);

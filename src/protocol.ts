@@ -2,6 +2,8 @@
 // result / progress / error, tagged with the request's kind so both ends stay typed.
 
 import type { NodePlacement } from './lib/onnx/placement';
+import type { ChatMessage } from './lib/model/tokenizer';
+import type { FinishReason } from './lib/sample/generate';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -43,6 +45,70 @@ export interface OpCoverageResult {
   placement: NodePlacement;
 }
 
+export interface LmInfo {
+  source: string;
+  modelType: string;
+  parameters: number;
+  vocabSize: number;
+  layers: number;
+  hiddenSize: number;
+  contextLength: number;
+  hasChatTemplate: boolean;
+}
+
+/** A prompt as text (the chat template wraps it as one user turn) or as chat messages. */
+export type PromptInput = string | ChatMessage[];
+
+export interface SampleRequest {
+  prompts: PromptInput[];
+  samplesPerPrompt: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxNewTokens: number;
+  seed: number;
+  backend: Backend;
+  stop: string[];
+}
+
+export interface SampleOutput {
+  promptIndex: number;
+  sampleIndex: number;
+  text: string;
+  tokens: number[];
+  logprob: number;
+  finish: FinishReason;
+}
+
+export interface SampleResult {
+  samples: SampleOutput[];
+  backend: Backend;
+  /** Generated tokens per second over the whole request (prefill included). */
+  tokensPerSecond: number;
+}
+
+export interface SampleProgress {
+  promptsDone: number;
+  promptsTotal: number;
+  tokensGenerated: number;
+}
+
+export interface GenerateBenchmarkRequest {
+  backend: Backend;
+  prompt: string;
+  samplesPerPrompt: number;
+  newTokens: number;
+  /** Where transformers.js finds the same model (its localModelPath and model id). */
+  transformers: { localModelPath: string; modelId: string };
+}
+
+export interface GenerateBenchmarkResult {
+  backend: Backend;
+  promptTokens: number;
+  oursTokensPerSecond: number;
+  transformersTokensPerSecond: number;
+}
+
 /** Per request kind: what goes in, what comes back, what progress looks like. */
 export interface LmRequests {
   'probe-backends': { payload: { seed: number }; result: BackendReport; progress: { stage: string } };
@@ -52,6 +118,9 @@ export interface LmRequests {
     progress: { step: number; loss: number };
   };
   'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
+  'load-lm': { payload: { baseUrl: string }; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
+  sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
+  'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
 }
 
 export type LmKind = keyof LmRequests;

@@ -16,7 +16,7 @@ const notCalled = async (): Promise<never> => {
 };
 
 function harness(parts: Partial<LmEngine>) {
-  const engine: LmEngine = { probeBackends: notCalled, engineCheck: notCalled, opCoverage: notCalled, ...parts };
+  const engine: LmEngine = { probeBackends: notCalled, engineCheck: notCalled, opCoverage: notCalled, loadLm: notCalled, sample: notCalled, generateBenchmark: notCalled, ...parts };
   const replies: FromWorker[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
 }

@@ -11,6 +11,9 @@ export interface LmEngine {
     onStep: (step: number, loss: number) => void,
   ): Promise<LmRequests['engine-check']['result']>;
   opCoverage(payload: LmRequests['op-coverage']['payload']): Promise<LmRequests['op-coverage']['result']>;
+  loadLm(payload: LmRequests['load-lm']['payload'], onProgress: (p: LmRequests['load-lm']['progress']) => void): Promise<LmRequests['load-lm']['result']>;
+  sample(payload: LmRequests['sample']['payload'], onProgress: (p: LmRequests['sample']['progress']) => void): Promise<LmRequests['sample']['result']>;
+  generateBenchmark(payload: LmRequests['generate-benchmark']['payload']): Promise<LmRequests['generate-benchmark']['result']>;
 }
 
 export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => void): (msg: ToWorker) => Promise<void> {
@@ -46,6 +49,26 @@ export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => v
         }
         case 'op-coverage': {
           post({ type: 'result', id, kind: msg.kind, result: await engine.opCoverage(msg.payload) });
+          break;
+        }
+        case 'load-lm': {
+          const result = await engine.loadLm(msg.payload, (progress) => {
+            checkCancel(id);
+            post({ type: 'progress', id, kind: msg.kind, progress });
+          });
+          post({ type: 'result', id, kind: msg.kind, result });
+          break;
+        }
+        case 'generate-benchmark': {
+          post({ type: 'result', id, kind: msg.kind, result: await engine.generateBenchmark(msg.payload) });
+          break;
+        }
+        case 'sample': {
+          const result = await engine.sample(msg.payload, (progress) => {
+            checkCancel(id);
+            post({ type: 'progress', id, kind: msg.kind, progress });
+          });
+          post({ type: 'result', id, kind: msg.kind, result });
           break;
         }
       }

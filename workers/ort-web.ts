@@ -1,10 +1,25 @@
 // The one module that imports onnxruntime-web. Everything else sees OrtApi.
 import * as ort from 'onnxruntime-web';
+import jsepWasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import type { OrtApi } from '../src/lib/onnx/runtime';
 
-/** Threads need cross-origin isolation; ORT defaults to 1 here, so set it explicitly. */
+// ORT's wasm is served by the lab itself. transformers.js (sharing this ORT, see
+// vite.config.ts) points wasmPaths at a CDN unless it is already set, so set it
+// when this module loads: the lab requests nothing off its origin.
+ort.env.wasm.wasmPaths = { wasm: jsepWasm };
+
+/**
+ * Threads need cross-origin isolation; ORT defaults to 1, so set it explicitly.
+ * On two cores the page, this worker and ORT's spinning thread pool contend:
+ * measured here, the default LM samples 1.6× faster on one thread (bench/sample),
+ * so extra threads start at four cores.
+ */
+export function wasmThreadCount(isolated: boolean, cores: number): number {
+  return isolated && cores >= 4 ? Math.min(4, Math.floor(cores / 2)) : 1;
+}
+
 export function configureOrtWeb(): { ort: OrtApi; threads: number } {
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  const threads = wasmThreadCount(self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
   return { ort, threads };

@@ -1,13 +1,15 @@
 import { useEffect } from 'react';
 import { BackendPanel } from './BackendPanel';
 import { EngineCheckPanel } from './EngineCheckPanel';
+import { ModelPanel } from './ModelPanel';
 import { useLab } from '../store';
 
 export function App() {
   const probeBackends = useLab((s) => s.probeBackends);
+  const loadLm = useLab((s) => s.loadLm);
   useEffect(() => {
-    void probeBackends();
-  }, [probeBackends]);
+    void probeBackends().then(() => loadLm());
+  }, [probeBackends, loadLm]);
 
   return (
     <main className="lab">
@@ -16,6 +18,7 @@ export function App() {
         <p className="tagline">Feedback-free alignment with many self-generated negatives, on your device.</p>
       </header>
       <BackendPanel />
+      <ModelPanel />
       <EngineCheckPanel />
     </main>
   );

@@ -1,12 +1,16 @@
 import { create } from 'zustand';
 import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
+import { createModelSlice, type ModelSlice } from './model-slice';
+import { createSamplingSlice, type SamplingSlice } from './sampling-slice';
 
-export type LabState = BackendSlice & EngineSlice;
+export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createBackendSlice(...a),
   ...createEngineSlice(...a),
+  ...createModelSlice(...a),
+  ...createSamplingSlice(...a),
 }));
 
 declare global {

@@ -6,22 +6,46 @@ import { createSession, readFloats, type ExecutionProvider, type OrtApi } from '
 import type { LmStepper } from '../sample/generate';
 import type { LmConfig } from './config';
 import { buildDecoderGraph, pastName, presentName } from './graphs';
+import { Graph } from '../onnx/graph';
+import { gather } from '../onnx/ops';
+import { encodeModel } from '../onnx/model-proto';
+
+/** Gathers batch rows of every cache tensor: rows [N] int64 → past.* [N, KV, S, D]. */
+function buildRowGather(cfg: LmConfig): Uint8Array {
+  const g = new Graph('kv_row_gather');
+  const rows = g.input('rows', 'int64', ['rows']);
+  for (let l = 0; l < cfg.numLayers; l++) {
+    for (const kind of ['key', 'value'] as const) {
+      const past = g.input(pastName(l, kind), 'float32', ['batch', cfg.numKvHeads, 'past', cfg.headDim]);
+      g.output(gather(past, rows, 0), presentName(l, kind));
+    }
+  }
+  return encodeModel(g.toModel());
+}
+
+/** On WebGPU the cache outputs stay in GPU buffers. */
+function cacheOnGpu(cfg: LmConfig, ep: ExecutionProvider): InferenceSession.SessionOptions {
+  if (ep !== 'webgpu') return {};
+  const names = Array.from({ length: cfg.numLayers }, (_, l) => [presentName(l, 'key'), presentName(l, 'value')]).flat();
+  return { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const])) };
+}
 
 export class DecoderSession implements LmStepper {
   private past: Record<string, Tensor> | null = null;
+  private rowGather: InferenceSession | null = null;
 
   private constructor(
     private readonly ort: OrtApi,
     private readonly session: InferenceSession,
     private readonly cfg: LmConfig,
+    private readonly ep: ExecutionProvider,
   ) {}
 
   /** Compiles the sampling graph (last-position logits) with the weights as initializers. */
   static async create(ort: OrtApi, cfg: LmConfig, weights: Map<string, Float32Array>, ep: ExecutionProvider): Promise<DecoderSession> {
     const model = buildDecoderGraph(cfg, weights, { lastTokenOnly: true });
-    const cacheNames = Array.from({ length: cfg.numLayers }, (_, l) => [presentName(l, 'key'), presentName(l, 'value')]).flat();
-    const session = await createSession(ort, model, ep, ep === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(cacheNames.map((n) => [n, 'gpu-buffer' as const])) } : {});
-    return new DecoderSession(ort, session, cfg);
+    const session = await createSession(ort, model, ep, cacheOnGpu(cfg, ep));
+    return new DecoderSession(ort, session, cfg, ep);
   }
 
   get vocabSize(): number {
@@ -51,10 +75,22 @@ export class DecoderSession implements LmStepper {
     }
     const out = await this.session.run(feeds);
     this.disposePast();
-    const past: Record<string, Tensor> = {};
-    for (let l = 0; l < cfg.numLayers; l++) for (const kind of ['key', 'value'] as const) past[pastName(l, kind)] = out[presentName(l, kind)];
-    this.past = past;
+    this.past = this.cacheFrom(out);
     return readFloats(out.logits);
+  }
+
+  async selectRows(rows: readonly number[]): Promise<void> {
+    if (!this.past) throw new Error('selectRows: no cache yet (prefill first)');
+    this.rowGather ??= await createSession(this.ort, buildRowGather(this.cfg), this.ep, cacheOnGpu(this.cfg, this.ep));
+    const out = await this.rowGather.run({ ...this.past, rows: new this.ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]) });
+    this.disposePast();
+    this.past = this.cacheFrom(out);
+  }
+
+  private cacheFrom(out: Record<string, Tensor>): Record<string, Tensor> {
+    const past: Record<string, Tensor> = {};
+    for (let l = 0; l < this.cfg.numLayers; l++) for (const kind of ['key', 'value'] as const) past[pastName(l, kind)] = out[presentName(l, kind)];
+    return past;
   }
 
   private disposePast(): void {
@@ -64,6 +100,7 @@ export class DecoderSession implements LmStepper {
 
   async release(): Promise<void> {
     this.disposePast();
+    await this.rowGather?.release();
     await this.session.release();
   }
 }

@@ -98,7 +98,7 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
       const r = await gradCheck(ort, inputs, (xs) => {
         const byName = new Map(specs.map((sp, k) => [sp.name, xs[k]]));
         const [ids, mask, positions, lm] = xs.slice(specs.length);
-        return sequenceLogProbs(cfg, (n) => byName.get(n)!, { ids, mask, positions, lossMask: lm }).sum;
+        return sequenceLogProbs(cfg, { get: (n) => byName.get(n)!, transposed: () => null }, { ids, mask, positions, lossMask: lm }).sum;
       }, { samplesPerInput: 2, outputShape: [B] });
       expect(r.checked).toBe(2 * specs.length);
       expect(r.worst, r.where).toBeLessThanOrEqual(1);

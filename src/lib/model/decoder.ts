@@ -12,8 +12,16 @@ import {
 } from '../onnx/ops';
 import type { LmConfig } from './config';
 
-/** Looks up a weight by its Hugging Face name. */
-export type Weights = (name: string) => Value;
+/** The model's weights by Hugging Face name. */
+export interface Weights {
+  get(name: string): Value;
+  /**
+   * The weight transposed to [in, out], when the graph can hold such a copy
+   * (inference graphs with weights as initializers); null otherwise. One
+   * MatMul then replaces the reshape–Gemm–reshape of a Linear layer.
+   */
+  transposed(name: string): Value | null;
+}
 
 export interface KvPair {
   key: Value; // [B, KV, S, D]
@@ -35,7 +43,10 @@ export interface DecoderOutputs {
 const MASKED = -1e9; // large but finite: fully padded query rows stay NaN-free
 
 /** torch.nn.Linear with its [out, in] weight as stored: x [.., in] → [.., out]. */
-function linear(x: Value, w: Value, b: Value | null): Value {
+function linear(x: Value, weights: Weights, name: string, b: Value | null): Value {
+  const pre = weights.transposed(name);
+  if (pre) return b ? add(matmul(x, pre), b) : matmul(x, pre);
+  const w = weights.get(name);
   const inDim = x.shape[x.rank - 1] as number;
   const outDim = w.shape[0] as number;
   const y = gemm(reshape(x, [-1, inDim]), w, b, { transB: true }); // [N, out]
@@ -143,7 +154,8 @@ function attention(cfg: LmConfig, parts: AttentionParts, bias: Value, past: KvPa
   return { out, present: { key, value } };
 }
 
-export function decoderForward(cfg: LmConfig, w: Weights, io: DecoderInputs, opts: { lastTokenOnly?: boolean } = {}): DecoderOutputs {
+export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: { lastTokenOnly?: boolean } = {}): DecoderOutputs {
+  const w = (name: string) => weights.get(name);
   const ft: FloatType = w(cfg.family === 'gpt2' ? 'wte.weight' : 'model.embed_tokens.weight').dtype === 'float64' ? 'float64' : 'float32';
   const bias = attentionBias(io.ids, io.mask, ft);
   const presents: KvPair[] = [];
@@ -152,7 +164,7 @@ export function decoderForward(cfg: LmConfig, w: Weights, io: DecoderInputs, opt
 
   let x: Value;
   let finalNorm: (h: Value) => Value;
-  let lmHead: Value;
+  let lmHead: string;
   if (cfg.family === 'gpt2') {
     x = add(gather(w('wte.weight'), io.ids), gather(w('wpe.weight'), io.positions)); // [B, T, C]
     for (let l = 0; l < cfg.numLayers; l++) {
@@ -168,7 +180,7 @@ export function decoderForward(cfg: LmConfig, w: Weights, io: DecoderInputs, opt
       x = add(x, add(matmul(up, w(`${p}mlp.c_proj.weight`)), w(`${p}mlp.c_proj.bias`)));
     }
     finalNorm = (h) => layerNorm(h, w('ln_f.weight'), w('ln_f.bias'), cfg.normEps);
-    lmHead = w(cfg.tieEmbeddings ? 'wte.weight' : 'lm_head.weight');
+    lmHead = cfg.tieEmbeddings ? 'wte.weight' : 'lm_head.weight';
   } else {
     x = gather(w('model.embed_tokens.weight'), io.ids); // [B, T, C]
     const rope = rotaryTables(io.positions, D, cfg.ropeTheta, ft);
@@ -176,22 +188,22 @@ export function decoderForward(cfg: LmConfig, w: Weights, io: DecoderInputs, opt
       const p = `model.layers.${l}.`;
       const h = rmsNorm(x, w(`${p}input_layernorm.weight`), cfg.normEps);
       const parts = {
-        q: linear(h, w(`${p}self_attn.q_proj.weight`), optional(`${p}self_attn.q_proj.bias`, cfg.qkvBias)),
-        k: linear(h, w(`${p}self_attn.k_proj.weight`), optional(`${p}self_attn.k_proj.bias`, cfg.qkvBias)),
-        v: linear(h, w(`${p}self_attn.v_proj.weight`), optional(`${p}self_attn.v_proj.bias`, cfg.qkvBias)),
+        q: linear(h, weights, `${p}self_attn.q_proj.weight`, optional(`${p}self_attn.q_proj.bias`, cfg.qkvBias)),
+        k: linear(h, weights, `${p}self_attn.k_proj.weight`, optional(`${p}self_attn.k_proj.bias`, cfg.qkvBias)),
+        v: linear(h, weights, `${p}self_attn.v_proj.weight`, optional(`${p}self_attn.v_proj.bias`, cfg.qkvBias)),
       };
       const a = attention(cfg, parts, bias, io.past?.[l] ?? null, rope);
       presents.push(a.present);
-      x = add(x, linear(a.out, w(`${p}self_attn.o_proj.weight`), optional(`${p}self_attn.o_proj.bias`, cfg.outBias)));
+      x = add(x, linear(a.out, weights, `${p}self_attn.o_proj.weight`, optional(`${p}self_attn.o_proj.bias`, cfg.outBias)));
       const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), cfg.normEps);
-      const gate = activation(linear(h2, w(`${p}mlp.gate_proj.weight`), optional(`${p}mlp.gate_proj.bias`, cfg.mlpBias)), 'silu');
-      const up = linear(h2, w(`${p}mlp.up_proj.weight`), optional(`${p}mlp.up_proj.bias`, cfg.mlpBias));
-      x = add(x, linear(mul(gate, up), w(`${p}mlp.down_proj.weight`), optional(`${p}mlp.down_proj.bias`, cfg.mlpBias)));
+      const gate = activation(linear(h2, weights, `${p}mlp.gate_proj.weight`, optional(`${p}mlp.gate_proj.bias`, cfg.mlpBias)), 'silu');
+      const up = linear(h2, weights, `${p}mlp.up_proj.weight`, optional(`${p}mlp.up_proj.bias`, cfg.mlpBias));
+      x = add(x, linear(mul(gate, up), weights, `${p}mlp.down_proj.weight`, optional(`${p}mlp.down_proj.bias`, cfg.mlpBias)));
     }
     finalNorm = (h) => rmsNorm(h, w('model.norm.weight'), cfg.normEps);
-    lmHead = w(cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    lmHead = cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   }
   const last = opts.lastTokenOnly ? slice(x, [1], [-1], [END]) : x; // [B, 1 or T, C]
-  const logits = linear(finalNorm(last), lmHead, null); // [B, T, V]
+  const logits = linear(finalNorm(last), weights, lmHead, null); // [B, T, V]
   return { logits, presents };
 }

@@ -16,15 +16,33 @@ export const presentName = (layer: number, kind: 'key' | 'value'): string => `pr
  */
 export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float32Array>): Weights {
   const table = new Map<string, Value>();
+  const shapes = new Map<string, number[]>();
   for (const spec of weightSpecs(cfg)) {
     const data = values?.get(spec.name);
     if (values && !data) throw new Error(`weights: missing ${spec.name}`);
+    shapes.set(spec.name, spec.shape);
     table.set(spec.name, data ? g.initializer(spec.name, 'float32', spec.shape, data) : g.input(spec.name, 'float32', spec.shape));
   }
-  return (name) => {
-    const v = table.get(name);
-    if (!v) throw new Error(`weights: the ${cfg.modelType} graph asked for unknown tensor ${name}`);
-    return v;
+  const transposedCopies = new Map<string, Value>();
+  return {
+    get: (name) => {
+      const v = table.get(name);
+      if (!v) throw new Error(`weights: the ${cfg.modelType} graph asked for unknown tensor ${name}`);
+      return v;
+    },
+    transposed: (name) => {
+      const data = values?.get(name);
+      if (!data) return null;
+      let copy = transposedCopies.get(name);
+      if (!copy) {
+        const [rows, cols] = shapes.get(name)!;
+        const t = new Float32Array(data.length);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
+        copy = g.initializer(`${name}.T`, 'float32', [cols, rows], t);
+        transposedCopies.set(name, copy);
+      }
+      return copy;
+    },
   };
 }
 

@@ -20,7 +20,8 @@ export class LmTokenizer {
   }
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {
-    return this.tok.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+    // transformers.js rejects an empty list; an immediate EOS is an empty response.
+    return ids.length ? this.tok.decode([...ids], { skip_special_tokens: skipSpecialTokens }) : '';
   }
 
   get hasChatTemplate(): boolean {

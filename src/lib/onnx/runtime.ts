@@ -18,7 +18,8 @@ export async function createSession(
   ep: ExecutionProvider,
   options: InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
-  return ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all', ...options });
+  // Errors only by default: ORT warns on every session that it keeps shape ops on the CPU, by design.
+  return ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...options });
 }
 
 /** Float data of an output, downloading from the GPU when it lives there. */

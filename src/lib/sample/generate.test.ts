@@ -11,6 +11,7 @@ import { buildLogProbGraph } from '../model/graphs';
 class CountingStepper implements LmStepper {
   readonly vocabSize = 10;
   reset(): void {}
+  async selectRows(): Promise<void> {}
   async step(ids: BigInt64Array, _p: BigInt64Array, _m: BigInt64Array, batch: number, newLen: number): Promise<Float32Array> {
     const out = new Float32Array(batch * this.vocabSize).fill(-30);
     for (let b = 0; b < batch; b++) out[b * this.vocabSize + ((Number(ids[b * newLen + newLen - 1]) + 1) % this.vocabSize)] = 30;

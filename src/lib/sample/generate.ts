@@ -1,8 +1,10 @@
 // Batched generation: R samples for each prompt, many prompts per batch, with
-// a KV cache behind the LmStepper interface. Each sample draws from its own
-// RNG stream (seed, prompt, sample), so results do not depend on batching.
+// a KV cache behind the LmStepper interface. Each prompt is prefilled once and
+// its cache rows are then repeated R times; finished rows are dropped from the
+// batch. Each sample draws from its own RNG stream (seed, prompt, sample), so
+// results do not depend on batching.
 import { createRng, type Rng } from '../random';
-import { logProbOf, sampleToken, type SamplingParams } from './logits';
+import { sampleToken, type SamplingParams } from './logits';
 
 /** One forward step over a batch, the KV cache kept by the implementation. */
 export interface LmStepper {
@@ -13,6 +15,8 @@ export interface LmStepper {
    * full attention mask [batch, totalLen]; returns last-position logits [batch, V].
    */
   step(ids: BigInt64Array, positions: BigInt64Array, mask: BigInt64Array, batch: number, newLen: number, totalLen: number): Promise<Float32Array>;
+  /** Rebuilds the cache batch from these rows of the current one (repeats and drops allowed). */
+  selectRows(rows: readonly number[]): Promise<void>;
   readonly vocabSize: number;
 }
 
@@ -22,7 +26,7 @@ export interface GenerateOptions {
   sampling: SamplingParams;
   seed: number;
   eosTokenIds: number[];
-  /** Fed to finished rows and to left padding. */
+  /** Fed as left padding. */
   padTokenId: number;
   /** Most rows in one batch (prompts are grouped so all R samples of a prompt share it). */
   maxBatchRows?: number;
@@ -45,10 +49,11 @@ export type FinishReason = 'eos' | 'stop' | 'length';
 export interface Sample {
   promptIndex: number;
   sampleIndex: number;
+  /** Generated tokens, without the EOS token when finish is 'eos'. */
   tokens: number[];
   /** The decoded continuation (with stop strings), or null without a decoder. */
   text: string | null;
-  /** Σ log p(token) under the model's own distribution (temperature 1, no truncation). */
+  /** Σ log p(token) under the model's own distribution (temperature 1, no truncation), EOS included. */
   logprob: number;
   finish: FinishReason;
 }
@@ -68,11 +73,16 @@ interface Row {
   sampleIndex: number;
   rng: Rng;
   promptLen: number;
+  /** Left padding of this row's prompt within the batch. */
+  padLeft: number;
   tokens: number[];
   logprob: number;
   finish: FinishReason | null;
   text: string | null;
 }
+
+/** Drop finished rows once they are at least this share of the batch (a cache gather is not free). */
+const COMPACT_SHARE = 0.25;
 
 export async function generate(stepper: LmStepper, prompts: readonly number[][], opts: GenerateOptions): Promise<Sample[]> {
   const R = opts.samplesPerPrompt;
@@ -84,45 +94,49 @@ export async function generate(stepper: LmStepper, prompts: readonly number[][],
 
   for (let first = 0; first < prompts.length; first += promptsPerBatch) {
     const group = prompts.slice(first, first + promptsPerBatch);
-    const rows: Row[] = group.flatMap((p, gi) =>
-      Array.from({ length: R }, (_, s) => ({
-        promptIndex: first + gi, sampleIndex: s, rng: sampleRng(opts.seed, first + gi, s),
-        promptLen: p.length, tokens: [], logprob: 0, finish: null, text: null,
-      })),
-    );
-    const B = rows.length;
     const width = Math.max(...group.map((p) => p.length));
-    if (width === 0) throw new Error('generate: a prompt has no tokens');
+    if (group.some((p) => p.length === 0)) throw new Error('generate: a prompt has no tokens');
 
-    // Prefill: prompts left-padded to one width.
-    let ids = new BigInt64Array(B * width);
-    let positions = new BigInt64Array(B * width);
-    let mask = new BigInt64Array(B * width);
-    rows.forEach((row, b) => {
-      const prompt = group[row.promptIndex - first];
+    // Prefill each prompt once, left-padded to one width.
+    const P = group.length;
+    const ids = new BigInt64Array(P * width).fill(BigInt(opts.padTokenId));
+    const positions = new BigInt64Array(P * width);
+    const mask = new BigInt64Array(P * width);
+    group.forEach((prompt, p) => {
       const pad = width - prompt.length;
-      for (let t = 0; t < width; t++) {
-        const real = t >= pad;
-        ids[b * width + t] = BigInt(real ? prompt[t - pad] : opts.padTokenId);
-        positions[b * width + t] = BigInt(real ? t - pad : 0);
-        mask[b * width + t] = real ? 1n : 0n;
-      }
+      prompt.forEach((tok, i) => {
+        ids[p * width + pad + i] = BigInt(tok);
+        positions[p * width + pad + i] = BigInt(i);
+        mask[p * width + pad + i] = 1n;
+      });
     });
     stepper.reset();
-    let logits = await stepper.step(ids, positions, mask, B, width, width);
+    const prefillLogits = await stepper.step(ids, positions, mask, P, width, width);
+    const V = stepper.vocabSize;
+
+    // R rows per prompt share its prefill: repeat the cache rows.
+    let rows: Row[] = group.flatMap((prompt, p) =>
+      Array.from({ length: R }, (_, s) => ({
+        promptIndex: first + p, sampleIndex: s, rng: sampleRng(opts.seed, first + p, s),
+        promptLen: prompt.length, padLeft: width - prompt.length, tokens: [], logprob: 0, finish: null, text: null,
+      })),
+    );
+    const all = rows;
+    if (R > 1) await stepper.selectRows(rows.map((r) => r.promptIndex - first));
+    let logits: Float32Array = new Float32Array(rows.length * V);
+    rows.forEach((r, b) => logits.set(prefillLogits.subarray((r.promptIndex - first) * V, (r.promptIndex - first + 1) * V), b * V));
     let total = width;
 
     for (let step = 0; step < opts.maxNewTokens; step++) {
-      const V = stepper.vocabSize;
-      const next = new BigInt64Array(B);
+      const next = new BigInt64Array(rows.length);
       rows.forEach((row, b) => {
         if (row.finish) {
-          next[b] = BigInt(opts.padTokenId);
+          next[b] = BigInt(opts.padTokenId); // kept until the next compaction; its output is ignored
           return;
         }
         const logitRow = logits.subarray(b * V, (b + 1) * V);
-        const token = sampleToken(logitRow, opts.sampling, row.rng);
-        row.logprob += logProbOf(logitRow, token);
+        const { token, logprob } = sampleToken(logitRow, opts.sampling, row.rng);
+        row.logprob += logprob;
         next[b] = BigInt(token);
         tokensGenerated++;
         if (eos.has(token)) {
@@ -144,20 +158,24 @@ export async function generate(stepper: LmStepper, prompts: readonly number[][],
       opts.onProgress?.({ promptsDone: first, promptsTotal: prompts.length, tokensGenerated, activeRows: active });
       if (active === 0) break;
 
-      // Decode: one new token per row; the mask grows by one real column.
-      const grown = new BigInt64Array(B * (total + 1));
-      for (let b = 0; b < B; b++) {
-        grown.set(mask.subarray(b * total, (b + 1) * total), b * (total + 1));
-        grown[b * (total + 1) + total] = 1n;
+      let fed = next;
+      if (rows.length - active >= COMPACT_SHARE * rows.length) {
+        const keep = rows.flatMap((r, b) => (r.finish ? [] : [b]));
+        await stepper.selectRows(keep);
+        fed = BigInt64Array.from(keep, (b) => next[b]);
+        rows = keep.map((b) => rows[b]);
       }
-      mask = grown;
+
+      // Decode: one new token per row; the mask covers the prompt (minus its padding) and all tokens since.
       total += 1;
-      ids = next;
-      positions = BigInt64Array.from(rows, (row) => BigInt(row.promptLen + row.tokens.length - 1));
-      logits = await stepper.step(ids, positions, mask, B, 1, total);
+      const B = rows.length;
+      const stepMask = new BigInt64Array(B * total);
+      rows.forEach((row, b) => stepMask.fill(1n, b * total + row.padLeft, (b + 1) * total));
+      const stepPositions = BigInt64Array.from(rows, (row) => BigInt(row.promptLen + row.tokens.length - 1));
+      logits = await stepper.step(fed, stepPositions, stepMask, B, 1, total);
     }
 
-    for (const row of rows) {
+    for (const row of all) {
       samples.push({
         promptIndex: row.promptIndex,
         sampleIndex: row.sampleIndex,

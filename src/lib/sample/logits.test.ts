@@ -9,8 +9,8 @@ describe('sampling warpers', () => {
     const rng = createRng(1);
     for (let trial = 0; trial < 20; trial++) {
       const row = randomNormalArray(rng, 50, 2);
-      expect(sampleToken(row, { temperature: 0, topP: 1, topK: 0 }, rng)).toBe(argmax(row));
-      expect(sampleToken(row, { temperature: 1e-4, topP: 1, topK: 0 }, rng)).toBe(argmax(row));
+      expect(sampleToken(row, { temperature: 0, topP: 1, topK: 0 }, rng).token).toBe(argmax(row));
+      expect(sampleToken(row, { temperature: 1e-4, topP: 1, topK: 0 }, rng).token).toBe(argmax(row));
     }
   });
 
@@ -33,9 +33,9 @@ describe('sampling warpers', () => {
     const rng = createRng(9);
     const counts = [0, 0, 0, 0];
     const n = 20000;
-    for (let i = 0; i < n; i++) counts[sampleToken(logitsOf(probs), { temperature: 1, topP: 1, topK: 0 }, rng)]++;
+    for (let i = 0; i < n; i++) counts[sampleToken(logitsOf(probs), { temperature: 1, topP: 1, topK: 0 }, rng).token]++;
     counts.forEach((c, i) => expect(Math.abs(c / n - probs[i])).toBeLessThan(0.015));
-    for (let i = 0; i < 2000; i++) expect(sampleToken(logitsOf(probs), { temperature: 1, topP: 0.75, topK: 0 }, rng)).toBeLessThan(2);
+    for (let i = 0; i < 2000; i++) expect(sampleToken(logitsOf(probs), { temperature: 1, topP: 0.75, topK: 0 }, rng).token).toBeLessThan(2);
   });
 
   it('temperature sharpens: p ∝ exp(logit / T)', () => {
@@ -43,12 +43,18 @@ describe('sampling warpers', () => {
     const row = logitsOf([0.6, 0.4]);
     let first = 0;
     const n = 20000;
-    for (let i = 0; i < n; i++) if (sampleToken(row, { temperature: 0.5, topP: 1, topK: 0 }, rng) === 0) first++;
+    for (let i = 0; i < n; i++) if (sampleToken(row, { temperature: 0.5, topP: 1, topK: 0 }, rng).token === 0) first++;
     const expected = 0.36 / (0.36 + 0.16);
     expect(Math.abs(first / n - expected)).toBeLessThan(0.015);
   });
 
-  it('logProbOf is log-softmax', () => {
+  it('reports the log-prob under the untruncated model distribution, whatever the warpers', () => {
+    const rng = createRng(2);
+    const row = Float64Array.from([0.3, -1.2, 2.0, 0.7]);
     expect(logProbOf([Math.log(0.2), Math.log(0.8)], 1)).toBeCloseTo(Math.log(0.8), 12);
+    for (const params of [{ temperature: 1, topP: 1, topK: 0 }, { temperature: 0.7, topP: 0.9, topK: 3 }, { temperature: 0, topP: 1, topK: 0 }]) {
+      const d = sampleToken(row, params, rng);
+      expect(d.logprob).toBeCloseTo(logProbOf(row, d.token), 10);
+    }
   });
 });

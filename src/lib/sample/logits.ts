@@ -58,24 +58,48 @@ export function keptTokens(scaled: Float64Array, topK: number, topP: number): Ui
   return kept;
 }
 
-/** Picks the next token from one row of logits [V]. */
-export function sampleToken(row: ArrayLike<number>, params: SamplingParams, rng: Rng): number {
-  if (params.temperature <= 0) return argmax(row);
-  const V = row.length;
-  const scaled = new Float64Array(V);
-  for (let i = 0; i < V; i++) scaled[i] = row[i] / params.temperature;
-  const kept = params.topK > 0 || params.topP < 1 ? keptTokens(scaled, params.topK, params.topP) : null;
-  let m = -Infinity;
-  for (let i = 0; i < V; i++) if ((!kept || kept[i]) && scaled[i] > m) m = scaled[i];
-  let z = 0;
-  for (let i = 0; i < V; i++) if (!kept || kept[i]) z += Math.exp(scaled[i] - m);
-  let u = rng() * z;
-  let last = -1;
-  for (let i = 0; i < V; i++) {
-    if (kept && !kept[i]) continue;
-    u -= Math.exp(scaled[i] - m);
-    last = i;
-    if (u <= 0) return i;
+/** Reused across calls: sampling runs per row per step, allocation would dominate. */
+let scratch = new Float64Array(0);
+
+export interface Draw {
+  token: number;
+  /** log p(token) under the model's own distribution (softmax of the raw logits). */
+  logprob: number;
+}
+
+/** Picks the next token from one row of logits [V], with its log-probability. */
+export function sampleToken(row: ArrayLike<number>, params: SamplingParams, rng: Rng): Draw {
+  if (params.temperature <= 0) {
+    const token = argmax(row);
+    return { token, logprob: logProbOf(row, token) };
   }
-  return last; // rounding left a sliver of mass: the last kept token takes it
+  const V = row.length;
+  if (scratch.length < V) scratch = new Float64Array(V);
+  const scaled = scratch.subarray(0, V);
+  let m = -Infinity;
+  for (let i = 0; i < V; i++) {
+    scaled[i] = row[i] / params.temperature;
+    if (scaled[i] > m) m = scaled[i];
+  }
+  const kept = params.topK > 0 || params.topP < 1 ? keptTokens(scaled, params.topK, params.topP) : null;
+  // scaled becomes the unnormalised probabilities of the kept tokens.
+  let z = 0;
+  let zAll = 0;
+  for (let i = 0; i < V; i++) {
+    const e = Math.exp(scaled[i] - m);
+    zAll += e;
+    scaled[i] = !kept || kept[i] ? e : 0;
+    z += scaled[i];
+  }
+  let u = rng() * z;
+  let token = -1;
+  for (let i = 0; i < V; i++) {
+    if (scaled[i] === 0) continue;
+    u -= scaled[i];
+    token = i; // if rounding leaves a sliver of mass, the last kept token takes it
+    if (u <= 0) break;
+  }
+  // At temperature 1 the softmax just computed is the model's own; otherwise recompute it.
+  const logprob = params.temperature === 1 ? row[token] - m - Math.log(zAll) : logProbOf(row, token);
+  return { token, logprob };
 }

@@ -18,7 +18,7 @@ export function sftTrainStep(cfg: LmConfig, optimizer: Partial<AdamWConfig> = {}
         positions: g.input('position_ids', 'int64', ['batch', 'length']),
         lossMask: g.input('loss_mask', 'float32', ['batch', 'length']),
       };
-      const { sum, count } = sequenceLogProbs(cfg, (n) => params[n], io);
+      const { sum, count } = sequenceLogProbs(cfg, { get: (n) => params[n], transposed: () => null }, io);
       const tokens = sumAll(count);
       return { loss: neg(div(sumAll(sum), tokens)), metrics: { tokens } };
     },

@@ -1,0 +1,25 @@
+import { useLab } from '../store';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function ModelPanel() {
+  const { status, info, progress, error } = useLab((s) => s.lm);
+  return (
+    <section className="panel" aria-labelledby="model-title">
+      <h2 id="model-title">Language model</h2>
+      {status === 'loading' && (
+        <p>
+          Loading{progress ? ` ${progress.file}: ${mb(progress.loaded)}${progress.total ? ` of ${mb(progress.total)}` : ''}` : '…'}
+        </p>
+      )}
+      {error && <p role="alert" className="error">Could not load the model: {error}</p>}
+      {info && (
+        <p data-testid="lm-info" data-status={status}>
+          <strong>{info.modelType}</strong> from <code>{info.source}</code>: {(info.parameters / 1e6).toFixed(2)} M parameters, {info.layers} layers,
+          hidden {info.hiddenSize}, vocabulary {info.vocabSize}, context {info.contextLength}
+          {info.hasChatTemplate ? ', chat template' : ', no chat template'}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+// The LM worker's model state: the loaded weights and tokenizer, and one
+// sampling session per backend, compiled on first use.
+import type { Backend, LmInfo, PromptInput, SampleProgress, SampleRequest, SampleResult } from '../src/protocol';
+import { loadLm, type LoadedLm } from '../src/lib/model/load';
+import { DecoderSession } from '../src/lib/model/decoder-session';
+import { generate } from '../src/lib/sample/generate';
+import type { OrtApi } from '../src/lib/onnx/runtime';
+
+/** Fetches `${baseUrl}${file}`, reporting bytes as they arrive; null on 404. */
+export function urlReader(baseUrl: string, onProgress: (p: { file: string; loaded: number; total: number | null }) => void) {
+  return async (file: string): Promise<Uint8Array | null> => {
+    const response = await fetch(`${baseUrl}${file}`);
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error(`${baseUrl}${file}: HTTP ${response.status}`);
+    const total = Number(response.headers.get('Content-Length')) || null;
+    if (!response.body) return new Uint8Array(await response.arrayBuffer());
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      onProgress({ file, loaded, total });
+    }
+    if (total !== null && loaded !== total) throw new Error(`${baseUrl}${file}: received ${loaded} of ${total} bytes (truncated download)`);
+    const out = new Uint8Array(loaded);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  };
+}
+
+export class LmModelState {
+  private lm: LoadedLm | null = null;
+  private source = '';
+  private readonly decoders = new Map<Backend, DecoderSession>();
+
+  constructor(private readonly ort: OrtApi) {}
+
+  async load(baseUrl: string, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
+    const lm = await loadLm(urlReader(baseUrl, onProgress));
+    for (const d of this.decoders.values()) await d.release();
+    this.decoders.clear();
+    this.lm = lm;
+    this.source = baseUrl;
+    return this.info();
+  }
+
+  info(): LmInfo {
+    const lm = this.loaded();
+    const c = lm.config;
+    return {
+      source: this.source,
+      modelType: c.modelType,
+      parameters: [...lm.weights.values()].reduce((a, w) => a + w.length, 0),
+      vocabSize: c.vocabSize,
+      layers: c.numLayers,
+      hiddenSize: c.hiddenSize,
+      contextLength: c.maxPositions,
+      hasChatTemplate: lm.tokenizer.hasChatTemplate,
+    };
+  }
+
+  loaded(): LoadedLm {
+    if (!this.lm) throw new Error('no language model is loaded');
+    return this.lm;
+  }
+
+  async decoder(backend: Backend): Promise<DecoderSession> {
+    let d = this.decoders.get(backend);
+    if (!d) {
+      const lm = this.loaded();
+      d = await DecoderSession.create(this.ort, lm.config, lm.weights, backend);
+      this.decoders.set(backend, d);
+    }
+    return d;
+  }
+
+  /** Prompt token ids as the model sees them: chat-formatted when the tokenizer has a template. */
+  encodePrompt(prompt: PromptInput): number[] {
+    const { tokenizer } = this.loaded();
+    const messages = typeof prompt === 'string' ? [{ role: 'user' as const, content: prompt }] : prompt;
+    if (tokenizer.hasChatTemplate) return tokenizer.encode(tokenizer.chatPrompt(messages));
+    return tokenizer.encode(messages.map((m) => m.content).join('\n'), true);
+  }
+
+  async sample(req: SampleRequest, onProgress: (p: SampleProgress) => void): Promise<SampleResult> {
+    const lm = this.loaded();
+    const decoder = await this.decoder(req.backend);
+    const t0 = performance.now();
+    const samples = await generate(decoder, req.prompts.map((p) => this.encodePrompt(p)), {
+      samplesPerPrompt: req.samplesPerPrompt,
+      maxNewTokens: req.maxNewTokens,
+      sampling: { temperature: req.temperature, topP: req.topP, topK: req.topK },
+      seed: req.seed,
+      eosTokenIds: lm.eosTokenIds,
+      padTokenId: lm.padTokenId,
+      stop: { strings: req.stop, decode: (ids) => lm.tokenizer.decode(ids) },
+      onProgress: (p) => onProgress({ promptsDone: p.promptsDone, promptsTotal: p.promptsTotal, tokensGenerated: p.tokensGenerated }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const tokens = samples.reduce((a, s) => a + s.tokens.length + (s.finish === 'eos' ? 1 : 0), 0);
+    return {
+      backend: req.backend,
+      tokensPerSecond: tokens / seconds,
+      samples: samples.map((s) => ({ ...s, text: s.text ?? lm.tokenizer.decode(s.tokens) })),
+    };
+  }
+}
