@@ -109,8 +109,21 @@ export interface GenerateBenchmarkResult {
   transformersTokensPerSecond: number;
 }
 
+export interface EmbedderInfo {
+  source: string;
+  backend: Backend;
+  dimensions: number;
+}
+
+/** The embedding worker's requests (transformers.js feature extraction). */
+export type EmbedRequests = {
+  'load-embedder': { payload: { localModelPath: string; modelId: string; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
+  /** Unit vectors, row-major [texts, dimensions]; each distinct text is embedded once and cached. */
+  embed: { payload: { texts: string[] }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
+};
+
 /** Per request kind: what goes in, what comes back, what progress looks like. */
-export interface LmRequests {
+export type LmRequests = {
   'probe-backends': { payload: { seed: number }; result: BackendReport; progress: { stage: string } };
   'engine-check': {
     payload: { backend: Backend; steps: number; seed: number; lr: number };
@@ -121,31 +134,32 @@ export interface LmRequests {
   'load-lm': { payload: { baseUrl: string }; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
-}
+};
 
-export type LmKind = keyof LmRequests;
+/** What each request kind of a worker takes, returns and reports. */
+export type RequestSpecs = { [kind: string]: { payload: unknown; result: unknown; progress: unknown } };
 
-export type LmRequest = { [K in LmKind]: { type: 'request'; id: number; kind: K; payload: LmRequests[K]['payload'] } }[LmKind];
+export type Request<M extends RequestSpecs> = { [K in keyof M]: { type: 'request'; id: number; kind: K; payload: M[K]['payload'] } }[keyof M];
 export interface CancelRequest {
   type: 'cancel';
   id: number;
 }
-export type ToWorker = LmRequest | CancelRequest;
+export type ToWorker<M extends RequestSpecs> = Request<M> | CancelRequest;
 
-export type ResultReply<K extends LmKind = LmKind> = { [P in K]: { type: 'result'; id: number; kind: P; result: LmRequests[P]['result'] } }[K];
-export type ProgressReply<K extends LmKind = LmKind> = { [P in K]: { type: 'progress'; id: number; kind: P; progress: LmRequests[P]['progress'] } }[K];
+export type ResultReply<M extends RequestSpecs, K extends keyof M = keyof M> = { [P in K]: { type: 'result'; id: number; kind: P; result: M[P]['result'] } }[K];
+export type ProgressReply<M extends RequestSpecs, K extends keyof M = keyof M> = { [P in K]: { type: 'progress'; id: number; kind: P; progress: M[P]['progress'] } }[K];
 export interface ErrorReply {
   type: 'error';
   id: number;
   error: ErrorInfo;
 }
-export type FromWorker = ResultReply | ProgressReply | ErrorReply;
+export type FromWorker<M extends RequestSpecs> = ResultReply<M> | ProgressReply<M> | ErrorReply;
 
-export function isResultOf<K extends LmKind>(reply: FromWorker, kind: K): reply is FromWorker & ResultReply<K> {
+export function isResultOf<M extends RequestSpecs, K extends keyof M>(reply: FromWorker<M>, kind: K): reply is FromWorker<M> & ResultReply<M, K> {
   return reply.type === 'result' && reply.kind === kind;
 }
 
-export function isProgressOf<K extends LmKind>(reply: FromWorker, kind: K): reply is FromWorker & ProgressReply<K> {
+export function isProgressOf<M extends RequestSpecs, K extends keyof M>(reply: FromWorker<M>, kind: K): reply is FromWorker<M> & ProgressReply<M, K> {
   return reply.type === 'progress' && reply.kind === kind;
 }
 

@@ -1,9 +1,10 @@
 // The UI side of the worker protocol: one call per request, resolved by id,
-// with progress callbacks and cancel.
-import { isProgressOf, isResultOf, type FromWorker, type LmKind, type LmRequests } from './protocol';
+// with progress callbacks and cancel. One class for every worker, typed by its
+// request map.
+import { isProgressOf, isResultOf, type EmbedRequests, type FromWorker, type LmRequests, type RequestSpecs } from './protocol';
 
-export interface Call<K extends LmKind> {
-  promise: Promise<LmRequests[K]['result']>;
+export interface Call<M extends RequestSpecs, K extends keyof M> {
+  promise: Promise<M[K]['result']>;
   cancel(): void;
 }
 
@@ -14,21 +15,20 @@ export class WorkerError extends Error {
   }
 }
 
-export class LmClient {
+export class WorkerClient<M extends RequestSpecs> {
   private nextId = 1;
-  private readonly pending = new Map<number, (reply: FromWorker) => void>();
+  private readonly pending = new Map<number, (reply: FromWorker<M>) => void>();
 
   constructor(private readonly worker: Worker) {
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.pending.get(e.data.id)?.(e.data);
+    worker.onmessage = (e: MessageEvent<FromWorker<M>>) => this.pending.get(e.data.id)?.(e.data);
     worker.onerror = (e: ErrorEvent) => {
-      const error: FromWorker = { type: 'error', id: 0, error: { name: 'WorkerLoadError', message: e.message || 'the worker failed to start' } };
-      for (const [id, settle] of this.pending) settle({ ...error, id });
+      for (const [id, settle] of this.pending) settle({ type: 'error', id, error: { name: 'WorkerLoadError', message: e.message || 'the worker failed to start' } });
     };
   }
 
-  call<K extends LmKind>(kind: K, payload: LmRequests[K]['payload'], onProgress?: (p: LmRequests[K]['progress']) => void): Call<K> {
+  call<K extends keyof M & string>(kind: K, payload: M[K]['payload'], onProgress?: (p: M[K]['progress']) => void): Call<M, K> {
     const id = this.nextId++;
-    const promise = new Promise<LmRequests[K]['result']>((resolve, reject) => {
+    const promise = new Promise<M[K]['result']>((resolve, reject) => {
       this.pending.set(id, (reply) => {
         if (isProgressOf(reply, kind)) {
           onProgress?.(reply.progress);
@@ -43,3 +43,6 @@ export class LmClient {
     return { promise, cancel: () => this.worker.postMessage({ type: 'cancel', id }) };
   }
 }
+
+export type LmClient = WorkerClient<LmRequests>;
+export type EmbedClient = WorkerClient<EmbedRequests>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLmHandler, type LmEngine } from './lm-handler';
-import type { BackendReport, FromWorker } from '../src/protocol';
+import type { BackendReport, FromWorker, LmRequests } from '../src/protocol';
 
 const report: BackendReport = {
   webgpu: { backend: 'webgpu', ok: false, reason: 'none here' },
@@ -17,7 +17,7 @@ const notCalled = async (): Promise<never> => {
 
 function harness(parts: Partial<LmEngine>) {
   const engine: LmEngine = { probeBackends: notCalled, engineCheck: notCalled, opCoverage: notCalled, loadLm: notCalled, sample: notCalled, generateBenchmark: notCalled, ...parts };
-  const replies: FromWorker[] = [];
+  const replies: FromWorker<LmRequests>[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
 }
 

@@ -1,8 +1,8 @@
-// The LM worker's message handler: routes typed requests to the engine, reports
-// progress, turns exceptions into {name, message}, and honours cancel.
-// Requests run one at a time: they share one ORT runtime and one device, and
-// ORT's backend initialisation must not run twice concurrently.
-import { CancelledError, toErrorInfo, type FromWorker, type LmRequest, type LmRequests, type ToWorker } from '../src/protocol';
+// The LM worker's message handler: routes typed requests to the engine and
+// reports progress; queueing, cancel and errors are the request runner's.
+// One at a time matters here: ORT's backend initialisation must not run twice at once.
+import type { FromWorker, LmRequests, ToWorker } from '../src/protocol';
+import { createRequestRunner } from './request-runner';
 
 export interface LmEngine {
   probeBackends(seed: number, onStage: (stage: string) => void): Promise<LmRequests['probe-backends']['result']>;
@@ -16,76 +16,49 @@ export interface LmEngine {
   generateBenchmark(payload: LmRequests['generate-benchmark']['payload']): Promise<LmRequests['generate-benchmark']['result']>;
 }
 
-export function createLmHandler(engine: LmEngine, post: (reply: FromWorker) => void): (msg: ToWorker) => Promise<void> {
-  const cancelled = new Set<number>();
-  const checkCancel = (id: number): void => {
-    if (cancelled.has(id)) throw new CancelledError();
-  };
-
-  const run = async (msg: LmRequest): Promise<void> => {
-    const { id } = msg;
-    if (cancelled.has(id)) {
-      cancelled.delete(id);
-      post({ type: 'error', id, error: toErrorInfo(new CancelledError()) });
-      return;
+export function createLmHandler(engine: LmEngine, post: (reply: FromWorker<LmRequests>) => void): (msg: ToWorker<LmRequests>) => Promise<void> {
+  const runner = createRequestRunner(post);
+  return (msg) => {
+    if (msg.type === 'cancel') {
+      runner.cancel(msg.id);
+      return Promise.resolve();
     }
-    try {
+    const { id } = msg;
+    // Progress points are where a cancel takes effect.
+    const progress = <P>(send: (p: P) => void) => (p: P) => {
+      runner.checkCancel(id);
+      send(p);
+    };
+    return runner.enqueue(id, async () => {
       switch (msg.kind) {
         case 'probe-backends': {
-          const result = await engine.probeBackends(msg.payload.seed, (stage) => {
-            checkCancel(id);
-            post({ type: 'progress', id, kind: msg.kind, progress: { stage } });
-          });
+          const result = await engine.probeBackends(msg.payload.seed, progress((stage: string) => post({ type: 'progress', id, kind: msg.kind, progress: { stage } })));
           post({ type: 'result', id, kind: msg.kind, result });
           break;
         }
         case 'engine-check': {
-          const result = await engine.engineCheck(msg.payload, (step, loss) => {
-            checkCancel(id);
-            post({ type: 'progress', id, kind: msg.kind, progress: { step, loss } });
-          });
+          const onStep = progress((p: { step: number; loss: number }) => post({ type: 'progress', id, kind: msg.kind, progress: p }));
+          const result = await engine.engineCheck(msg.payload, (step, loss) => onStep({ step, loss }));
           post({ type: 'result', id, kind: msg.kind, result });
           break;
         }
-        case 'op-coverage': {
+        case 'op-coverage':
           post({ type: 'result', id, kind: msg.kind, result: await engine.opCoverage(msg.payload) });
           break;
-        }
         case 'load-lm': {
-          const result = await engine.loadLm(msg.payload, (progress) => {
-            checkCancel(id);
-            post({ type: 'progress', id, kind: msg.kind, progress });
-          });
+          const result = await engine.loadLm(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
           post({ type: 'result', id, kind: msg.kind, result });
-          break;
-        }
-        case 'generate-benchmark': {
-          post({ type: 'result', id, kind: msg.kind, result: await engine.generateBenchmark(msg.payload) });
           break;
         }
         case 'sample': {
-          const result = await engine.sample(msg.payload, (progress) => {
-            checkCancel(id);
-            post({ type: 'progress', id, kind: msg.kind, progress });
-          });
+          const result = await engine.sample(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
           post({ type: 'result', id, kind: msg.kind, result });
           break;
         }
+        case 'generate-benchmark':
+          post({ type: 'result', id, kind: msg.kind, result: await engine.generateBenchmark(msg.payload) });
+          break;
       }
-    } catch (e) {
-      post({ type: 'error', id, error: toErrorInfo(e) });
-    } finally {
-      cancelled.delete(id);
-    }
-  };
-
-  let queue = Promise.resolve();
-  return (msg) => {
-    if (msg.type === 'cancel') {
-      cancelled.add(msg.id);
-      return Promise.resolve();
-    }
-    queue = queue.then(() => run(msg));
-    return queue;
+    });
   };
 }

@@ -7,7 +7,7 @@ import { engineCheck, opCoverage } from './engine-check';
 import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
 import { generateBenchmark } from './generate-benchmark';
-import type { ToWorker } from '../src/protocol';
+import type { LmRequests, ToWorker } from '../src/protocol';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
 if (!self.name?.startsWith('em-pthread')) {
@@ -25,5 +25,5 @@ if (!self.name?.startsWith('em-pthread')) {
     },
     (reply) => self.postMessage(reply),
   );
-  self.onmessage = (e: MessageEvent<ToWorker>) => void handle(e.data);
+  self.onmessage = (e: MessageEvent<ToWorker<LmRequests>>) => void handle(e.data);
 }

@@ -7,9 +7,13 @@ import { useLab } from '../store';
 export function App() {
   const probeBackends = useLab((s) => s.probeBackends);
   const loadLm = useLab((s) => s.loadLm);
+  const loadEmbedder = useLab((s) => s.loadEmbedder);
   useEffect(() => {
-    void probeBackends().then(() => loadLm());
-  }, [probeBackends, loadLm]);
+    void probeBackends().then(async () => {
+      await loadLm();
+      await loadEmbedder(useLab.getState().backend.report?.chosen ?? 'wasm');
+    });
+  }, [probeBackends, loadLm, loadEmbedder]);
 
   return (
     <main className="lab">

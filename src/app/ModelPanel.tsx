@@ -4,6 +4,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function ModelPanel() {
   const { status, info, progress, error } = useLab((s) => s.lm);
+  const embedder = useLab((s) => s.embedder);
   return (
     <section className="panel" aria-labelledby="model-title">
       <h2 id="model-title">Language model</h2>
@@ -18,6 +19,14 @@ export function ModelPanel() {
           <strong>{info.modelType}</strong> from <code>{info.source}</code>: {(info.parameters / 1e6).toFixed(2)} M parameters, {info.layers} layers,
           hidden {info.hiddenSize}, vocabulary {info.vocabSize}, context {info.contextLength}
           {info.hasChatTemplate ? ', chat template' : ', no chat template'}
+        </p>
+      )}
+      <h2 id="embedder-title">Embedding model</h2>
+      {embedder.status === 'loading' && <p>Loading{embedder.progress ? ` ${embedder.progress.file}` : '…'}</p>}
+      {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}
+      {embedder.info && (
+        <p data-testid="embedder-info" data-status={embedder.status} data-backend={embedder.info.backend}>
+          <code>{embedder.info.source}</code> on {embedder.info.backend}: {embedder.info.dimensions}-dimensional, mean-pooled and normalised
         </p>
       )}
     </section>

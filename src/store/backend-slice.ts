@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../protocol';
-import { lmClient } from './lm-worker';
+import { lmClient } from './workers';
 
 export interface BackendSlice {
   backend: {

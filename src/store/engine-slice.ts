@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { Backend, EngineCheckResult, GenerateBenchmarkRequest, GenerateBenchmarkResult, OpCoverageResult } from '../protocol';
-import { lmClient } from './lm-worker';
+import { lmClient } from './workers';
 
 export interface EngineSlice {
   engine: {

@@ -1,18 +1,30 @@
 import type { StateCreator } from 'zustand';
-import type { LmInfo } from '../protocol';
-import { lmClient } from './lm-worker';
+import type { Backend, EmbedderInfo, LmInfo } from '../protocol';
+import { embedClient, lmClient } from './workers';
 
-/** Where the shipped default LM is served (vite-plugin-models.ts). */
+/** Where the shipped default models are served (vite-plugin-models.ts). */
 export const DEFAULT_LM_URL = '/models/lm/';
+export const DEFAULT_EMBEDDER = { localModelPath: '/models/', modelId: 'embed' };
+
+type Loading = { file: string; loaded: number; total: number | null } | null;
 
 export interface ModelSlice {
   lm: {
     status: 'idle' | 'loading' | 'ready' | 'failed';
     info: LmInfo | null;
-    progress: { file: string; loaded: number; total: number | null } | null;
+    progress: Loading;
     error: string | null;
   };
   loadLm: (baseUrl?: string) => Promise<LmInfo | null>;
+  embedder: {
+    status: 'idle' | 'loading' | 'ready' | 'failed';
+    info: EmbedderInfo | null;
+    progress: Loading;
+    error: string | null;
+  };
+  loadEmbedder: (backend: Backend) => Promise<EmbedderInfo | null>;
+  /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
+  embedTexts: (texts: string[]) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
 
 export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (set) => ({
@@ -29,4 +41,17 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (s
       return null;
     }
   },
+  embedder: { status: 'idle', info: null, progress: null, error: null },
+  loadEmbedder: async (backend) => {
+    set((s) => ({ embedder: { ...s.embedder, status: 'loading', progress: null, error: null } }));
+    try {
+      const info = await embedClient().call('load-embedder', { ...DEFAULT_EMBEDDER, backend }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
+      set({ embedder: { status: 'ready', info, progress: null, error: null } });
+      return info;
+    } catch (e) {
+      set((s) => ({ embedder: { ...s.embedder, status: 'failed', progress: null, error: e instanceof Error ? e.message : String(e) } }));
+      return null;
+    }
+  },
+  embedTexts: (texts) => embedClient().call('embed', { texts }).promise,
 });

@@ -1,0 +1,16 @@
+import { WorkerClient, type EmbedClient, type LmClient } from '../worker-client';
+
+let lm: LmClient | null = null;
+let embedder: EmbedClient | null = null;
+
+/** The one LM worker of the page, started on first use. */
+export function lmClient(): LmClient {
+  lm ??= new WorkerClient(new Worker(new URL('../../workers/lm.worker.ts', import.meta.url), { type: 'module', name: 'lm' }));
+  return lm;
+}
+
+/** The one embedding worker of the page, started on first use. */
+export function embedClient(): EmbedClient {
+  embedder ??= new WorkerClient(new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
+  return embedder;
+}
