@@ -9,7 +9,7 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
 await page.goto(url);
-await page.getByTestId('backend-report').waitFor({ timeout: 60_000 });
+await page.getByTestId('embedder-info').waitFor({ timeout: 60_000 });
 await page.screenshot({ path: out, fullPage: true });
 await browser.close();
 console.log(`wrote ${out}`);

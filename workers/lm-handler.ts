@@ -1,8 +1,8 @@
-// The LM worker's message handler: routes typed requests to the engine and
-// reports progress; queueing, cancel and errors are the request runner's.
+// The LM worker's routing: typed requests to the engine, progress back;
+// queueing, cancel and errors are request-runner.ts's.
 // One at a time matters here: ORT's backend initialisation must not run twice at once.
 import type { FromWorker, LmRequests, ToWorker } from '../src/protocol';
-import { createRequestRunner } from './request-runner';
+import { createHandler } from './request-runner';
 
 export interface LmEngine {
   probeBackends(seed: number, onStage: (stage: string) => void): Promise<LmRequests['probe-backends']['result']>;
@@ -17,48 +17,36 @@ export interface LmEngine {
 }
 
 export function createLmHandler(engine: LmEngine, post: (reply: FromWorker<LmRequests>) => void): (msg: ToWorker<LmRequests>) => Promise<void> {
-  const runner = createRequestRunner(post);
-  return (msg) => {
-    if (msg.type === 'cancel') {
-      runner.cancel(msg.id);
-      return Promise.resolve();
-    }
+  return createHandler<LmRequests>(post, async (msg, progress) => {
     const { id } = msg;
-    // Progress points are where a cancel takes effect.
-    const progress = <P>(send: (p: P) => void) => (p: P) => {
-      runner.checkCancel(id);
-      send(p);
-    };
-    return runner.enqueue(id, async () => {
-      switch (msg.kind) {
-        case 'probe-backends': {
-          const result = await engine.probeBackends(msg.payload.seed, progress((stage: string) => post({ type: 'progress', id, kind: msg.kind, progress: { stage } })));
-          post({ type: 'result', id, kind: msg.kind, result });
-          break;
-        }
-        case 'engine-check': {
-          const onStep = progress((p: { step: number; loss: number }) => post({ type: 'progress', id, kind: msg.kind, progress: p }));
-          const result = await engine.engineCheck(msg.payload, (step, loss) => onStep({ step, loss }));
-          post({ type: 'result', id, kind: msg.kind, result });
-          break;
-        }
-        case 'op-coverage':
-          post({ type: 'result', id, kind: msg.kind, result: await engine.opCoverage(msg.payload) });
-          break;
-        case 'load-lm': {
-          const result = await engine.loadLm(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
-          post({ type: 'result', id, kind: msg.kind, result });
-          break;
-        }
-        case 'sample': {
-          const result = await engine.sample(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
-          post({ type: 'result', id, kind: msg.kind, result });
-          break;
-        }
-        case 'generate-benchmark':
-          post({ type: 'result', id, kind: msg.kind, result: await engine.generateBenchmark(msg.payload) });
-          break;
+    switch (msg.kind) {
+      case 'probe-backends': {
+        const result = await engine.probeBackends(msg.payload.seed, progress((stage: string) => post({ type: 'progress', id, kind: msg.kind, progress: { stage } })));
+        post({ type: 'result', id, kind: msg.kind, result });
+        break;
       }
-    });
-  };
+      case 'engine-check': {
+        const onStep = progress((p: { step: number; loss: number }) => post({ type: 'progress', id, kind: msg.kind, progress: p }));
+        const result = await engine.engineCheck(msg.payload, (step, loss) => onStep({ step, loss }));
+        post({ type: 'result', id, kind: msg.kind, result });
+        break;
+      }
+      case 'op-coverage':
+        post({ type: 'result', id, kind: msg.kind, result: await engine.opCoverage(msg.payload) });
+        break;
+      case 'load-lm': {
+        const result = await engine.loadLm(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
+        post({ type: 'result', id, kind: msg.kind, result });
+        break;
+      }
+      case 'sample': {
+        const result = await engine.sample(msg.payload, progress((p) => post({ type: 'progress', id, kind: msg.kind, progress: p })));
+        post({ type: 'result', id, kind: msg.kind, result });
+        break;
+      }
+      case 'generate-benchmark':
+        post({ type: 'result', id, kind: msg.kind, result: await engine.generateBenchmark(msg.payload) });
+        break;
+    }
+  });
 }

@@ -1,36 +1,38 @@
 // What every worker's message handler shares: requests run one at a time in
 // arrival order (one device, one runtime), cancel reaches queued and running
-// requests, and exceptions cross as {name, message}.
-import { CancelledError, toErrorInfo, type FromWorker, type RequestSpecs } from '../src/protocol';
+// requests at their progress points, and exceptions cross as {name, message}.
+// A worker supplies only its routing: request kind → engine call.
+import { CancelledError, toErrorInfo, type FromWorker, type Request, type RequestSpecs, type ToWorker } from '../src/protocol';
 
-export interface RequestRunner {
-  /** Queues work for request `id`; a throw becomes that request's error reply. */
-  enqueue(id: number, work: () => Promise<void>): Promise<void>;
-  cancel(id: number): void;
-  /** Throws CancelledError when `id` was cancelled: call it at progress points. */
-  checkCancel(id: number): void;
-}
+/** Wraps a progress sender so that each report is also a cancellation point. */
+export type ProgressPoint = <P>(send: (p: P) => void) => (p: P) => void;
 
-export function createRequestRunner<M extends RequestSpecs>(post: (reply: FromWorker<M>) => void): RequestRunner {
+export function createHandler<M extends RequestSpecs>(
+  post: (reply: FromWorker<M>) => void,
+  route: (msg: Request<M>, progress: ProgressPoint) => Promise<void>,
+): (msg: ToWorker<M>) => Promise<void> {
   const cancelled = new Set<number>();
   let queue = Promise.resolve();
-  return {
-    cancel: (id) => void cancelled.add(id),
-    checkCancel: (id) => {
+  return (msg) => {
+    if (msg.type === 'cancel') {
+      cancelled.add(msg.id);
+      return Promise.resolve();
+    }
+    const { id } = msg;
+    const progress: ProgressPoint = (send) => (p) => {
       if (cancelled.has(id)) throw new CancelledError();
-    },
-    enqueue(id, work) {
-      queue = queue.then(async () => {
-        try {
-          if (cancelled.has(id)) throw new CancelledError();
-          await work();
-        } catch (e) {
-          post({ type: 'error', id, error: toErrorInfo(e) });
-        } finally {
-          cancelled.delete(id);
-        }
-      });
-      return queue;
-    },
+      send(p);
+    };
+    queue = queue.then(async () => {
+      try {
+        if (cancelled.has(id)) throw new CancelledError();
+        await route(msg, progress);
+      } catch (e) {
+        post({ type: 'error', id, error: toErrorInfo(e) });
+      } finally {
+        cancelled.delete(id);
+      }
+    });
+    return queue;
   };
 }
