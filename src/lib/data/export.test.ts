@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from './export';
+import { buildTable, rankCandidates, selectNegatives } from '../contrast/filter';
+import { DEFAULT_SETTINGS, settingsFromSearch, settingsToSearch } from '../settings';
+
+const rows: ExportRow[] = [
+  { prompt: 'Add 2 and 2.', target: 'The answer is 4.', samples: ['The answer is 4.', 'The answer is 5.', 'It is 22.', 'The answer is 3.'] },
+  { prompt: [{ role: 'user', content: 'Hi' }], target: 'Hello!', samples: ['Bye.', 'Hello!', 'Go away.'] },
+];
+const sims = Float32Array.from([1, 0.8, 0.1, 0.7, 0.2, 1, 0.3]);
+const table = buildTable(rows, sims);
+const result = selectNegatives(table, rankCandidates(table), { a: 100, m: 2, seed: 3, short: 'keep-fewer' });
+
+describe('exports', () => {
+  it('writes TRL pairwise rows, conversational for chat input, one per chosen negative', () => {
+    const lines = trlPairwise(rows, table, result).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    for (const l of lines.slice(0, 2)) {
+      expect(l.prompt).toBe('Add 2 and 2.');
+      expect(l.chosen).toBe('The answer is 4.');
+      expect(['The answer is 5.', 'It is 22.', 'The answer is 3.']).toContain(l.rejected);
+    }
+    expect(lines[2].prompt).toEqual([{ role: 'user', content: 'Hi' }]);
+    expect(lines[2].chosen).toEqual([{ role: 'assistant', content: 'Hello!' }]);
+    expect(['Bye.', 'Go away.']).toContain(lines[2].rejected[0].content);
+    // every exported negative is one the filter chose
+    const chosen = Array.from(result.negatives, (i) => (i < 4 ? rows[0].samples[i] : rows[1].samples[i - 4]));
+    expect(lines.map((l) => (typeof l.rejected === 'string' ? l.rejected : l.rejected[0].content))).toEqual(chosen);
+  });
+
+  it('writes grouped rows with M rejected each, and a settings record', () => {
+    const grouped = groupedJsonl(rows, table, result).trim().split('\n').map((l) => JSON.parse(l));
+    expect(grouped.map((g) => g.rejected.length)).toEqual([2, 2]);
+    const record = JSON.parse(settingsRecord(DEFAULT_SETTINGS, { prompts: 2, promptsKept: 2, pairs: 4, shortPrompts: 0 }, new Date(0)));
+    expect(record).toMatchObject({ tool: 'self-contrast-lab', created: '1970-01-01T00:00:00.000Z', settings: { a: 25, m: 8, samplesPerPrompt: 32 }, counts: { pairs: 4 } });
+  });
+
+  it('writes a vLLM + TRL recipe that matches the lab settings', () => {
+    const files = scaleOutRecipe(rows, { ...DEFAULT_SETTINGS, topK: 0, m: 16 });
+    const sampling = JSON.parse(files.find((f) => f.name === 'vllm-sampling.json')!.content);
+    expect(sampling).toEqual({ n: 32, temperature: 1, top_p: 1, top_k: -1, max_tokens: 96, seed: 1 });
+    const dpo = JSON.parse(files.find((f) => f.name === 'trl-dpo-config.json')!.content);
+    expect(dpo).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', num_train_epochs: 1 });
+    expect(dpo.per_device_train_batch_size * dpo.gradient_accumulation_steps).toBe(128 * 16);
+    expect(files[0].content.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ prompt: 'Add 2 and 2.' }, { messages: [{ role: 'user', content: 'Hi' }] }]);
+  });
+
+  it('settings round-trip through the URL, with invalid values named', () => {
+    const custom = { ...DEFAULT_SETTINGS, a: 50, m: 16, shortPrompts: 'keep-fewer' as const };
+    expect(settingsToSearch(DEFAULT_SETTINGS)).toBe('');
+    expect(settingsFromSearch(settingsToSearch(custom))).toEqual({ settings: custom, invalid: [] });
+    expect(settingsFromSearch('a=150&m=2.5&seed=7').invalid).toEqual(['a=150', 'm=2.5']);
+  });
+});

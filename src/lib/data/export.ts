@@ -1,0 +1,77 @@
+// Exports of the filtered preference data in the formats the next tools read:
+// TRL pairwise JSONL (M rows per prompt; conversational when the input was
+// chat), grouped JSONL (1 chosen vs M rejected), the settings record, and a
+// scale-out recipe (vLLM prompts + sampling parameters, a TRL DPOConfig).
+import type { ChatMessage } from '../model/tokenizer';
+import type { FilterResult, SimilarityTable } from '../contrast/filter';
+import type { LabSettings } from '../settings';
+
+export interface ExportRow {
+  prompt: string | ChatMessage[];
+  target: string;
+  samples: readonly string[];
+}
+
+export interface ExportFile {
+  name: string;
+  mime: string;
+  content: string;
+}
+
+const assistant = (content: string): ChatMessage[] => [{ role: 'assistant', content }];
+
+/** Per prompt: the chosen negative texts, in selection order. */
+function negativesOf(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string[][] {
+  return rows.map((row, p) => Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (i) => row.samples[i - table.offsets[p]]));
+}
+
+export function trlPairwise(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
+  const negatives = negativesOf(rows, table, result);
+  const lines: string[] = [];
+  rows.forEach((row, p) => {
+    const chat = typeof row.prompt !== 'string';
+    for (const rejected of negatives[p]) {
+      lines.push(JSON.stringify(chat
+        ? { prompt: row.prompt, chosen: assistant(row.target), rejected: assistant(rejected) }
+        : { prompt: row.prompt, chosen: row.target, rejected }));
+    }
+  });
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function groupedJsonl(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
+  const negatives = negativesOf(rows, table, result);
+  const lines = rows.flatMap((row, p) => (negatives[p].length ? [JSON.stringify({ prompt: row.prompt, chosen: row.target, rejected: negatives[p] })] : []));
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export interface ExportCounts {
+  prompts: number;
+  promptsKept: number;
+  pairs: number;
+  shortPrompts: number;
+}
+
+export function settingsRecord(settings: LabSettings, counts: ExportCounts, created = new Date()): string {
+  return JSON.stringify({ tool: 'self-contrast-lab', created: created.toISOString(), settings, counts }, null, 2) + '\n';
+}
+
+/** For users who outgrow the browser: the same experiment on vLLM + TRL. */
+export function scaleOutRecipe(rows: readonly ExportRow[], s: LabSettings): ExportFile[] {
+  const prompts = rows.map((r) => JSON.stringify(typeof r.prompt === 'string' ? { prompt: r.prompt } : { messages: r.prompt })).join('\n') + '\n';
+  const sampling = {
+    // vllm.SamplingParams
+    n: s.samplesPerPrompt, temperature: s.temperature, top_p: s.topP, top_k: s.topK > 0 ? s.topK : -1, max_tokens: s.maxNewTokens, seed: s.seed,
+  };
+  const dpo = {
+    // trl.DPOConfig: the paper's recipe (β 0.1, sigmoid DPO over the M pairs, one epoch); scale the lr to the model.
+    beta: 0.1, loss_type: 'sigmoid', num_train_epochs: 1, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
+    per_device_train_batch_size: 8, gradient_accumulation_steps: Math.max(1, Math.round((128 * s.m) / 8)),
+    max_length: 1024, bf16: true, logging_steps: 10, report_to: 'none',
+  };
+  return [
+    { name: 'vllm-prompts.jsonl', mime: 'application/jsonl', content: prompts },
+    { name: 'vllm-sampling.json', mime: 'application/json', content: JSON.stringify(sampling, null, 2) + '\n' },
+    { name: 'trl-dpo-config.json', mime: 'application/json', content: JSON.stringify(dpo, null, 2) + '\n' },
+  ];
+}

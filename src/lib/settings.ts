@@ -1,0 +1,62 @@
+// Every setting of a Self-Contrast experiment, in one typed table with its
+// defaults (the paper's where it has one). Serialises to JSON and to the URL,
+// so an experiment is a link, and is recorded with every export.
+
+export interface LabSettings {
+  lm: string;
+  embedder: string;
+  samplesPerPrompt: number; // R
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxNewTokens: number;
+  seed: number;
+  a: number; // percent of least-similar samples eligible as negatives
+  m: number; // negatives per prompt
+  shortPrompts: 'skip' | 'keep-fewer';
+}
+
+type Row<K extends keyof LabSettings> = { default: LabSettings[K]; describe: string; parse: (s: string) => LabSettings[K] | null };
+
+const num = (lo: number, hi: number, int = false) => (s: string) => {
+  const v = Number(s);
+  return Number.isFinite(v) && v >= lo && v <= hi && (!int || Number.isInteger(v)) ? v : null;
+};
+
+export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
+  lm: { default: '/models/lm/', describe: 'language model (θ_SFT): shipped default, Hub id or folder', parse: (s) => s || null },
+  embedder: { default: '/models/embed', describe: 'sentence-embedding model', parse: (s) => s || null },
+  samplesPerPrompt: { default: 32, describe: 'R, samples per prompt (paper: 32; 64 for M = 16)', parse: num(1, 256, true) },
+  temperature: { default: 1, describe: 'sampling temperature (paper: 1.0)', parse: num(0, 5) },
+  topP: { default: 1, describe: 'nucleus top-p (paper: 1.0)', parse: num(0, 1) },
+  topK: { default: 0, describe: 'top-k, 0 = off', parse: num(0, 100000, true) },
+  maxNewTokens: { default: 96, describe: 'max new tokens per sample', parse: num(1, 4096, true) },
+  seed: { default: 1, describe: 'seed for sampling and negative selection', parse: num(0, 2 ** 31 - 1, true) },
+  a: { default: 25, describe: 'a%: least-similar share eligible as negatives (paper: 25; 75 on HH-RLHF)', parse: num(0, 100) },
+  m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
+  shortPrompts: { default: 'skip', describe: 'prompts with fewer than M candidates: skip, or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
+};
+
+export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(SETTINGS).map(([k, row]) => [k, row.default])) as unknown as LabSettings;
+
+/** Only the settings that differ from the defaults go into the link. */
+export function settingsToSearch(s: LabSettings): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(SETTINGS) as (keyof LabSettings)[]) if (s[key] !== SETTINGS[key].default) params.set(key, String(s[key]));
+  return params.toString();
+}
+
+/** Settings from a link; unknown keys are ignored and invalid values named. */
+export function settingsFromSearch(search: string): { settings: LabSettings; invalid: string[] } {
+  const params = new URLSearchParams(search);
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  const invalid: string[] = [];
+  for (const key of Object.keys(SETTINGS) as (keyof LabSettings)[]) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const v = SETTINGS[key].parse(raw);
+    if (v === null) invalid.push(`${key}=${raw}`);
+    else settings[key] = v;
+  }
+  return { settings: settings as unknown as LabSettings, invalid };
+}
