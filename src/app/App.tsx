@@ -2,6 +2,10 @@ import { useEffect } from 'react';
 import { BackendPanel } from './BackendPanel';
 import { EngineCheckPanel } from './EngineCheckPanel';
 import { ModelPanel } from './ModelPanel';
+import { DatasetPanel } from './DatasetPanel';
+import { SamplingPanel } from './SamplingPanel';
+import { FilterPanel } from './FilterPanel';
+import { ExportPanel } from './ExportPanel';
 import { useLab } from '../store';
 
 export function App() {
@@ -15,6 +19,23 @@ export function App() {
     });
   }, [probeBackends, loadLm, loadEmbedder]);
 
+  // Drop a JSONL file anywhere on the page.
+  const importFile = useLab((s) => s.importFile);
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const file = e.dataTransfer?.files[0];
+      if (file) void importFile(file);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, [importFile]);
+
   return (
     <main className="lab">
       <header>
@@ -23,6 +44,10 @@ export function App() {
       </header>
       <BackendPanel />
       <ModelPanel />
+      <DatasetPanel />
+      <SamplingPanel />
+      <FilterPanel />
+      <ExportPanel />
       <EngineCheckPanel />
     </main>
   );

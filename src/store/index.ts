@@ -3,14 +3,16 @@ import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSamplingSlice, type SamplingSlice } from './sampling-slice';
+import { createDataSlice, type DataSlice } from './data-slice';
 
-export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice;
+export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice & DataSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createBackendSlice(...a),
   ...createEngineSlice(...a),
   ...createModelSlice(...a),
   ...createSamplingSlice(...a),
+  ...createDataSlice(...a),
 }));
 
 declare global {

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { test, expect } from './fixtures';
+
+const builtin = readFileSync('public/builtin/test.jsonl', 'utf8').trim().split('\n').slice(0, 3);
+const file = [builtin[0], '{"prompt": "no target here"}', builtin[1], builtin[2]].join('\n') + '\n';
+
+test('drop a JSONL file, sample, score, move a%, and export what the filter kept', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?debug');
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+
+  // Drag and drop onto the page, as a person would.
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'sft.jsonl', { type: 'application/jsonl' }));
+    return dt;
+  }, file);
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  const summary = page.getByTestId('import-summary');
+  await expect(summary).toHaveAttribute('data-valid', '3');
+  await expect(summary).toHaveAttribute('data-errors', '1');
+  await expect(page.getByTestId('import-errors')).toContainText('line 2, (line): no known format');
+
+  // Sample on wasm (SwiftShader WebGPU is too slow for R = 8 here), small settings.
+  await page.evaluate(() => window.lab!.getState().setSettings({ samplesPerPrompt: 8, maxNewTokens: 48, seed: 3 }));
+  await page.evaluate(() => window.lab!.getState().sampleDataset('wasm'));
+  await expect(page.getByText('3 of 3 prompts have samples.')).toBeVisible();
+
+  await page.getByRole('button', { name: /Embed and score 3 prompts/ }).click();
+  const counts = page.getByTestId('filter-counts');
+  await expect(counts).toBeVisible();
+  const poolAt = async () => Number(await counts.getAttribute('data-pool'));
+  const before = await poolAt();
+  await page.getByLabel('a percent').fill('100');
+  await expect.poll(poolAt).toBeGreaterThan(before);
+  await page.getByLabel('negatives per prompt').fill('2');
+  // Samples identical to the target never count (a refusal prompt's samples may all be the target):
+  // prompts left with fewer than 2 candidates are skipped, the rest give exactly 2 negatives.
+  await expect.poll(async () => 2 * (3 - Number(await counts.getAttribute('data-short'))) - Number(await counts.getAttribute('data-negatives'))).toBe(0);
+  const negatives = Number(await counts.getAttribute('data-negatives'));
+  expect(negatives).toBeGreaterThan(0);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /TRL pairwise JSONL/ }).click();
+  const rows = readFileSync(await (await download).path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(negatives);
+  const state = await page.evaluate(() => {
+    const d = window.lab!.getState().data;
+    return { rows: d.rows.map((r) => ({ prompt: r.prompt, target: r.target })), samples: d.samples, negatives: Array.from(d.filter!.negatives), offsets: Array.from(d.scored!.table.offsets) };
+  });
+  // Each exported row: chosen = that prompt's SFT target, rejected = a negative the filter kept, never the target.
+  rows.forEach((row, k) => {
+    const p = state.rows.findIndex((r) => r.prompt === row.prompt);
+    expect(row.chosen).toBe(state.rows[p].target);
+    const neg = state.negatives[k];
+    expect(row.rejected).toBe(state.samples[p]![neg - state.offsets[p]]);
+    expect(row.rejected.trim()).not.toBe(row.chosen.trim());
+  });
+
+  const settingsDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Settings record' }).click();
+  const record = JSON.parse(readFileSync(await (await settingsDownload).path(), 'utf8'));
+  expect(record.settings).toMatchObject({ a: 100, m: 2, samplesPerPrompt: 8, maxNewTokens: 48, seed: 3 });
+  expect(record.counts).toMatchObject({ prompts: 3, pairs: negatives });
+  expect(consoleErrors).toEqual([]);
+});

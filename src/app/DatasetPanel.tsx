@@ -1,0 +1,35 @@
+import { useLab } from '../store';
+
+/** Import a JSONL SFT file (dropping anywhere on the page also works; see App). */
+export function DatasetPanel() {
+  const { status, fileName, importedLines, summary } = useLab((s) => s.data);
+  const importFile = useLab((s) => s.importFile);
+  return (
+    <section className="panel" aria-labelledby="dataset-title">
+      <h2 id="dataset-title">Dataset</h2>
+      <p className="muted">
+        Drop a JSONL file anywhere on the page, or pick one. Formats: prompt/completion, prompt/response, Alpaca, chat messages, TRL preference
+        rows, or prompt/target/outputs with samples from elsewhere.
+      </p>
+      <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+      {status === 'importing' && <p>Importing {fileName}: {importedLines} lines…</p>}
+      {summary && (
+        <div data-testid="import-summary" data-valid={summary.rows.length} data-errors={summary.errors.length}>
+          <p>
+            <strong>{fileName}</strong>: {summary.rows.length} valid rows, {summary.errors.length} skipped, {summary.duplicatePrompts} duplicate prompts
+          </p>
+          {summary.errors.length > 0 && (
+            <ul className="errors" data-testid="import-errors">
+              {summary.errors.slice(0, 20).map((e) => (
+                <li key={e.line}>
+                  line {e.line}, {e.field}: {e.reason}
+                </li>
+              ))}
+              {summary.errors.length > 20 && <li>… and {summary.errors.length - 20} more</li>}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import { useLab } from '../store';
+import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from '../lib/data/export';
+
+function download(name: string, content: string, mime: string) {
+  const url = URL.createObjectURL(new Blob([content], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export function ExportPanel() {
+  const settings = useLab((s) => s.settings);
+  const { rows, samples, scored, filter } = useLab((s) => s.data);
+  if (!scored || !filter) return null;
+  const exportRows: ExportRow[] = scored.rowIndex.map((i) => ({ prompt: rows[i].prompt, target: rows[i].target, samples: samples[i]! }));
+  const counts = { prompts: exportRows.length, promptsKept: filter.promptsKept, pairs: filter.negatives.length, shortPrompts: filter.shortPrompts.length };
+  return (
+    <section className="panel" aria-labelledby="export-title">
+      <h2 id="export-title">Export</h2>
+      <div className="row">
+        <button type="button" onClick={() => download('self-contrast-pairs.jsonl', trlPairwise(exportRows, scored.table, filter), 'application/jsonl')}>
+          TRL pairwise JSONL ({counts.pairs} rows)
+        </button>
+        <button type="button" onClick={() => download('self-contrast-grouped.jsonl', groupedJsonl(exportRows, scored.table, filter), 'application/jsonl')}>
+          Grouped JSONL (1 vs M)
+        </button>
+        <button type="button" onClick={() => download('self-contrast-settings.json', settingsRecord(settings, counts), 'application/json')}>
+          Settings record
+        </button>
+        <button type="button" onClick={() => scaleOutRecipe(exportRows, settings).forEach((f) => download(f.name, f.content, f.mime))}>
+          Scale-out recipe (vLLM + TRL)
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import { useLab } from '../store';
+import type { LabSettings } from '../lib/settings';
+
+const fields: [keyof LabSettings, string, number][] = [
+  ['samplesPerPrompt', 'R (samples per prompt)', 1],
+  ['temperature', 'temperature', 0.1],
+  ['topP', 'top-p', 0.05],
+  ['topK', 'top-k (0 = off)', 1],
+  ['maxNewTokens', 'max new tokens', 1],
+  ['seed', 'seed', 1],
+];
+
+export function SamplingPanel() {
+  const settings = useLab((s) => s.settings);
+  const setSettings = useLab((s) => s.setSettings);
+  const { rows, samples, sampling } = useLab((s) => s.data);
+  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const lmReady = useLab((s) => s.lm.status === 'ready');
+  const sample = useLab((s) => s.sampleDataset);
+  const cancel = useLab((s) => s.cancelDatasetSampling);
+  const done = samples.filter(Boolean).length;
+  return (
+    <section className="panel" aria-labelledby="sampling-title">
+      <h2 id="sampling-title">Sampling</h2>
+      <div className="row">
+        {fields.map(([key, label, step]) => (
+          <label key={key}>
+            {label}{' '}
+            <input type="number" step={step} value={String(settings[key])} onChange={(e) => setSettings({ [key]: Number(e.target.value) })} style={{ width: '6em' }} />
+          </label>
+        ))}
+      </div>
+      <p>
+        {done} of {rows.length} prompts have samples.{' '}
+        <button type="button" disabled={!lmReady || sampling.running || done === rows.length} onClick={() => void sample(backend)}>
+          Sample {rows.length - done} prompts on {backend}
+        </button>{' '}
+        {sampling.running && (
+          <button type="button" onClick={cancel}>
+            Cancel
+          </button>
+        )}
+      </p>
+      {sampling.progress && (
+        <p data-testid="sampling-progress">
+          {sampling.progress.promptsDone} / {sampling.progress.promptsTotal} prompts, {sampling.progress.tokensGenerated} tokens
+        </p>
+      )}
+      {sampling.error && <p role="alert" className="error">{sampling.error}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,123 @@
+import type { StateCreator } from 'zustand';
+import { createJsonlImporter, type ImportSummary, type SftRow } from '../lib/data/import';
+import { buildTable, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
+import { cosineToTargets } from '../lib/contrast/similarity';
+import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
+import type { Backend, SampleProgress } from '../protocol';
+import { embedClient, lmClient } from './workers';
+
+export interface Scored {
+  table: SimilarityTable;
+  ranking: Ranking;
+  /** Rows that have samples, in table order (indices into data.rows). */
+  rowIndex: number[];
+}
+
+export interface DataSlice {
+  settings: LabSettings;
+  data: {
+    status: 'empty' | 'importing' | 'ready';
+    fileName: string | null;
+    importedLines: number;
+    summary: ImportSummary | null;
+    rows: SftRow[];
+    /** Samples per row (imported `outputs` or sampled here). */
+    samples: (string[] | null)[];
+    sampling: { running: boolean; progress: SampleProgress | null; error: string | null };
+    scoring: { running: boolean; error: string | null };
+    scored: Scored | null;
+    filter: FilterResult | null;
+    histogram: Histogram | null;
+  };
+  setSettings: (patch: Partial<LabSettings>) => void;
+  importFile: (file: File) => Promise<void>;
+  sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
+  cancelDatasetSampling: () => void;
+  scoreSamples: () => Promise<void>;
+}
+
+let cancelSampling: (() => void) | null = null;
+
+const CHUNK = 1 << 20;
+
+export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set, get) => {
+  /** Re-selects negatives for the current a%/M: milliseconds even for 20k prompts (bench/filter). */
+  const refilter = () => {
+    const { scored } = get().data;
+    if (!scored) return;
+    const s = get().settings;
+    const filter = selectNegatives(scored.table, scored.ranking, { a: s.a, m: s.m, seed: s.seed, short: s.shortPrompts });
+    set((st) => ({ data: { ...st.data, filter, histogram: similarityHistogram(scored.table, filter.inPool) } }));
+  };
+
+  return {
+    settings: DEFAULT_SETTINGS,
+    data: {
+      status: 'empty', fileName: null, importedLines: 0, summary: null, rows: [], samples: [],
+      sampling: { running: false, progress: null, error: null }, scoring: { running: false, error: null },
+      scored: null, filter: null, histogram: null,
+    },
+    setSettings: (patch) => {
+      set((st) => ({ settings: { ...st.settings, ...patch } }));
+      if ('a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();
+    },
+    importFile: async (file) => {
+      set((st) => ({ data: { ...st.data, status: 'importing', fileName: file.name, importedLines: 0 } }));
+      const importer = createJsonlImporter();
+      const decoder = new TextDecoder();
+      // Chunked, yielding between chunks: a 100 MB file never freezes the page.
+      for (let at = 0; at < file.size; at += CHUNK) {
+        importer.push(decoder.decode(new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer()), { stream: true }));
+        set((st) => ({ data: { ...st.data, importedLines: importer.lines } }));
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      importer.push(decoder.decode());
+      const summary = importer.end();
+      set((st) => ({
+        data: {
+          ...st.data, status: 'ready', summary, rows: summary.rows, samples: summary.rows.map((r) => r.samples ?? null),
+          scored: null, filter: null, histogram: null,
+        },
+      }));
+    },
+    sampleDataset: async (backend, limit) => {
+      const { rows } = get().data;
+      const s = get().settings;
+      const todo = rows.map((_, i) => i).filter((i) => !get().data.samples[i]).slice(0, limit ?? rows.length);
+      set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null } } }));
+      try {
+        const call = lmClient().call('sample', {
+          prompts: todo.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
+          maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
+        }, (progress) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress } } })));
+        cancelSampling = call.cancel;
+        const result = await call.promise;
+        const samples = [...get().data.samples];
+        for (const out of result.samples) (samples[todo[out.promptIndex]] ??= []).push(out.text);
+        set((st) => ({ data: { ...st.data, samples, sampling: { running: false, progress: st.data.sampling.progress, error: null } } }));
+      } catch (e) {
+        set((st) => ({ data: { ...st.data, sampling: { running: false, progress: null, error: e instanceof Error ? e.message : String(e) } } }));
+      } finally {
+        cancelSampling = null;
+      }
+    },
+    cancelDatasetSampling: () => cancelSampling?.(),
+    scoreSamples: async () => {
+      const { rows, samples } = get().data;
+      const rowIndex = rows.map((_, i) => i).filter((i) => samples[i]?.length);
+      set((st) => ({ data: { ...st.data, scoring: { running: true, error: null } } }));
+      try {
+        const prompts = rowIndex.map((i) => ({ target: rows[i].target, samples: samples[i]! }));
+        const owner = Int32Array.from(prompts.flatMap((p, k) => p.samples.map(() => k)));
+        const embedder = embedClient();
+        const targets = await embedder.call('embed', { texts: prompts.map((p) => p.target) }).promise;
+        const sampleVecs = await embedder.call('embed', { texts: prompts.flatMap((p) => p.samples) }).promise;
+        const table = buildTable(prompts, cosineToTargets(targets.vectors, sampleVecs.vectors, owner, targets.dimensions));
+        set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table), rowIndex }, scoring: { running: false, error: null } } }));
+        refilter();
+      } catch (e) {
+        set((st) => ({ data: { ...st.data, scoring: { running: false, error: e instanceof Error ? e.message : String(e) } } }));
+      }
+    },
+  };
+};
