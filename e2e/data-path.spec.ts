@@ -41,6 +41,9 @@ test('drop a JSONL file, sample, score, move a%, and export what the filter kept
   const negatives = Number(await counts.getAttribute('data-negatives'));
   expect(negatives).toBeGreaterThan(0);
 
+  // The built-in task has a verifier, so the data-accuracy chart is drawn.
+  await expect(page.getByTestId('data-accuracy-chart')).toBeVisible();
+
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: /TRL pairwise JSONL/ }).click();
   const rows = readFileSync(await (await download).path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -1,15 +1,30 @@
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
+import { dataAccuracyCurve } from '../lib/contrast/filter';
+import { taskKind, verify } from '../lib/task/builtin';
+
+const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
 
 export function FilterPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
-  const { samples, scoring, scored, filter, histogram } = useLab((s) => s.data);
+  const { rows, samples, scoring, scored, filter, histogram } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
   const withSamples = samples.filter((x) => x?.length).length;
-  const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: histogram.edges[i].toFixed(2), pool, dropped: histogram.dropped[i] })) : [];
+  const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: histogram.edges[i].toFixed(3), pool, dropped: histogram.dropped[i] })) : [];
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
+  // The built-in task has a verifier: show "data accuracy" (share of chosen negatives that are really wrong) against a%.
+  const curve = useMemo(() => {
+    if (!scored) return null;
+    const prompts = scored.rowIndex.map((i) => rows[i].prompt);
+    if (!prompts.every((p) => typeof p === 'string' && taskKind(p) !== null)) return null;
+    const correct = new Uint8Array(scored.table.similarity.length);
+    scored.rowIndex.forEach((i, p) => samples[i]!.forEach((text, j) => (correct[scored.table.offsets[p] + j] = verify(prompts[p] as string, text) ? 1 : 0)));
+    return dataAccuracyCurve(scored.table, scored.ranking, correct, { a: settings.a, m: settings.m, seed: settings.seed, short: settings.shortPrompts }, A_VALUES)
+      .map((c) => ({ a: c.a, accuracy: Number.isNaN(c.accuracy) ? null : +(100 * c.accuracy).toFixed(1) }));
+  }, [scored, rows, samples, settings.a, settings.m, settings.seed, settings.shortPrompts]);
   return (
     <section className="panel" aria-labelledby="filter-title">
       <h2 id="filter-title">Filter</h2>
@@ -48,6 +63,27 @@ export function FilterPanel() {
               </BarChart>
             </ResponsiveContainer>
           </div>
+          {curve && (
+            <div style={{ width: '100%', height: 220 }} data-testid="data-accuracy-chart">
+              <ResponsiveContainer>
+                <LineChart data={curve} margin={{ left: 20, bottom: 10 }}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="a" type="number" domain={[0, 100]} label={{ value: 'a%', position: 'insideBottom', offset: -2 }} />
+                  <YAxis domain={[0, 100]} label={{ value: 'data accuracy %', angle: -90, position: 'insideLeft' }} />
+                  <Tooltip />
+                  <ReferenceLine x={settings.a} stroke="#c0392b" label="a%" />
+                  <Line dataKey="accuracy" name="negatives that are really wrong (verifier)" stroke="#2c3e50" dot isAnimationActive={false} connectNulls />
+                </LineChart>
+              </ResponsiveContainer>
+            </div>
+          )}
+          <label>
+            prompts with fewer than M candidates{' '}
+            <select value={settings.shortPrompts} aria-label="short prompts" onChange={(e) => setSettings({ shortPrompts: e.target.value === 'skip' ? 'skip' : 'keep-fewer' })}>
+              <option value="skip">skip</option>
+              <option value="keep-fewer">keep fewer</option>
+            </select>
+          </label>
         </>
       )}
     </section>
