@@ -68,3 +68,35 @@ test('drop a JSONL file, sample, score, move a%, and export what the filter kept
   expect(record.counts).toMatchObject({ prompts: 3, pairs: negatives });
   expect(consoleErrors).toEqual([]);
 });
+
+test('a reload restores the session; "New session" clears it', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?debug');
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+  await page.evaluate(async (text) => {
+    const lab = window.lab!.getState();
+    await lab.importFile(new File([text], 'sft.jsonl'));
+    lab.setSettings({ samplesPerPrompt: 4, maxNewTokens: 32, a: 50, m: 1 });
+    await window.lab!.getState().sampleDataset('wasm');
+    await window.lab!.getState().scoreSamples();
+  }, file);
+  const counts = page.getByTestId('filter-counts');
+  await expect(counts).toBeVisible();
+  const before = { pool: await counts.getAttribute('data-pool'), negatives: await counts.getAttribute('data-negatives') };
+  await page.waitForTimeout(1000); // the session write is coalesced
+
+  await page.reload();
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', '3');
+  await expect(page.getByText('3 of 3 prompts have samples.')).toBeVisible();
+  await expect(counts).toHaveAttribute('data-pool', before.pool!);
+  await expect(counts).toHaveAttribute('data-negatives', before.negatives!);
+  await expect(page.getByLabel('negatives per prompt')).toHaveValue('1');
+
+  await page.getByRole('button', { name: 'New session' }).click();
+  await expect(page.getByTestId('import-summary')).toHaveCount(0);
+  await page.waitForTimeout(1000);
+  await page.reload();
+  await expect(page.getByTestId('lm-info')).toBeVisible();
+  await expect(page.getByTestId('import-summary')).toHaveCount(0);
+  expect(consoleErrors).toEqual([]);
+});

@@ -4,6 +4,7 @@ import { useLab } from '../store';
 export function DatasetPanel() {
   const { status, fileName, importedLines, summary } = useLab((s) => s.data);
   const importFile = useLab((s) => s.importFile);
+  const newSession = useLab((s) => s.newSession);
   return (
     <section className="panel" aria-labelledby="dataset-title">
       <h2 id="dataset-title">Dataset</h2>
@@ -11,7 +12,12 @@ export function DatasetPanel() {
         Drop a JSONL file anywhere on the page, or pick one. Formats: prompt/completion, prompt/response, Alpaca, chat messages, TRL preference
         rows, or prompt/target/outputs with samples from elsewhere.
       </p>
-      <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+      <div className="row">
+        <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+        <button type="button" disabled={status === 'empty'} onClick={newSession}>
+          New session
+        </button>
+      </div>
       {status === 'importing' && <p>Importing {fileName}: {importedLines} lines…</p>}
       {summary && (
         <div data-testid="import-summary" data-valid={summary.rows.length} data-errors={summary.errors.length}>

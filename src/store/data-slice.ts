@@ -34,6 +34,10 @@ export interface DataSlice {
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
   scoreSamples: () => Promise<void>;
+  /** Re-selects negatives for the current settings (after a reload restores the scores). */
+  refreshFilter: () => void;
+  /** Forgets the dataset, its samples and scores (the persisted session too). */
+  newSession: () => void;
 }
 
 let cancelSampling: (() => void) | null = null;
@@ -50,13 +54,17 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
     set((st) => ({ data: { ...st.data, filter, histogram: similarityHistogram(scored.table, filter.inPool) } }));
   };
 
+  const emptyData: DataSlice['data'] = {
+    status: 'empty', fileName: null, importedLines: 0, summary: null, rows: [], samples: [],
+    sampling: { running: false, progress: null, error: null }, scoring: { running: false, error: null },
+    scored: null, filter: null, histogram: null,
+  };
+
   return {
     settings: DEFAULT_SETTINGS,
-    data: {
-      status: 'empty', fileName: null, importedLines: 0, summary: null, rows: [], samples: [],
-      sampling: { running: false, progress: null, error: null }, scoring: { running: false, error: null },
-      scored: null, filter: null, histogram: null,
-    },
+    data: emptyData,
+    refreshFilter: refilter,
+    newSession: () => set({ data: emptyData, settings: DEFAULT_SETTINGS }),
     setSettings: (patch) => {
       set((st) => ({ settings: { ...st.settings, ...patch } }));
       if ('a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();

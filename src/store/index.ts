@@ -1,4 +1,6 @@
 import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
+import { indexedDbStorage } from './session-storage';
 import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
@@ -7,13 +9,36 @@ import { createDataSlice, type DataSlice } from './data-slice';
 
 export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice & DataSlice;
 
-export const useLab = create<LabState>()((...a) => ({
-  ...createBackendSlice(...a),
-  ...createEngineSlice(...a),
-  ...createModelSlice(...a),
-  ...createSamplingSlice(...a),
-  ...createDataSlice(...a),
-}));
+/** What survives a reload: the settings and the dataset with its samples and similarity scores. */
+type Persisted = { settings: LabState['settings']; data: Pick<LabState['data'], 'status' | 'fileName' | 'summary' | 'rows' | 'samples' | 'scored'> };
+
+export const SESSION_KEY = 'session';
+
+export const useLab = create<LabState>()(
+  persist(
+    (...a) => ({
+      ...createBackendSlice(...a),
+      ...createEngineSlice(...a),
+      ...createModelSlice(...a),
+      ...createSamplingSlice(...a),
+      ...createDataSlice(...a),
+    }),
+    {
+      name: SESSION_KEY,
+      storage: indexedDbStorage<Persisted>(),
+      partialize: (s): Persisted => ({
+        settings: s.settings,
+        data: { status: s.data.status === 'importing' ? 'empty' : s.data.status, fileName: s.data.fileName, summary: s.data.summary, rows: s.data.rows, samples: s.data.samples, scored: s.data.scored },
+      }),
+      merge: (persisted, current) => {
+        const p = persisted as Persisted | undefined;
+        return p ? { ...current, settings: { ...current.settings, ...p.settings }, data: { ...current.data, ...p.data } } : current;
+      },
+      // Derived views (selected negatives, histogram) are recomputed, not stored.
+      onRehydrateStorage: () => (state) => state?.refreshFilter(),
+    },
+  ),
+);
 
 declare global {
   interface Window {

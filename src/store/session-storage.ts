@@ -1,0 +1,52 @@
+// zustand persist storage on IndexedDB: values are stored by structured clone,
+// so typed arrays (similarities, rankings) survive a reload as they are.
+import type { PersistStorage, StorageValue } from 'zustand/middleware';
+
+const DB = 'self-contrast-lab';
+const STORE = 'session';
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function run<T>(mode: IDBTransactionMode, act: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return open().then(
+    (db) =>
+      new Promise<T>((resolve, reject) => {
+        const req = act(db.transaction(STORE, mode).objectStore(STORE));
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      }),
+  );
+}
+
+/**
+ * persist writes on every state change (progress ticks included); writes are
+ * coalesced so a burst of changes costs one structured clone of the session.
+ */
+export function indexedDbStorage<S>(delayMs = 300): PersistStorage<S> {
+  const pending = new Map<string, StorageValue<S>>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = async () => {
+    timer = null;
+    const batch = [...pending];
+    pending.clear();
+    for (const [name, value] of batch) await run('readwrite', (s) => s.put(value, name));
+  };
+  return {
+    getItem: (name) => run<StorageValue<S> | undefined>('readonly', (s) => s.get(name)).then((v) => v ?? null),
+    setItem: (name, value) => {
+      pending.set(name, value);
+      timer ??= setTimeout(() => void flush(), delayMs);
+    },
+    removeItem: (name) => {
+      pending.delete(name);
+      return run('readwrite', (s) => s.delete(name)).then(() => undefined);
+    },
+  };
+}
