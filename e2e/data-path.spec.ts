@@ -41,6 +41,10 @@ test('drop a JSONL file, sample, score, move a%, and export what the filter kept
   const negatives = Number(await counts.getAttribute('data-negatives'));
   expect(negatives).toBeGreaterThan(0);
 
+  // The per-prompt view lists samples as text with their fate.
+  await expect(page.getByTestId('prompt-view')).toContainText('Target:');
+  await expect(page.getByTestId('prompt-view').locator('tbody tr')).toHaveCount(8);
+
   // The built-in task has a verifier, so the data-accuracy chart is drawn.
   await expect(page.getByTestId('data-accuracy-chart')).toBeVisible();
 

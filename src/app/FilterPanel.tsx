@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, R
 import { useLab } from '../store';
 import { dataAccuracyCurve } from '../lib/contrast/filter';
 import { taskKind, verify } from '../lib/task/builtin';
+import { PromptView } from './PromptView';
 
 const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
 
@@ -84,6 +85,7 @@ export function FilterPanel() {
               <option value="keep-fewer">keep fewer</option>
             </select>
           </label>
+          <PromptView />
         </>
       )}
     </section>

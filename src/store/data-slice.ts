@@ -43,6 +43,8 @@ export interface DataSlice {
 let cancelSampling: (() => void) | null = null;
 
 const CHUNK = 1 << 20;
+/** Prompts per sampling request. */
+const SAMPLING_CHUNK = 8;
 
 export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set, get) => {
   /** Re-selects negatives for the current a%/M: milliseconds even for 20k prompts (bench/filter). */
@@ -93,18 +95,34 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       const s = get().settings;
       const todo = rows.map((_, i) => i).filter((i) => !get().data.samples[i]).slice(0, limit ?? rows.length);
       set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null } } }));
+      let done = 0;
+      let tokens = 0;
       try {
-        const call = lmClient().call('sample', {
-          prompts: todo.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
-          maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
-        }, (progress) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress } } })));
-        cancelSampling = call.cancel;
-        const result = await call.promise;
-        const samples = [...get().data.samples];
-        for (const out of result.samples) (samples[todo[out.promptIndex]] ??= []).push(out.text);
-        set((st) => ({ data: { ...st.data, samples, sampling: { running: false, progress: st.data.sampling.progress, error: null } } }));
+        // Chunks of prompts: each chunk's samples are stored (and persisted) as it finishes,
+        // so a reload or a cancel loses at most one chunk.
+        for (let at = 0; at < todo.length; at += SAMPLING_CHUNK) {
+          const chunk = todo.slice(at, at + SAMPLING_CHUNK);
+          const call = lmClient().call('sample', {
+            prompts: chunk.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
+            maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
+          }, (p) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress: { promptsDone: done + p.promptsDone, promptsTotal: todo.length, tokensGenerated: tokens + p.tokensGenerated } } } })));
+          cancelSampling = call.cancel;
+          const result = await call.promise;
+          const samples = [...get().data.samples];
+          const fresh = new Map<number, string[]>();
+          for (const out of result.samples) {
+            const row = chunk[out.promptIndex];
+            fresh.set(row, [...(fresh.get(row) ?? []), out.text]);
+            tokens += out.tokens.length;
+          }
+          for (const [row, texts] of fresh) samples[row] = texts;
+          done += chunk.length;
+          set((st) => ({ data: { ...st.data, samples, sampling: { ...st.data.sampling, progress: { promptsDone: done, promptsTotal: todo.length, tokensGenerated: tokens } } } }));
+        }
+        set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, running: false } } }));
       } catch (e) {
-        set((st) => ({ data: { ...st.data, sampling: { running: false, progress: null, error: e instanceof Error ? e.message : String(e) } } }));
+        const cancelled = e instanceof Error && e.name === 'CancelledError';
+        set((st) => ({ data: { ...st.data, sampling: { running: false, progress: st.data.sampling.progress, error: cancelled ? null : e instanceof Error ? e.message : String(e) } } }));
       } finally {
         cancelSampling = null;
       }
