@@ -104,3 +104,42 @@ test('a reload restores the session; "New session" clears it', async ({ page, co
   await expect(page.getByTestId('import-summary')).toHaveCount(0);
   expect(consoleErrors).toEqual([]);
 });
+
+test('a 100 MB JSONL file imports in the worker with progress, and the page keeps drawing', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?debug');
+  await expect(page.getByTestId('lm-info')).toBeVisible();
+  const r = await page.evaluate(async () => {
+    const line = (i: number) => JSON.stringify({ prompt: `Question ${i}: how many apples are left after eating ${i % 7}?`, completion: `There are ${i} apples. Eating ${i % 7} leaves ${i - (i % 7)}. The answer is ${i - (i % 7)}.`.padEnd(150, ' ') });
+    const parts: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 100 * 1024 * 1024; i++) {
+      const l = line(i) + '\n';
+      parts.push(l);
+      size += l.length;
+    }
+    const file = new File(parts, 'big.jsonl');
+    // A heartbeat on the page thread: the longest gap between ticks is how long the page froze.
+    let last = performance.now();
+    let maxGap = 0;
+    let progressSeen = 0;
+    const beat = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      if (document.querySelector('[data-testid="import-progress"]')) progressSeen++;
+    }, 20);
+    const t0 = performance.now();
+    await window.lab!.getState().importFile(file);
+    const ms = performance.now() - t0;
+    clearInterval(beat);
+    const d = window.lab!.getState().data;
+    return { mb: file.size / 1048576, lines: parts.length, rows: d.rows.length, errors: d.summary!.errors.length, ms, maxGap, progressSeen };
+  });
+  console.log(`100 MB import: ${r.mb.toFixed(0)} MB, ${r.rows} rows in ${(r.ms / 1000).toFixed(1)} s; longest page-thread gap ${r.maxGap.toFixed(0)} ms; progress shown on ${r.progressSeen} ticks`);
+  expect(r.rows).toBe(r.lines);
+  expect(r.errors).toBe(0);
+  expect(r.progressSeen).toBeGreaterThan(0);
+  expect(r.maxGap).toBeLessThan(250);
+  expect(consoleErrors).toEqual([]);
+});

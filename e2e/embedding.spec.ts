@@ -18,13 +18,17 @@ test('the default embedding model runs in its worker on WebGPU and WASM with mat
     return { vectors: Array.from(r.vectors), dimensions: r.dimensions, computed: r.computed };
   }, texts);
   const gpu = await embed();
-  expect(gpu.computed).toBe(texts.length);
   expect((await embed()).computed).toBe(0); // cached by text
+  // The cache is persistent (IndexedDB): after a reload nothing is recomputed either.
+  await page.reload();
+  await expect(info).toHaveAttribute('data-status', 'ready');
+  expect((await embed()).computed).toBe(0);
 
   await page.evaluate(() => window.lab!.getState().loadEmbedder('wasm'));
   await expect(info).toHaveAttribute('data-backend', 'wasm');
-  const cpu = await embed();
+  const cpu = await embed(); // cached per backend, so these are computed on wasm
   expect(cpu.dimensions).toBe(gpu.dimensions);
+  expect(cpu.computed).toBe(texts.length);
 
   const d = gpu.dimensions;
   const row = (v: number[], i: number) => v.slice(i * d, (i + 1) * d);

@@ -4,6 +4,7 @@
 import type { NodePlacement } from './lib/onnx/placement';
 import type { ChatMessage } from './lib/model/tokenizer';
 import type { FinishReason } from './lib/sample/generate';
+import type { ImportFormat, ImportSummary } from './lib/data/import';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -120,6 +121,11 @@ export type EmbedRequests = {
   'load-embedder': { payload: { localModelPath: string; modelId: string; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
   /** Unit vectors, row-major [texts, dimensions]; each distinct text is embedded once and cached. */
   embed: { payload: { texts: string[] }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
+};
+
+/** The import worker: JSONL parsing off the page thread. */
+export type ImportRequests = {
+  'import-jsonl': { payload: { file: File; format: ImportFormat | null }; result: ImportSummary; progress: { bytes: number; total: number; lines: number } };
 };
 
 /** Per request kind: what goes in, what comes back, what progress looks like. */

@@ -1,7 +1,7 @@
 // The UI side of the worker protocol: one call per request, resolved by id,
 // with progress callbacks and cancel. One class for every worker, typed by its
 // request map.
-import { isProgressOf, isResultOf, type EmbedRequests, type FromWorker, type LmRequests, type RequestSpecs } from './protocol';
+import { isProgressOf, isResultOf, type EmbedRequests, type FromWorker, type ImportRequests, type LmRequests, type RequestSpecs } from './protocol';
 
 export interface Call<M extends RequestSpecs, K extends keyof M> {
   promise: Promise<M[K]['result']>;
@@ -46,3 +46,4 @@ export class WorkerClient<M extends RequestSpecs> {
 
 export type LmClient = WorkerClient<LmRequests>;
 export type EmbedClient = WorkerClient<EmbedRequests>;
+export type ImportClient = WorkerClient<ImportRequests>;

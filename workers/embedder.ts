@@ -1,10 +1,51 @@
 // Sentence embeddings through @huggingface/transformers' feature-extraction
 // pipeline (mean pooling, normalised), cached by text so each distinct text is
-// embedded once per model.
+// embedded once per model: in memory, and in IndexedDB so a reload keeps them.
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Backend, EmbedderInfo } from '../src/protocol';
 
 const BATCH = 32;
+const DB = 'self-contrast-embeddings';
+const STORE = 'vectors';
+
+/** Persistent cache: key = model source, backend and text → Float32Array. */
+class VectorStore {
+  private db: Promise<IDBDatabase | null>;
+
+  constructor() {
+    this.db = new Promise((resolve) => {
+      if (typeof indexedDB === 'undefined') return resolve(null);
+      const req = indexedDB.open(DB, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null); // no persistence (private mode): memory cache only
+    });
+  }
+
+  async getMany(keys: string[]): Promise<(Float32Array | undefined)[]> {
+    const db = await this.db;
+    if (!db || !keys.length) return keys.map(() => undefined);
+    const store = db.transaction(STORE, 'readonly').objectStore(STORE);
+    return Promise.all(keys.map((k) => new Promise<Float32Array | undefined>((resolve) => {
+      const req = store.get(k);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(undefined);
+    })));
+  }
+
+  async putMany(entries: [string, Float32Array][]): Promise<void> {
+    const db = await this.db;
+    if (!db || !entries.length) return;
+    const tx = db.transaction(STORE, 'readwrite');
+    for (const [k, v] of entries) tx.objectStore(STORE).put(v, k);
+    await new Promise<void>((resolve) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => resolve();
+    });
+  }
+}
+
+const vectorStore = new VectorStore();
 
 export class Embedder {
   private readonly cache = new Map<string, Float32Array>();
@@ -31,15 +72,22 @@ export class Embedder {
     return new Embedder(extractor, { source: `${localModelPath}${modelId}`, backend, dimensions });
   }
 
-  /** Unit vectors for the texts, row-major; `computed` counts the texts not found in the cache. */
+  /** Unit vectors for the texts, row-major; `computed` counts the texts found in neither cache. */
   async embed(texts: readonly string[], onProgress: (p: { done: number; total: number }) => void): Promise<{ vectors: Float32Array; dimensions: number; computed: number }> {
-    const { dimensions } = this.info;
-    const missing = [...new Set(texts.filter((t) => !this.cache.has(t)))];
+    const { dimensions, source, backend } = this.info;
+    // Keyed by backend too: vectors agree across backends only to float tolerance.
+    const key = (t: string) => `${source}\u0000${backend}\u0000${t}`;
+    const unseen = [...new Set(texts.filter((t) => !this.cache.has(t)))];
+    const stored = await vectorStore.getMany(unseen.map(key));
+    unseen.forEach((t, i) => stored[i] && this.cache.set(t, stored[i]!));
+    const missing = unseen.filter((_, i) => !stored[i]);
     for (let i = 0; i < missing.length; i += BATCH) {
       const batch = missing.slice(i, i + BATCH);
       const out = await this.extractor(batch, { pooling: 'mean', normalize: true });
       const data = out.data as Float32Array;
-      batch.forEach((t, r) => this.cache.set(t, data.slice(r * dimensions, (r + 1) * dimensions)));
+      const fresh = batch.map((t, r): [string, Float32Array] => [t, data.slice(r * dimensions, (r + 1) * dimensions)]);
+      for (const [t, v] of fresh) this.cache.set(t, v);
+      await vectorStore.putMany(fresh.map(([t, v]) => [key(t), v]));
       onProgress({ done: Math.min(i + BATCH, missing.length), total: missing.length });
     }
     const vectors = new Float32Array(texts.length * dimensions);

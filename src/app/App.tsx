@@ -7,6 +7,7 @@ import { SamplingPanel } from './SamplingPanel';
 import { FilterPanel } from './FilterPanel';
 import { ExportPanel } from './ExportPanel';
 import { useLab } from '../store';
+import { SETTINGS, settingsFromSearch, settingsToSearch, type LabSettings } from '../lib/settings';
 
 export function App() {
   const probeBackends = useLab((s) => s.probeBackends);
@@ -18,6 +19,26 @@ export function App() {
       await loadEmbedder(useLab.getState().backend.report?.chosen ?? 'wasm');
     });
   }, [probeBackends, loadLm, loadEmbedder]);
+
+  // Settings live in the URL too, so an experiment is a link (?debug and other keys are kept).
+  const settings = useLab((s) => s.settings);
+  useEffect(() => {
+    const { settings: fromLink, invalid } = settingsFromSearch(window.location.search);
+    if (invalid.length) console.warn(`ignored invalid settings in the link: ${invalid.join(', ')}`);
+    const given = Object.fromEntries(Object.keys(SETTINGS).filter((k) => new URLSearchParams(window.location.search).has(k)).map((k) => [k, fromLink[k as keyof LabSettings]]));
+    if (!Object.keys(given).length) return;
+    // A link beats the restored session: apply it once the session is back.
+    const apply = () => useLab.getState().setSettings(given);
+    if (useLab.persist.hasHydrated()) apply();
+    else return useLab.persist.onFinishHydration(apply);
+  }, []);
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    for (const key of Object.keys(SETTINGS)) params.delete(key);
+    for (const [k, v] of new URLSearchParams(settingsToSearch(settings))) params.set(k, v);
+    const search = params.toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${search ? `?${search}` : ''}`);
+  }, [settings]);
 
   // Drop a JSONL file anywhere on the page.
   const importFile = useLab((s) => s.importFile);

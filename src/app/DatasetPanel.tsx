@@ -1,10 +1,18 @@
+import { useState } from 'react';
 import { useLab } from '../store';
+import type { ImportFormat } from '../lib/data/import';
+
+const FORMATS: [ImportFormat | 'auto', string][] = [
+  ['auto', 'detect per line'], ['prompt-completion', 'prompt / completion (or response)'], ['alpaca', 'Alpaca instruction / input / output'],
+  ['chat', 'chat messages'], ['preference', 'TRL prompt / chosen / rejected'], ['samples', 'prompt / target / outputs'],
+];
 
 /** Import a JSONL SFT file (dropping anywhere on the page also works; see App). */
 export function DatasetPanel() {
-  const { status, fileName, importedLines, summary } = useLab((s) => s.data);
+  const { status, fileName, importedLines, importedBytes, importError, summary } = useLab((s) => s.data);
   const importFile = useLab((s) => s.importFile);
   const newSession = useLab((s) => s.newSession);
+  const [format, setFormat] = useState<ImportFormat | 'auto'>('auto');
   return (
     <section className="panel" aria-labelledby="dataset-title">
       <h2 id="dataset-title">Dataset</h2>
@@ -13,12 +21,28 @@ export function DatasetPanel() {
         rows, or prompt/target/outputs with samples from elsewhere.
       </p>
       <div className="row">
-        <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+        <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0], format === 'auto' ? undefined : format)} />
+        <label>
+          format{' '}
+          <select value={format} aria-label="import format" onChange={(e) => setFormat(FORMATS.find(([f]) => f === e.target.value)?.[0] ?? 'auto')}>
+            {FORMATS.map(([f, label]) => (
+              <option key={f} value={f}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="button" disabled={status === 'empty'} onClick={newSession}>
           New session
         </button>
       </div>
-      {status === 'importing' && <p>Importing {fileName}: {importedLines} lines…</p>}
+      {status === 'importing' && (
+        <p data-testid="import-progress">
+          Importing {fileName}: {importedLines} lines
+          {importedBytes ? `, ${((100 * importedBytes.bytes) / importedBytes.total).toFixed(0)}%` : ''}…
+        </p>
+      )}
+      {importError && <p role="alert" className="error">Import failed: {importError}</p>}
       {summary && (
         <div data-testid="import-summary" data-valid={summary.rows.length} data-errors={summary.errors.length}>
           <p>

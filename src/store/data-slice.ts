@@ -1,10 +1,10 @@
 import type { StateCreator } from 'zustand';
-import { createJsonlImporter, type ImportSummary, type SftRow } from '../lib/data/import';
+import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { cosineToTargets } from '../lib/contrast/similarity';
 import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
-import { embedClient, lmClient } from './workers';
+import { embedClient, importClient, lmClient } from './workers';
 
 export interface Scored {
   table: SimilarityTable;
@@ -19,6 +19,8 @@ export interface DataSlice {
     status: 'empty' | 'importing' | 'ready';
     fileName: string | null;
     importedLines: number;
+    importedBytes: { bytes: number; total: number } | null;
+    importError: string | null;
     summary: ImportSummary | null;
     rows: SftRow[];
     /** Samples per row (imported `outputs` or sampled here). */
@@ -30,7 +32,7 @@ export interface DataSlice {
     histogram: Histogram | null;
   };
   setSettings: (patch: Partial<LabSettings>) => void;
-  importFile: (file: File) => Promise<void>;
+  importFile: (file: File, format?: ImportFormat) => Promise<void>;
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
   scoreSamples: () => Promise<void>;
@@ -42,7 +44,6 @@ export interface DataSlice {
 
 let cancelSampling: (() => void) | null = null;
 
-const CHUNK = 1 << 20;
 /** Prompts per sampling request. */
 const SAMPLING_CHUNK = 8;
 
@@ -57,7 +58,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
   };
 
   const emptyData: DataSlice['data'] = {
-    status: 'empty', fileName: null, importedLines: 0, summary: null, rows: [], samples: [],
+    status: 'empty', fileName: null, importedLines: 0, importedBytes: null, importError: null, summary: null, rows: [], samples: [],
     sampling: { running: false, progress: null, error: null }, scoring: { running: false, error: null },
     scored: null, filter: null, histogram: null,
   };
@@ -71,24 +72,22 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       set((st) => ({ settings: { ...st.settings, ...patch } }));
       if ('a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();
     },
-    importFile: async (file) => {
-      set((st) => ({ data: { ...st.data, status: 'importing', fileName: file.name, importedLines: 0 } }));
-      const importer = createJsonlImporter();
-      const decoder = new TextDecoder();
-      // Chunked, yielding between chunks: a 100 MB file never freezes the page.
-      for (let at = 0; at < file.size; at += CHUNK) {
-        importer.push(decoder.decode(new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer()), { stream: true }));
-        set((st) => ({ data: { ...st.data, importedLines: importer.lines } }));
-        await new Promise((r) => setTimeout(r, 0));
+    importFile: async (file, format) => {
+      set((st) => ({ data: { ...st.data, status: 'importing', fileName: file.name, importedLines: 0, importedBytes: null, importError: null } }));
+      try {
+        const summary = await importClient().call('import-jsonl', { file, format: format ?? null }, (p) =>
+          set((st) => ({ data: { ...st.data, importedLines: p.lines, importedBytes: { bytes: p.bytes, total: p.total } } })),
+        ).promise;
+        set((st) => ({
+          data: {
+            ...st.data, status: 'ready', summary, rows: summary.rows, samples: summary.rows.map((r) => r.samples ?? null),
+            scored: null, filter: null, histogram: null,
+          },
+        }));
+      } catch (e) {
+        // A failed import keeps what the session had.
+        set((st) => ({ data: { ...st.data, status: st.data.rows.length ? 'ready' : 'empty', importError: e instanceof Error ? e.message : String(e) } }));
       }
-      importer.push(decoder.decode());
-      const summary = importer.end();
-      set((st) => ({
-        data: {
-          ...st.data, status: 'ready', summary, rows: summary.rows, samples: summary.rows.map((r) => r.samples ?? null),
-          scored: null, filter: null, histogram: null,
-        },
-      }));
     },
     sampleDataset: async (backend, limit) => {
       const { rows } = get().data;

@@ -1,7 +1,8 @@
-import { WorkerClient, type EmbedClient, type LmClient } from '../worker-client';
+import { WorkerClient, type EmbedClient, type ImportClient, type LmClient } from '../worker-client';
 
 let lm: LmClient | null = null;
 let embedder: EmbedClient | null = null;
+let importer: ImportClient | null = null;
 
 /** The one LM worker of the page, started on first use. */
 export function lmClient(): LmClient {
@@ -13,4 +14,10 @@ export function lmClient(): LmClient {
 export function embedClient(): EmbedClient {
   embedder ??= new WorkerClient(new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
   return embedder;
+}
+
+/** The JSONL import worker, started on first use. */
+export function importClient(): ImportClient {
+  importer ??= new WorkerClient(new Worker(new URL('../../workers/import.worker.ts', import.meta.url), { type: 'module', name: 'import' }));
+  return importer;
 }
