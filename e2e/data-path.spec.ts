@@ -26,6 +26,7 @@ test('drop a JSONL file, sample, score, move a%, and export what the filter kept
   await page.evaluate(() => window.lab!.getState().setSettings({ samplesPerPrompt: 8, maxNewTokens: 48, seed: 3 }));
   await page.evaluate(() => window.lab!.getState().sampleDataset('wasm'));
   await expect(page.getByText('3 of 3 prompts have samples.')).toBeVisible();
+  await expect(page.getByTestId('prompt-strip').locator('.cell.done')).toHaveCount(3);
 
   await page.getByRole('button', { name: /Embed and score 3 prompts/ }).click();
   const counts = page.getByTestId('filter-counts');

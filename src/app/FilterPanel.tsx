@@ -10,11 +10,12 @@ const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
 export function FilterPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
-  const { rows, samples, scoring, scored, filter, histogram } = useLab((s) => s.data);
+  const { rows, samples, scoring, scored, filter, histogram, cutoff } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
   const withSamples = samples.filter((x) => x?.length).length;
-  const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: histogram.edges[i].toFixed(3), pool, dropped: histogram.dropped[i] })) : [];
+  const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: +histogram.edges[i].toFixed(4), pool, dropped: histogram.dropped[i] })) : [];
+  const cutoffBin = histogram && cutoff !== null ? bars[Math.max(0, histogram.edges.findIndex((_, i) => cutoff < (histogram.edges[i + 1] ?? Infinity)))]?.similarity : undefined;
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
   // The built-in task has a verifier: show "data accuracy" (share of chosen negatives that are really wrong) against a%.
   const curve = useMemo(() => {
@@ -59,6 +60,7 @@ export function FilterPanel() {
                 <YAxis allowDecimals={false} />
                 <Tooltip />
                 <Legend verticalAlign="top" />
+                {cutoffBin !== undefined && <ReferenceLine x={cutoffBin} stroke="#c0392b" strokeDasharray="4 2" label={{ value: `cutoff ≈ ${cutoff!.toFixed(3)} (median per prompt)`, position: 'top' }} />}
                 <Bar dataKey="pool" name="a% pool (negative candidates)" stackId="s" fill="#c0392b" isAnimationActive={false} />
                 <Bar dataKey="dropped" name="dropped (possible positives)" stackId="s" fill="#7f8c9d" isAnimationActive={false} />
               </BarChart>

@@ -10,6 +10,25 @@ const fields: [keyof LabSettings, string, number][] = [
   ['seed', 'seed', 1],
 ];
 
+const CELLS = 300;
+
+/** One cell per prompt (or per group of prompts, for big datasets): done, sampling now, or waiting. */
+function PromptStrip({ total, done, current }: { total: number; done: (i: number) => boolean; current: Set<number> }) {
+  const per = Math.max(1, Math.ceil(total / CELLS));
+  const cells = Array.from({ length: Math.ceil(total / per) }, (_, c) => {
+    const ids = Array.from({ length: Math.min(per, total - c * per) }, (_, k) => c * per + k);
+    const state = ids.some((i) => current.has(i)) ? 'running' : ids.every(done) ? 'done' : 'pending';
+    return { c, state, title: per === 1 ? `prompt ${c + 1}: ${state}` : `prompts ${c * per + 1}–${c * per + ids.length}: ${state}` };
+  });
+  return (
+    <div className="strip" data-testid="prompt-strip">
+      {cells.map((cell) => (
+        <span key={cell.c} className={`cell ${cell.state}`} title={cell.title} />
+      ))}
+    </div>
+  );
+}
+
 export function SamplingPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
@@ -41,6 +60,7 @@ export function SamplingPanel() {
           </button>
         )}
       </p>
+      {rows.length > 0 && <PromptStrip total={rows.length} done={(i) => Boolean(samples[i])} current={new Set(sampling.current)} />}
       {sampling.progress && (
         <p data-testid="sampling-progress">
           {sampling.progress.promptsDone} / {sampling.progress.promptsTotal} prompts, {sampling.progress.tokensGenerated} tokens

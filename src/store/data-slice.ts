@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
-import { buildTable, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
+import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { cosineToTargets } from '../lib/contrast/similarity';
 import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
@@ -25,11 +25,13 @@ export interface DataSlice {
     rows: SftRow[];
     /** Samples per row (imported `outputs` or sampled here). */
     samples: (string[] | null)[];
-    sampling: { running: boolean; progress: SampleProgress | null; error: string | null };
+    sampling: { running: boolean; progress: SampleProgress | null; error: string | null; current: number[] };
     scoring: { running: boolean; error: string | null };
     scored: Scored | null;
     filter: FilterResult | null;
     histogram: Histogram | null;
+    /** Median over prompts of the similarity where the a% pool ends. */
+    cutoff: number | null;
   };
   setSettings: (patch: Partial<LabSettings>) => void;
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
@@ -54,13 +56,13 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
     if (!scored) return;
     const s = get().settings;
     const filter = selectNegatives(scored.table, scored.ranking, { a: s.a, m: s.m, seed: s.seed, short: s.shortPrompts });
-    set((st) => ({ data: { ...st.data, filter, histogram: similarityHistogram(scored.table, filter.inPool) } }));
+    set((st) => ({ data: { ...st.data, filter, histogram: similarityHistogram(scored.table, filter.inPool), cutoff: medianCutoff(scored.table, scored.ranking, s.a) } }));
   };
 
   const emptyData: DataSlice['data'] = {
     status: 'empty', fileName: null, importedLines: 0, importedBytes: null, importError: null, summary: null, rows: [], samples: [],
-    sampling: { running: false, progress: null, error: null }, scoring: { running: false, error: null },
-    scored: null, filter: null, histogram: null,
+    sampling: { running: false, progress: null, error: null, current: [] }, scoring: { running: false, error: null },
+    scored: null, filter: null, histogram: null, cutoff: null,
   };
 
   return {
@@ -81,7 +83,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
         set((st) => ({
           data: {
             ...st.data, status: 'ready', summary, rows: summary.rows, samples: summary.rows.map((r) => r.samples ?? null),
-            scored: null, filter: null, histogram: null,
+            scored: null, filter: null, histogram: null, cutoff: null,
           },
         }));
       } catch (e) {
@@ -93,7 +95,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       const { rows } = get().data;
       const s = get().settings;
       const todo = rows.map((_, i) => i).filter((i) => !get().data.samples[i]).slice(0, limit ?? rows.length);
-      set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null } } }));
+      set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null, current: [] } } }));
       let done = 0;
       let tokens = 0;
       try {
@@ -101,6 +103,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
         // so a reload or a cancel loses at most one chunk.
         for (let at = 0; at < todo.length; at += SAMPLING_CHUNK) {
           const chunk = todo.slice(at, at + SAMPLING_CHUNK);
+          set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, current: chunk } } }));
           const call = lmClient().call('sample', {
             prompts: chunk.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
             maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
@@ -118,10 +121,10 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
           done += chunk.length;
           set((st) => ({ data: { ...st.data, samples, sampling: { ...st.data.sampling, progress: { promptsDone: done, promptsTotal: todo.length, tokensGenerated: tokens } } } }));
         }
-        set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, running: false } } }));
+        set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, running: false, current: [] } } }));
       } catch (e) {
         const cancelled = e instanceof Error && e.name === 'CancelledError';
-        set((st) => ({ data: { ...st.data, sampling: { running: false, progress: st.data.sampling.progress, error: cancelled ? null : e instanceof Error ? e.message : String(e) } } }));
+        set((st) => ({ data: { ...st.data, sampling: { running: false, current: [], progress: st.data.sampling.progress, error: cancelled ? null : e instanceof Error ? e.message : String(e) } } }));
       } finally {
         cancelSampling = null;
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTable, dataAccuracyCurve, poolSize, rankCandidates, selectNegatives, similarityHistogram, type FilterSettings } from './filter';
+import { buildTable, dataAccuracyCurve, medianCutoff, poolSize, rankCandidates, selectNegatives, similarityHistogram, type FilterSettings } from './filter';
 import { cosineToTargets } from './similarity';
 
 // Prompt 0: 8 distinct samples with hand-set similarities (one tie at 0.3).
@@ -63,6 +63,12 @@ describe('Self-Contrast filter', () => {
     const curve = dataAccuracyCurve(table, ranking, correct, settings({ m: 1, short: 'keep-fewer' }), [25, 100]);
     expect(curve[0]).toEqual({ a: 25, accuracy: 1, negatives: 2 });
     expect(curve[1].negatives).toBe(2);
+  });
+
+  it('reports the median per-prompt cutoff similarity', () => {
+    // a = 50: prompt 0 pools c f b d (largest 0.3), prompt 1 pools round(1.5) = 2: z x (largest 0.4)
+    expect(medianCutoff(table, ranking, 50)).toBeCloseTo(0.4, 6);
+    expect(medianCutoff(table, ranking, 1)).toBeNull();
   });
 
   it('cosineToTargets takes dot products of unit rows against the owner target', () => {

@@ -148,6 +148,21 @@ export function similarityHistogram(t: SimilarityTable, inPool: Uint8Array, bins
   return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), pool, dropped };
 }
 
+/**
+ * The similarity where each prompt's pool ends (its most similar pool member),
+ * as the median over prompts with a pool: the cutoff drawn on the histogram.
+ */
+export function medianCutoff(t: SimilarityTable, r: Ranking, a: number): number | null {
+  const cutoffs: number[] = [];
+  for (let p = 0; p + 1 < r.offsets.length; p++) {
+    const k = poolSize(r.offsets[p + 1] - r.offsets[p], a);
+    if (k > 0) cutoffs.push(t.similarity[r.order[r.offsets[p] + k - 1]]);
+  }
+  if (!cutoffs.length) return null;
+  cutoffs.sort((x, y) => x - y);
+  return cutoffs[Math.floor(cutoffs.length / 2)];
+}
+
 /** "Data accuracy" (paper Fig. 5): share of chosen negatives that are really wrong, for each a%. */
 export function dataAccuracyCurve(t: SimilarityTable, r: Ranking, correct: Uint8Array, s: FilterSettings, aValues: readonly number[]): { a: number; accuracy: number; negatives: number }[] {
   return aValues.map((a) => {
