@@ -1,0 +1,145 @@
+// DPO losses over 1 chosen + M rejected responses per prompt, with TRL's loss
+// variants and metric names. Inputs are sequence log-probs [B, 1 + M] (column 0
+// the chosen response) of the policy and of the reference (θ_SFT, computed once).
+//   h_k = (π_c − ρ_c) − (π_k − ρ_k)   for k = 1..M, averaged over the M pairs
+import type { Graph, Value } from '../onnx/graph';
+import type { TrainStepSpec } from '../onnx/train-step';
+import { weightSpecs, type LmConfig } from '../model/config';
+import { sequenceLogProbs } from '../model/graphs';
+import { add, cast, clip, div, exp, greater, log, logSoftmax, mul, neg, reduceMean, relu, reshape, scalar, slice, sub, where, END } from '../onnx/ops';
+
+export type DpoVariant = 'sigmoid' | 'ipo' | 'hinge' | 'robust' | 'infonca';
+
+export interface DpoOptions {
+  variant: DpoVariant;
+  /** β (paper: 0.1). */
+  beta: number;
+  /** ε for sigmoid (conservative DPO) and robust. */
+  labelSmoothing: number;
+}
+
+export const PAPER_DPO: DpoOptions = { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0 };
+
+export interface DpoOutputs {
+  loss: Value;
+  /** TRL's names; scalars averaged over the batch (and over the M pairs). */
+  metrics: Record<string, Value>;
+}
+
+/**
+ * softplus(z) = log(1 + eᶻ), smooth everywhere (its gradient at 0 is ½ — the
+ * |z|-based "stable" form has a kink there, and DPO starts exactly at h = 0,
+ * policy = reference): the exp is clipped, and above 20 softplus(z) = z.
+ */
+function softplus(z: Value): Value {
+  const twenty = scalar(z.graph, 20, z.dtype === 'float64' ? 'float64' : 'float32');
+  return where(greater(z, twenty), z, log(add(exp(clip(z, -3.4e38, 20)), 1)));
+}
+
+const logSigmoid = (x: Value): Value => neg(softplus(neg(x)));
+
+/**
+ * `policy` and `reference` are [B, 1 + M] sums of response-token log-probs;
+ * `counts` [B, 1 + M] are the response lengths (IPO uses per-token averages, as TRL does).
+ */
+export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOptions): DpoOutputs {
+  const perToken = o.variant === 'ipo';
+  const pol = perToken ? div(policy, counts) : policy;
+  const ref = perToken ? div(reference, counts) : reference;
+  const ratio = sub(pol, ref); // [B, 1+M]: log π/π_ref per response
+  const chosen = slice(ratio, [1], [0], [1]); // [B, 1]
+  const rejected = slice(ratio, [1], [1], [END]); // [B, M]
+  const h = sub(chosen, rejected); // [B, M]
+  const bh = mul(h, o.beta);
+
+  let losses: Value; // [B, M] or [B, 1]
+  switch (o.variant) {
+    case 'sigmoid':
+      losses = o.labelSmoothing === 0
+        ? neg(logSigmoid(bh))
+        : sub(mul(neg(logSigmoid(bh)), 1 - o.labelSmoothing), mul(logSigmoid(neg(bh)), o.labelSmoothing));
+      break;
+    case 'robust':
+      losses = div(add(mul(neg(logSigmoid(bh)), 1 - o.labelSmoothing), mul(logSigmoid(neg(bh)), o.labelSmoothing)), 1 - 2 * o.labelSmoothing);
+      break;
+    case 'hinge':
+      losses = relu(sub(mul(bh, -1), -1)); // relu(1 − β·h)
+      break;
+    case 'ipo': {
+      const d = sub(h, 1 / (2 * o.beta));
+      losses = mul(d, d);
+      break;
+    }
+    case 'infonca':
+      // The target against all M negatives at once: −log softmax(β·ratio)[chosen].
+      losses = neg(slice(logSoftmax(mul(ratio, o.beta), -1), [1], [0], [1]));
+      break;
+  }
+  const mean = (v: Value) => reduceMean(v, v.shape.map((_, i) => i), false);
+  const rewardChosen = mul(chosen, o.beta); // [B, 1]
+  const rewardRejected = mul(rejected, o.beta); // [B, M]
+  const logpChosen = slice(policy, [1], [0], [1]);
+  const logpRejected = slice(policy, [1], [1], [END]);
+  return {
+    loss: mean(losses),
+    metrics: {
+      'rewards/chosen': mean(rewardChosen),
+      'rewards/rejected': mean(rewardRejected),
+      'rewards/accuracies': mean(cast(greater(rewardChosen, rewardRejected), 'float32')),
+      'rewards/margins': mean(sub(rewardChosen, rewardRejected)),
+      'logps/chosen': mean(logpChosen),
+      'logps/rejected': mean(logpRejected),
+    },
+  };
+}
+
+/** For the tests and the UI: the same losses in plain float64 TypeScript. */
+export function dpoLossReference(policy: number[][], reference: number[][], counts: number[][], o: DpoOptions): number {
+  const logSig = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+  const terms: number[] = [];
+  policy.forEach((row, b) => {
+    const ratio = row.map((p, k) => (o.variant === 'ipo' ? p / counts[b][k] - reference[b][k] / counts[b][k] : p - reference[b][k]));
+    if (o.variant === 'infonca') {
+      const z = ratio.map((r) => o.beta * r);
+      const m = Math.max(...z);
+      terms.push(-(z[0] - m - Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0))));
+      return;
+    }
+    for (let k = 1; k < ratio.length; k++) {
+      const h = ratio[0] - ratio[k];
+      const e = o.labelSmoothing;
+      if (o.variant === 'sigmoid') terms.push(-logSig(o.beta * h) * (1 - e) - logSig(-o.beta * h) * e);
+      else if (o.variant === 'robust') terms.push((-logSig(o.beta * h) * (1 - e) + logSig(-o.beta * h) * e) / (1 - 2 * e));
+      else if (o.variant === 'hinge') terms.push(Math.max(0, 1 - o.beta * h));
+      else terms.push((h - 1 / (2 * o.beta)) ** 2);
+    }
+  });
+  return terms.reduce((a, v) => a + v, 0) / terms.length;
+}
+
+/**
+ * The DPO train step for a causal LM: B prompts × (1 + M) sequences packed as
+ * rows b·(1+M) + k (k = 0 the chosen response), reference log-probs fed in.
+ */
+export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number): TrainStepSpec {
+  return {
+    trainable: weightSpecs(cfg).map((s) => ({ name: s.name, shape: s.shape })),
+    forward: (g, params) => {
+      const io = dpoInputs(g);
+      const { sum, count } = sequenceLogProbs(cfg, { get: (n) => params[n], transposed: () => null }, io);
+      const grouped = (v: Value) => reshape(v, [-1, 1 + m]); // [B, 1+M]
+      return dpoLoss(grouped(sum), grouped(io.refLogps), grouped(count), o);
+    },
+  };
+}
+
+export function dpoInputs(g: Graph) {
+  return {
+    ids: g.input('input_ids', 'int64', ['rows', 'length']),
+    mask: g.input('attention_mask', 'int64', ['rows', 'length']),
+    positions: g.input('position_ids', 'int64', ['rows', 'length']),
+    lossMask: g.input('loss_mask', 'float32', ['rows', 'length']),
+    /** Σ log-probs of each row's response under the reference model, [rows]. */
+    refLogps: g.input('ref_logps', 'float32', ['rows']),
+  };
+}
