@@ -6,11 +6,10 @@
 // position_ids, past_key_values.N.key/value → logits, present.N.key/value).
 import type { Value } from '../onnx/graph';
 import {
-  add, cast, concat, cos, div, erf, gather, gemm, int64s, lessOrEqual, matmul, mul, neg, reciprocal, reduceMean, reshape, range,
-  scalar, shapeOf, sigmoid, sin, slice, softmax, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where,
-  END,
+  add, cast, concat, cos, div, erf, gather, lessOrEqual, matmul, mul, neg, reciprocal, reduceMean, reshape, range, scalar, shapeOf, sigmoid, sin, slice, softmax, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where, END,
 } from '../onnx/ops';
 import type { LmConfig } from './config';
+import { layerNorm, linearStored } from './layers';
 
 /** The model's weights by Hugging Face name. */
 export interface Weights {
@@ -42,27 +41,16 @@ export interface DecoderOutputs {
 
 const MASKED = -1e9; // large but finite: fully padded query rows stay NaN-free
 
-/** torch.nn.Linear with its [out, in] weight as stored: x [.., in] → [.., out]. */
+/** torch.nn.Linear: one MatMul on a pre-transposed copy when the graph holds one, else Gemm on the stored weight. */
 function linear(x: Value, weights: Weights, name: string, b: Value | null): Value {
   const pre = weights.transposed(name);
   if (pre) return b ? add(matmul(x, pre), b) : matmul(x, pre);
-  const w = weights.get(name);
-  const inDim = x.shape[x.rank - 1] as number;
-  const outDim = w.shape[0] as number;
-  const y = gemm(reshape(x, [-1, inDim]), w, b, { transB: true }); // [N, out]
-  const lead = slice(shapeOf(x), [0], [0], [-1]);
-  return reshape(y, concat([lead, int64s(x.graph, [outDim])], 0), [...x.shape.slice(0, -1), outDim]);
+  return linearStored(x, weights.get(name), b);
 }
 
 function rmsNorm(x: Value, w: Value, eps: number): Value {
   const variance = reduceMean(mul(x, x), [-1], true);
   return mul(mul(x, reciprocal(sqrt(add(variance, eps)))), w);
-}
-
-function layerNorm(x: Value, w: Value, b: Value, eps: number): Value {
-  const centered = sub(x, reduceMean(x, [-1], true));
-  const variance = reduceMean(mul(centered, centered), [-1], true);
-  return add(mul(mul(centered, reciprocal(sqrt(add(variance, eps)))), w), b);
 }
 
 function activation(x: Value, kind: LmConfig['activation']): Value {

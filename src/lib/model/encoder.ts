@@ -4,11 +4,11 @@
 //   B batch, T tokens, C hidden, H heads, D head dim, I intermediate.
 import { Graph, type Value } from '../onnx/graph';
 import {
-  add, cast, concat, div, erf, gather, gemm, int64s, matmul, mul, range, reciprocal, reduceMean, reduceSum, reshape, scalar,
-  shapeOf, slice, softmax, sqrt, sub, transpose, transposeLast2, unsqueeze,
+  add, cast, div, erf, gather, matmul, mul, range, reduceSum, reshape, scalar, shapeOf, slice, softmax, sqrt, sub, transpose, transposeLast2, unsqueeze,
 } from '../onnx/ops';
 import { encodeModel } from '../onnx/model-proto';
 import type { TensorSpec } from './config';
+import { layerNorm, linearStored } from './layers';
 
 export interface EncoderConfig {
   vocabSize: number;
@@ -63,21 +63,6 @@ export function encoderWeightSpecs(c: EncoderConfig): TensorSpec[] {
 
 type W = (name: string) => Value;
 
-/** torch Linear ([out, in] weight) on [B, T, in]. */
-function dense(x: Value, w: Value, b: Value): Value {
-  const inDim = x.shape[x.rank - 1] as number;
-  const outDim = w.shape[0] as number;
-  const y = gemm(reshape(x, [-1, inDim]), w, b, { transB: true });
-  const lead = slice(shapeOf(x), [0], [0], [-1]);
-  return reshape(y, concat([lead, int64s(x.graph, [outDim])], 0), [...x.shape.slice(0, -1), outDim]);
-}
-
-function layerNorm(x: Value, w: Value, b: Value, eps: number): Value {
-  const centered = sub(x, reduceMean(x, [-1], true));
-  const variance = reduceMean(mul(centered, centered), [-1], true);
-  return add(mul(mul(centered, reciprocal(sqrt(add(variance, eps)))), w), b);
-}
-
 const gelu = (x: Value) => mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1));
 
 export interface EncoderInputs {
@@ -101,15 +86,15 @@ export function encoderForward(c: EncoderConfig, w: W, io: EncoderInputs): Value
   const heads = (v: Value) => transpose(reshape(v, [0, 0, H, D]), [0, 2, 1, 3]); // [B, H, T, D]
   for (let l = 0; l < c.numLayers; l++) {
     const p = `encoder.layer.${l}.`;
-    const q = heads(dense(x, w(`${p}attention.self.query.weight`), w(`${p}attention.self.query.bias`)));
-    const k = heads(dense(x, w(`${p}attention.self.key.weight`), w(`${p}attention.self.key.bias`)));
-    const v = heads(dense(x, w(`${p}attention.self.value.weight`), w(`${p}attention.self.value.bias`)));
+    const q = heads(linearStored(x, w(`${p}attention.self.query.weight`), w(`${p}attention.self.query.bias`)));
+    const k = heads(linearStored(x, w(`${p}attention.self.key.weight`), w(`${p}attention.self.key.bias`)));
+    const v = heads(linearStored(x, w(`${p}attention.self.value.weight`), w(`${p}attention.self.value.bias`)));
     const scores = add(div(matmul(q, transposeLast2(k)), Math.sqrt(D)), keyBias); // [B, H, T, T]
     const ctx = reshape(transpose(matmul(softmax(scores, -1), v), [0, 2, 1, 3]), [0, 0, C]); // [B, T, C]
-    const attnOut = dense(ctx, w(`${p}attention.output.dense.weight`), w(`${p}attention.output.dense.bias`));
+    const attnOut = linearStored(ctx, w(`${p}attention.output.dense.weight`), w(`${p}attention.output.dense.bias`));
     x = layerNorm(add(attnOut, x), w(`${p}attention.output.LayerNorm.weight`), w(`${p}attention.output.LayerNorm.bias`), c.layerNormEps);
-    const inter = gelu(dense(x, w(`${p}intermediate.dense.weight`), w(`${p}intermediate.dense.bias`)));
-    const out = dense(inter, w(`${p}output.dense.weight`), w(`${p}output.dense.bias`));
+    const inter = gelu(linearStored(x, w(`${p}intermediate.dense.weight`), w(`${p}intermediate.dense.bias`)));
+    const out = linearStored(inter, w(`${p}output.dense.weight`), w(`${p}output.dense.bias`));
     x = layerNorm(add(out, x), w(`${p}output.LayerNorm.weight`), w(`${p}output.LayerNorm.bias`), c.layerNormEps);
   }
   return x;
