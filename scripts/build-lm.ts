@@ -20,7 +20,8 @@ import { batchTensors, TrainSession } from '../src/lib/onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../src/lib/train/batches';
 import { learningRate } from '../src/lib/train/schedule';
 import { sftTrainStep } from '../src/lib/train/sft';
-import { evaluatePrompts, type PromptCodec } from '../src/lib/task/evaluate';
+import { evaluatePrompts } from '../src/lib/task/evaluate';
+import { lmCodec } from '../src/lib/model/codec';
 import { createRng } from '../src/lib/random';
 import { exportForTransformersJs } from './export-onnx';
 
@@ -72,13 +73,8 @@ const configJson = {
   bos_token_id: null, eos_token_id: eos, pad_token_id: pad, torch_dtype: 'float32',
 };
 const cfg = parseConfig(configJson);
-const codec: PromptCodec = {
-  encodePrompt: (p) => tokenizer.encode(tokenizer.chatPrompt([{ role: 'user', content: p }])),
-  decode: (ids) => tokenizer.decode(ids),
-  eosTokenIds: [eos],
-  padTokenId: pad,
-};
-const pairs: TokenizedPair[] = task.train.map((r) => ({ prompt: codec.encodePrompt(r.prompt), response: [...tokenizer.encode(r.completion), eos] }));
+const codec = lmCodec({ tokenizer, eosTokenIds: [eos], padTokenId: pad });
+const pairs: TokenizedPair[] = task.train.map((r) => ({ prompt: codec.encodePrompt(r.prompt), response: codec.encodeResponse(r.completion) }));
 const tokensPerRow = pairs.reduce((a, p) => a + p.prompt.length + p.response.length, 0) / pairs.length;
 log(`tokenized: mean ${tokensPerRow.toFixed(1)} tokens per example, max ${Math.max(...pairs.map((p) => p.prompt.length + p.response.length))}`);
 

@@ -2,9 +2,10 @@
 // result / progress / error, tagged with the request's kind so both ends stay typed.
 
 import type { NodePlacement } from './lib/onnx/placement';
-import type { ChatMessage } from './lib/model/tokenizer';
 import type { FinishReason } from './lib/sample/generate';
 import type { ImportFormat, ImportSummary } from './lib/data/import';
+import type { PreferenceRecord } from './lib/data/export';
+import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -55,10 +56,12 @@ export interface LmInfo {
   hiddenSize: number;
   contextLength: number;
   hasChatTemplate: boolean;
+  /** PEFT's default LoRA target modules for this architecture. */
+  loraTargets: string[];
 }
 
-/** A prompt as text (the chat template wraps it as one user turn) or as chat messages. */
-export type PromptInput = string | ChatMessage[];
+export type { PromptInput } from './lib/model/codec';
+import type { PromptInput } from './lib/model/codec';
 
 export interface SampleRequest {
   prompts: PromptInput[];
@@ -116,6 +119,78 @@ export interface EmbedderInfo {
   dimensions: number;
 }
 
+/** Where a causal LM comes from: a URL folder in Hugging Face layout, or files the user dropped (a folder, or a zip). */
+export type LmSource = { kind: 'url'; baseUrl: string } | { kind: 'files'; files: File[] };
+
+export interface TrainDpoRequest {
+  /** Names the run's checkpoint in OPFS; a resumed run reuses its id. */
+  runId: string;
+  label: string;
+  backend: Backend;
+  settings: DpoRunSettings;
+  records: PreferenceRecord[];
+  /** Save a checkpoint every this many optimizer steps (and on pause and at the end). */
+  checkpointEvery: number;
+  /** Continue from the run's last checkpoint. */
+  resume: boolean;
+}
+
+export type TrainProgress =
+  | { stage: 'reference'; done: number; total: number }
+  | { stage: 'step'; log: DpoStepLog; totalSteps: number }
+  | { stage: 'checkpoint'; step: number };
+
+export interface TrainDpoResult {
+  runId: string;
+  stepsDone: number;
+  totalSteps: number;
+  history: DpoStepLog[];
+  prompts: number;
+}
+
+export interface CheckpointSummary {
+  runId: string;
+  label: string;
+  step: number;
+  totalSteps: number;
+  settings: DpoRunSettings;
+  history: DpoStepLog[];
+  bytes: number;
+  savedAt: number;
+}
+
+export interface EvaluateRequest {
+  backend: Backend;
+  /** The trained policy of this run; null for the loaded (SFT) model. */
+  runId: string | null;
+  /** Built-in task prompts scored by its verifier (none when the data is not the built-in task). */
+  taskPrompts: string[];
+  maxNewTokens: number;
+  seed: number;
+  /** Held-out preference groups for reward accuracy against the loaded model as reference. */
+  heldOut: PreferenceRecord[];
+  negatives: number;
+  beta: number;
+}
+
+export interface EvaluateResult {
+  runId: string | null;
+  /** Verifier accuracy, greedy and sampled at T = 1; null without task prompts. */
+  greedy: number | null;
+  sampled: number | null;
+  taskPrompts: number;
+  /** TRL's rewards/accuracies and margins on the held-out pairs; null without them or for the reference itself. */
+  rewardAccuracy: number | null;
+  rewardMargin: number | null;
+  pairs: number;
+}
+
+export interface ExportModelRequest {
+  runId: string;
+  /** merged: full model safetensors (LoRA folded in); adapter: PEFT adapter files (LoRA runs). */
+  format: 'merged' | 'adapter';
+}
+
 /** The embedding worker's requests (transformers.js feature extraction). */
 export type EmbedRequests = {
   'load-embedder': { payload: { localModelPath: string; modelId: string; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
@@ -137,9 +212,15 @@ export type LmRequests = {
     progress: { step: number; loss: number };
   };
   'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
-  'load-lm': { payload: { baseUrl: string }; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
+  'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
+  'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
+  evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
+  /** A zip of Hugging Face files, named for download. */
+  'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Uint8Array }; progress: never };
+  'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };
+  'delete-checkpoint': { payload: { runId: string }; result: { deleted: boolean }; progress: never };
 };
 
 /** What each request kind of a worker takes, returns and reports. */

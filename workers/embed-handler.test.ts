@@ -7,7 +7,7 @@ describe('embedding worker handler', () => {
     const replies: FromWorker<EmbedRequests>[] = [];
     const handle = createEmbedHandler(
       {
-        load: async () => ({ source: '/models/embed', backend: 'wasm', dimensions: 2 }),
+        'load-embedder': async () => ({ source: '/models/embed', backend: 'wasm', dimensions: 2 }),
         embed: async ({ texts }, onProgress) => {
           onProgress({ done: texts.length, total: texts.length });
           return { vectors: Float32Array.from([1, 0, 0, 1]), dimensions: 2, computed: 2 };
@@ -25,7 +25,7 @@ describe('embedding worker handler', () => {
   it('reports a missing model as an error reply', async () => {
     const replies: FromWorker<EmbedRequests>[] = [];
     const handle = createEmbedHandler(
-      { load: async () => { throw new Error('config.json is missing'); }, embed: async () => { throw new Error('unused'); } },
+      { 'load-embedder': async () => { throw new Error('config.json is missing'); }, embed: async () => { throw new Error('unused'); } },
       (r) => replies.push(r),
     );
     await handle({ type: 'request', id: 1, kind: 'load-embedder', payload: { localModelPath: '/models/', modelId: 'nope', backend: 'wasm' } });

@@ -10,7 +10,7 @@ if (!self.name?.startsWith('em-pthread')) {
   let embedder: Embedder | null = null;
   const handle = createEmbedHandler(
     {
-      load: async (p, onProgress) => {
+      'load-embedder': async (p, onProgress) => {
         // A path, not a full URL: transformers.js probes optional files (the tokenizer) only on local paths.
         const next = await Embedder.load(p.localModelPath, p.modelId, p.backend, onProgress);
         await embedder?.release();

@@ -14,7 +14,7 @@ export async function engineCheck(ort: OrtApi, ep: Backend, steps: number, seed:
   const task = tinyAttention(seed);
   const graph = buildTrainStep(task.spec);
   const { value: session, lines } = await captureOrtLog(() =>
-    TrainSession.create(ort, graph, ep, task.init, {}, { logSeverityLevel: 0, logVerbosityLevel: 0 }),
+    TrainSession.create(ort, graph, ep, task.init, {}, { session: { logSeverityLevel: 0, logVerbosityLevel: 0 } }),
   );
   try {
     const batch = batchTensors(ort, task.batch);

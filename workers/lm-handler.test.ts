@@ -16,7 +16,10 @@ const notCalled = async (): Promise<never> => {
 };
 
 function harness(parts: Partial<LmEngine>) {
-  const engine: LmEngine = { probeBackends: notCalled, engineCheck: notCalled, opCoverage: notCalled, loadLm: notCalled, sample: notCalled, generateBenchmark: notCalled, ...parts };
+  const engine: LmEngine = {
+    'probe-backends': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'generate-benchmark': notCalled,
+    'train-dpo': notCalled, evaluate: notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, ...parts,
+  };
   const replies: FromWorker<LmRequests>[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
 }
@@ -24,9 +27,9 @@ function harness(parts: Partial<LmEngine>) {
 describe('LM worker handler', () => {
   it('streams progress, then the result, tagged with the request id and kind', async () => {
     const { replies, handle } = harness({
-      probeBackends: async (_seed, onStage) => {
-        onStage('wasm');
-        onStage('webgpu');
+      'probe-backends': async (_payload, onProgress) => {
+        onProgress({ stage: 'wasm' });
+        onProgress({ stage: 'webgpu' });
         return report;
       },
     });
@@ -40,7 +43,7 @@ describe('LM worker handler', () => {
 
   it('turns an engine exception into {name, message}', async () => {
     const { replies, handle } = harness({
-      probeBackends: async () => {
+      'probe-backends': async () => {
         throw new RangeError('bad seed');
       },
     });
@@ -52,9 +55,9 @@ describe('LM worker handler', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const { replies, handle } = harness({
-      probeBackends: async (_seed, onStage) => {
+      'probe-backends': async (_payload, onProgress) => {
         await gate;
-        onStage('webgpu');
+        onProgress({ stage: 'webgpu' });
         return report;
       },
     });
@@ -68,7 +71,7 @@ describe('LM worker handler', () => {
   it('runs requests one at a time, in order', async () => {
     const log: string[] = [];
     const { handle } = harness({
-      probeBackends: async (seed) => {
+      'probe-backends': async ({ seed }) => {
         log.push(`start ${seed}`);
         await new Promise((r) => setTimeout(r, 5));
         log.push(`end ${seed}`);
@@ -83,7 +86,7 @@ describe('LM worker handler', () => {
   });
 
   it('cancels a queued request before it starts', async () => {
-    const { replies, handle } = harness({ probeBackends: async () => report });
+    const { replies, handle } = harness({ 'probe-backends': async () => report });
     const first = handle({ type: 'request', id: 1, kind: 'probe-backends', payload: { seed: 1 } });
     const second = handle({ type: 'request', id: 2, kind: 'probe-backends', payload: { seed: 1 } });
     await handle({ type: 'cancel', id: 2 });

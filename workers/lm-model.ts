@@ -1,7 +1,10 @@
 // The LM worker's model state: the loaded weights and tokenizer, and one
 // sampling session per backend, compiled on first use.
-import type { Backend, LmInfo, PromptInput, SampleProgress, SampleRequest, SampleResult } from '../src/protocol';
-import { loadLm, type LoadedLm } from '../src/lib/model/load';
+import type { Backend, LmInfo, LmSource, PromptInput, SampleProgress, SampleRequest, SampleResult } from '../src/protocol';
+import { loadLm, namedFilesReader, type FileReader, type LoadedLm } from '../src/lib/model/load';
+import { readZip } from '../src/lib/data/zip';
+import { defaultLora } from '../src/lib/train/lora';
+import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { generate } from '../src/lib/sample/generate';
 import type { OrtApi } from '../src/lib/onnx/runtime';
@@ -35,6 +38,20 @@ export function urlReader(baseUrl: string, onProgress: (p: { file: string; loade
   };
 }
 
+/** A dropped folder's files, or the entries of a dropped zip (what the lab's export downloads). */
+async function droppedFiles(files: File[]): Promise<{ reader: FileReader; label: string }> {
+  const pathOf = (f: File) => f.webkitRelativePath || f.name;
+  if (files.length === 1 && files[0].name.endsWith('.zip')) {
+    const entries = await readZip(new Uint8Array(await files[0].arrayBuffer()));
+    return { reader: namedFilesReader(entries.map((e) => ({ name: e.name, read: async () => e.data }))), label: files[0].name };
+  }
+  const top = pathOf(files[0]).split('/')[0];
+  return {
+    reader: namedFilesReader(files.map((f) => ({ name: pathOf(f), read: async () => new Uint8Array(await f.arrayBuffer()) }))),
+    label: files.length > 1 && pathOf(files[0]).includes('/') ? `${top}/` : files.map((f) => f.name).join(', '),
+  };
+}
+
 export class LmModelState {
   private lm: LoadedLm | null = null;
   private source = '';
@@ -42,12 +59,15 @@ export class LmModelState {
 
   constructor(private readonly ort: OrtApi) {}
 
-  async load(baseUrl: string, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
-    const lm = await loadLm(urlReader(baseUrl, onProgress));
+  async load(source: LmSource, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
+    const { reader, label } = source.kind === 'url'
+      ? { reader: urlReader(new URL(source.baseUrl, self.location.href).href, onProgress), label: source.baseUrl }
+      : await droppedFiles(source.files);
+    const lm = await loadLm(reader);
     for (const d of this.decoders.values()) await d.release();
     this.decoders.clear();
     this.lm = lm;
-    this.source = baseUrl;
+    this.source = label;
     return this.info();
   }
 
@@ -63,6 +83,7 @@ export class LmModelState {
       hiddenSize: c.hiddenSize,
       contextLength: c.maxPositions,
       hasChatTemplate: lm.tokenizer.hasChatTemplate,
+      loraTargets: defaultLora(c).targetModules,
     };
   }
 
@@ -83,10 +104,7 @@ export class LmModelState {
 
   /** Prompt token ids as the model sees them: chat-formatted when the tokenizer has a template. */
   encodePrompt(prompt: PromptInput): number[] {
-    const { tokenizer } = this.loaded();
-    const messages = typeof prompt === 'string' ? [{ role: 'user' as const, content: prompt }] : prompt;
-    if (tokenizer.hasChatTemplate) return tokenizer.encode(tokenizer.chatPrompt(messages));
-    return tokenizer.encode(messages.map((m) => m.content).join('\n'), true);
+    return lmCodec(this.loaded()).encodePrompt(prompt);
   }
 
   async sample(req: SampleRequest, onProgress: (p: SampleProgress) => void): Promise<SampleResult> {

@@ -7,6 +7,7 @@ import { engineCheck, opCoverage } from './engine-check';
 import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
 import { generateBenchmark } from './generate-benchmark';
+import { DpoTraining } from './dpo-training';
 import type { LmRequests, ToWorker } from '../src/protocol';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
@@ -14,14 +15,24 @@ if (!self.name?.startsWith('em-pthread')) {
   installOrtLogTap();
   const { ort, threads } = configureOrtWeb();
   const model = new LmModelState(ort);
+  const training = new DpoTraining(ort, model);
   const handle = createLmHandler(
     {
-      probeBackends: (seed, onStage) => probeBackends({ ort, threads, webgpu: describeWebGpu, useAdapter: useWebGpuAdapter }, seed, onStage),
-      engineCheck: (p, onStep) => engineCheck(ort, p.backend, p.steps, p.seed, p.lr, onStep),
-      opCoverage: (p) => opCoverage(ort, p.backend),
-      loadLm: (p, onProgress) => model.load(new URL(p.baseUrl, self.location.href).href, onProgress),
+      'probe-backends': (p, onProgress) => probeBackends({ ort, threads, webgpu: describeWebGpu, useAdapter: useWebGpuAdapter }, p.seed, (stage) => onProgress({ stage })),
+      'engine-check': (p, onProgress) => engineCheck(ort, p.backend, p.steps, p.seed, p.lr, (step, loss) => onProgress({ step, loss })),
+      'op-coverage': (p) => opCoverage(ort, p.backend),
+      'load-lm': async (p, onProgress) => {
+        const info = await model.load(p, onProgress);
+        training.forget();
+        return info;
+      },
       sample: (p, onProgress) => model.sample(p, onProgress),
-      generateBenchmark: (p) => generateBenchmark(model, p),
+      'generate-benchmark': (p) => generateBenchmark(model, p),
+      'train-dpo': (p, onProgress) => training.train(p, onProgress),
+      evaluate: (p, onProgress) => training.evaluate(p, onProgress),
+      'export-model': (p) => training.exportModel(p),
+      'list-checkpoints': () => training.list(),
+      'delete-checkpoint': (p) => training.remove(p.runId),
     },
     (reply) => self.postMessage(reply),
   );

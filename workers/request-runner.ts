@@ -36,3 +36,19 @@ export function createHandler<M extends RequestSpecs>(
     return queue;
   };
 }
+
+/** A worker's engine: one async function per request kind, reporting progress through its callback. */
+export type Engine<M extends RequestSpecs> = {
+  [K in keyof M]: (payload: M[K]['payload'], onProgress: (p: M[K]['progress']) => void) => Promise<M[K]['result']>;
+};
+
+/** Routes each request to the engine function of its kind; every progress report is a cancellation point. */
+export function createEngineHandler<M extends RequestSpecs>(engine: Engine<M>, post: (reply: FromWorker<M>) => void): (msg: ToWorker<M>) => Promise<void> {
+  return createHandler<M>(post, async (msg, progress) => {
+    const { id, kind } = msg;
+    // The mapped type ties payload, progress and result to the kind; TypeScript cannot follow that through an index.
+    const run = engine[kind] as (payload: unknown, onProgress: (p: unknown) => void) => Promise<unknown>;
+    const result = await run(msg.payload, progress((p: unknown) => post({ type: 'progress', id, kind, progress: p } as FromWorker<M>)));
+    post({ type: 'result', id, kind, result } as FromWorker<M>);
+  });
+}

@@ -6,6 +6,7 @@ import { DatasetPanel } from './DatasetPanel';
 import { SamplingPanel } from './SamplingPanel';
 import { FilterPanel } from './FilterPanel';
 import { ExportPanel } from './ExportPanel';
+import { TrainPanel } from './TrainPanel';
 import { useLab } from '../store';
 import { SETTINGS, settingsFromSearch, settingsToSearch, type LabSettings } from '../lib/settings';
 
@@ -40,14 +41,17 @@ export function App() {
     window.history.replaceState(null, '', `${window.location.pathname}${search ? `?${search}` : ''}`);
   }, [settings]);
 
-  // Drop a JSONL file anywhere on the page.
+  // Drop a JSONL file anywhere on the page; a zip or a set of model files loads as the LM.
   const importFile = useLab((s) => s.importFile);
   useEffect(() => {
     const over = (e: DragEvent) => e.preventDefault();
     const drop = (e: DragEvent) => {
       e.preventDefault();
-      const file = e.dataTransfer?.files[0];
-      if (file) void importFile(file);
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (!files.length) return;
+      const isModel = files.some((f) => /\.(zip|safetensors)$/.test(f.name) || f.name === 'config.json');
+      if (isModel) void loadLm({ kind: 'files', files });
+      else void importFile(files[0]);
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
@@ -55,7 +59,7 @@ export function App() {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop);
     };
-  }, [importFile]);
+  }, [importFile, loadLm]);
 
   return (
     <main className="lab">
@@ -69,6 +73,7 @@ export function App() {
       <SamplingPanel />
       <FilterPanel />
       <ExportPanel />
+      <TrainPanel />
       <EngineCheckPanel />
     </main>
   );

@@ -1,5 +1,6 @@
 import { useLab } from '../store';
-import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from '../lib/data/export';
+import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise } from '../lib/data/export';
+import { exportRowsOf } from '../store/data-slice';
 
 function download(name: string, content: string, mime: string) {
   const url = URL.createObjectURL(new Blob([content], { type: mime }));
@@ -12,9 +13,10 @@ function download(name: string, content: string, mime: string) {
 
 export function ExportPanel() {
   const settings = useLab((s) => s.settings);
-  const { rows, samples, scored, filter } = useLab((s) => s.data);
+  const data = useLab((s) => s.data);
+  const { scored, filter } = data;
   if (!scored || !filter) return null;
-  const exportRows: ExportRow[] = scored.rowIndex.map((i) => ({ prompt: rows[i].prompt, target: rows[i].target, samples: samples[i]! }));
+  const exportRows = exportRowsOf(data);
   const counts = { prompts: exportRows.length, promptsKept: filter.promptsKept, pairs: filter.negatives.length, shortPrompts: filter.shortPrompts.length };
   return (
     <section className="panel" aria-labelledby="export-title">

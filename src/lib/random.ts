@@ -26,3 +26,12 @@ export function randomNormalArray(rng: Rng, n: number, std = 1): Float32Array {
   for (let i = 0; i < n; i++) out[i] = normal(rng) * std;
   return out;
 }
+
+/** Fisher–Yates, in place. */
+export function shuffle<T>(rng: Rng, xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}

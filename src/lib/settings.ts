@@ -1,6 +1,7 @@
 // Every setting of a Self-Contrast experiment, in one typed table with its
 // defaults (the paper's where it has one). Serialises to JSON and to the URL,
 // so an experiment is a link, and is recorded with every export.
+import { DPO_VARIANTS, type DpoVariant } from './train/dpo';
 
 export interface LabSettings {
   lm: string;
@@ -14,6 +15,20 @@ export interface LabSettings {
   a: number; // percent of least-similar samples eligible as negatives
   m: number; // negatives per prompt
   shortPrompts: 'skip' | 'keep-fewer';
+  dpoLoss: DpoVariant;
+  beta: number;
+  labelSmoothing: number;
+  lr: number;
+  promptsPerStep: number;
+  rowsPerPass: number;
+  epochs: number;
+  schedule: 'constant' | 'cosine';
+  warmupRatio: number;
+  loraRank: number; // 0 = full fine-tuning
+  loraAlpha: number;
+  heldOut: number; // percent of prompts kept out of training for reward accuracy
+  evalPrompts: number; // built-in task test prompts scored by the verifier
+  checkpointEvery: number;
 }
 
 type Row<K extends keyof LabSettings> = { default: LabSettings[K]; describe: string; parse: (s: string) => LabSettings[K] | null };
@@ -35,6 +50,20 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   a: { default: 25, describe: 'a%: least-similar share eligible as negatives (paper: 25; 75 on HH-RLHF)', parse: num(0, 100) },
   m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
   shortPrompts: { default: 'skip', describe: 'prompts with fewer than M candidates: skip, or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
+  dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
+  beta: { default: 0.1, describe: 'β (paper: 0.1)', parse: num(1e-4, 100) },
+  labelSmoothing: { default: 0, describe: 'label smoothing ε (cDPO / robust)', parse: num(0, 0.49) },
+  lr: { default: 1e-4, describe: 'peak learning rate (paper: 5e-7 for 7B; small models need more)', parse: num(1e-9, 1) },
+  promptsPerStep: { default: 16, describe: 'prompts per optimizer step, the same for every M (paper: 128)', parse: num(1, 4096, true) },
+  rowsPerPass: { default: 36, describe: 'sequences per forward/backward pass; steps accumulate gradients over passes', parse: num(2, 4096, true) },
+  epochs: { default: 1, describe: 'epochs (paper: 1)', parse: num(1, 100, true) },
+  schedule: { default: 'cosine', describe: 'learning-rate schedule', parse: (s) => (s === 'constant' || s === 'cosine' ? s : null) },
+  warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
+  loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },
+  loraAlpha: { default: 16, describe: 'LoRA α', parse: num(0.001, 4096) },
+  heldOut: { default: 10, describe: 'held-out % of preference prompts for reward accuracy', parse: num(0, 50) },
+  evalPrompts: { default: 200, describe: 'built-in test prompts scored by the verifier before and after', parse: num(0, 500, true) },
+  checkpointEvery: { default: 10, describe: 'checkpoint to browser storage every N steps', parse: num(1, 100000, true) },
 };
 
 export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(SETTINGS).map(([k, row]) => [k, row.default])) as unknown as LabSettings;

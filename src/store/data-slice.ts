@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { cosineToTargets } from '../lib/contrast/similarity';
+import type { ExportRow } from '../lib/data/export';
 import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
 import { embedClient, importClient, lmClient } from './workers';
@@ -42,6 +43,12 @@ export interface DataSlice {
   refreshFilter: () => void;
   /** Forgets the dataset, its samples and scores (the persisted session too). */
   newSession: () => void;
+}
+
+/** The scored prompts with their targets and samples, in table order: what the filter and exports index. */
+export function exportRowsOf(data: Pick<DataSlice['data'], 'rows' | 'samples' | 'scored'>): ExportRow[] {
+  if (!data.scored) return [];
+  return data.scored.rowIndex.map((i) => ({ prompt: data.rows[i].prompt, target: data.rows[i].target, samples: data.samples[i]! }));
 }
 
 let cancelSampling: (() => void) | null = null;

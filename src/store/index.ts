@@ -6,11 +6,19 @@ import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSamplingSlice, type SamplingSlice } from './sampling-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
+import { createTrainingSlice, type TrainingSlice } from './training-slice';
 
-export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice & DataSlice;
+export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice & DataSlice & TrainingSlice;
 
-/** What survives a reload: the settings and the dataset with its samples and similarity scores. */
-type Persisted = { settings: LabState['settings']; data: Pick<LabState['data'], 'status' | 'fileName' | 'summary' | 'rows' | 'samples' | 'scored'> };
+/**
+ * What survives a reload: the settings, the dataset with its samples and
+ * similarity scores, and the table of runs (checkpoints live in OPFS).
+ */
+type Persisted = {
+  settings: LabState['settings'];
+  data: Pick<LabState['data'], 'status' | 'fileName' | 'summary' | 'rows' | 'samples' | 'scored'>;
+  runs: LabState['runs'];
+};
 
 export const SESSION_KEY = 'session';
 
@@ -22,6 +30,7 @@ export const useLab = create<LabState>()(
       ...createModelSlice(...a),
       ...createSamplingSlice(...a),
       ...createDataSlice(...a),
+      ...createTrainingSlice(...a),
     }),
     {
       name: SESSION_KEY,
@@ -29,10 +38,12 @@ export const useLab = create<LabState>()(
       partialize: (s): Persisted => ({
         settings: s.settings,
         data: { status: s.data.status === 'importing' ? 'empty' : s.data.status, fileName: s.data.fileName, summary: s.data.summary, rows: s.data.rows, samples: s.data.samples, scored: s.data.scored },
+        // A run that was going when the page closed is paused at its last checkpoint.
+        runs: s.runs.map((r) => (r.status === 'running' ? { ...r, status: 'paused' } : r)),
       }),
       merge: (persisted, current) => {
         const p = persisted as Persisted | undefined;
-        return p ? { ...current, settings: { ...current.settings, ...p.settings }, data: { ...current.data, ...p.data } } : current;
+        return p ? { ...current, settings: { ...current.settings, ...p.settings }, data: { ...current.data, ...p.data }, runs: p.runs ?? [] } : current;
       },
       // Derived views (selected negatives, histogram) are recomputed, not stored.
       onRehydrateStorage: () => (state) => state?.refreshFilter(),

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, EmbedderInfo, LmInfo } from '../protocol';
+import type { Backend, EmbedderInfo, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
@@ -15,7 +15,8 @@ export interface ModelSlice {
     progress: Loading;
     error: string | null;
   };
-  loadLm: (baseUrl?: string) => Promise<LmInfo | null>;
+  /** The shipped default when no source is given. */
+  loadLm: (source?: LmSource) => Promise<LmInfo | null>;
   embedder: {
     status: 'idle' | 'loading' | 'ready' | 'failed';
     info: EmbedderInfo | null;
@@ -29,10 +30,10 @@ export interface ModelSlice {
 
 export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (set) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
-  loadLm: async (baseUrl = DEFAULT_LM_URL) => {
+  loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));
     try {
-      const info = await lmClient().call('load-lm', { baseUrl }, (progress) => set((s) => ({ lm: { ...s.lm, progress } }))).promise;
+      const info = await lmClient().call('load-lm', source, (progress) => set((s) => ({ lm: { ...s.lm, progress } }))).promise;
       set({ lm: { status: 'ready', info, progress: null, error: null } });
       return info;
     } catch (e) {

@@ -39,9 +39,20 @@ export function trlPairwise(rows: readonly ExportRow[], table: SimilarityTable, 
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-export function groupedJsonl(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
+export interface PreferenceRecord {
+  prompt: string | ChatMessage[];
+  chosen: string;
+  rejected: string[];
+}
+
+/** 1 chosen (the SFT target) vs its M negatives, for every prompt that kept any: what DPO trains on. */
+export function preferenceRecords(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): PreferenceRecord[] {
   const negatives = negativesOf(rows, table, result);
-  const lines = rows.flatMap((row, p) => (negatives[p].length ? [JSON.stringify({ prompt: row.prompt, chosen: row.target, rejected: negatives[p] })] : []));
+  return rows.flatMap((row, p) => (negatives[p].length ? [{ prompt: row.prompt, chosen: row.target, rejected: negatives[p] }] : []));
+}
+
+export function groupedJsonl(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
+  const lines = preferenceRecords(rows, table, result).map((r) => JSON.stringify(r));
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
@@ -65,7 +76,7 @@ export function scaleOutRecipe(rows: readonly ExportRow[], s: LabSettings): Expo
   };
   const dpo = {
     // trl.DPOConfig: the paper's recipe (β 0.1, sigmoid DPO over the M pairs, one epoch); scale the lr to the model.
-    beta: 0.1, loss_type: 'sigmoid', num_train_epochs: 1, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
+    beta: s.beta, loss_type: s.dpoLoss === 'infonca' ? 'sigmoid' : s.dpoLoss, label_smoothing: s.labelSmoothing, num_train_epochs: s.epochs, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
     per_device_train_batch_size: 8, gradient_accumulation_steps: Math.max(1, Math.round((128 * s.m) / 8)),
     max_length: 1024, bf16: true, logging_steps: 10, report_to: 'none',
   };

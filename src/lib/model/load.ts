@@ -20,6 +20,23 @@ export interface LoadedLm {
 /** Reads one file by name; null when the source has no such file. */
 export type FileReader = (name: string) => Promise<Uint8Array | null>;
 
+export interface NamedFile {
+  /** The path as dropped or archived ("my-model/config.json"); folders are ignored when matching. */
+  name: string;
+  read: () => Promise<Uint8Array>;
+}
+
+/** Reads model files from a dropped folder or an archive's entries, matching by file name. */
+export function namedFilesReader(files: readonly NamedFile[]): FileReader {
+  const byName = new Map<string, NamedFile>();
+  // Shallowest first, so a stray copy deeper in the folder does not win.
+  for (const f of [...files].sort((a, b) => a.name.split('/').length - b.name.split('/').length)) {
+    const base = f.name.split('/').pop()!;
+    if (!byName.has(base)) byName.set(base, f);
+  }
+  return async (name) => (byName.has(name) ? byName.get(name)!.read() : null);
+}
+
 async function json(read: FileReader, name: string, required: boolean): Promise<Record<string, unknown> | null> {
   const bytes = await read(name);
   if (!bytes) {

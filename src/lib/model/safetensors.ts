@@ -18,7 +18,8 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
-export function parseHeader(bytes: Uint8Array): { entries: Map<string, StEntry>; metadata: Record<string, string>; dataStart: number } {
+/** With headerOnly, `bytes` may end after the header (tensor bounds are not checked). */
+export function parseHeader(bytes: Uint8Array, opts: { headerOnly?: boolean } = {}): { entries: Map<string, StEntry>; metadata: Record<string, string>; dataStart: number } {
   if (bytes.byteLength < 8) throw new Error('safetensors: file shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -38,7 +39,7 @@ export function parseHeader(bytes: Uint8Array): { entries: Map<string, StEntry>;
       continue;
     }
     const e = value as StEntry;
-    if (e.data_offsets[1] > dataLen) throw new Error(`safetensors: tensor ${name} ends at byte ${e.data_offsets[1]} but the data has ${dataLen} bytes (truncated download?)`);
+    if (!opts.headerOnly && e.data_offsets[1] > dataLen) throw new Error(`safetensors: tensor ${name} ends at byte ${e.data_offsets[1]} but the data has ${dataLen} bytes (truncated download?)`);
     entries.set(name, e);
   }
   return { entries, metadata, dataStart: 8 + headerLen };

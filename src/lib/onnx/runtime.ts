@@ -3,7 +3,7 @@
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { encodeModel } from './model-proto';
-import { momentNames, NEXT, type TrainStepGraph } from './train-step';
+import { accumulatorName, GRAD_SCALE, momentNames, NEXT, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
@@ -34,18 +34,31 @@ export interface HostTensor {
   dims: number[];
 }
 
+export interface TrainSessionOptions {
+  /** Host values for any piece of state (AdamW moments when resuming); moments default to zeros. */
+  initialState?: Record<string, HostTensor>;
+  session?: InferenceSession.SessionOptions;
+}
+
 /**
  * Runs a train-step graph step after step. Parameters and AdamW moments are fed
  * back from the `next.` outputs; on WebGPU those outputs stay in GPU buffers
  * (preferredOutputLocation), so no parameter crosses into JavaScript between steps.
+ * With a gradient-accumulation graph, `accumulate` adds a micro-batch's gradients
+ * (kept on the GPU too) and the next `step` averages them in.
  */
 export class TrainSession {
+  private accumulated = 0;
+
   private constructor(
     private readonly ort: OrtApi,
     private readonly session: InferenceSession,
+    private readonly accumulateSession: InferenceSession | null,
     readonly graph: TrainStepGraph,
     private readonly state: Map<string, Tensor>,
     private readonly frozen: Record<string, Tensor>,
+    private readonly accumulators: Map<string, Tensor>,
+    private readonly zeroAccumulators: Map<string, Tensor>,
   ) {}
 
   static async create(
@@ -54,31 +67,73 @@ export class TrainSession {
     ep: ExecutionProvider,
     params: Record<string, HostTensor>,
     frozen: Record<string, HostTensor> = {},
-    options: InferenceSession.SessionOptions = {},
+    options: TrainSessionOptions = {},
   ): Promise<TrainSession> {
     const onGpu = ep === 'webgpu';
-    const session = await createSession(ort, encodeModel(graph.model), ep, {
-      ...(onGpu ? { preferredOutputLocation: Object.fromEntries(graph.state.map((n) => [NEXT + n, 'gpu-buffer' as const])) } : {}),
-      ...options,
-    });
+    const trainable = graph.state.filter((n) => !n.startsWith('adam_'));
+    const gpuOutputs = (names: string[]) =>
+      onGpu ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [NEXT + n, 'gpu-buffer' as const])) } : {};
+    const session = await createSession(ort, encodeModel(graph.model), ep, { ...gpuOutputs(graph.state), ...options.session });
+    const accumulateSession = graph.accumulate
+      ? await createSession(ort, encodeModel(graph.accumulate.model), ep, { ...gpuOutputs(trainable.map(accumulatorName)), ...options.session })
+      : null;
     const state = new Map<string, Tensor>();
     for (const name of graph.state) {
-      const param = params[name];
-      if (param) state.set(name, new ort.Tensor('float32', param.data, param.dims));
+      const given = params[name] ?? options.initialState?.[name];
+      if (given) state.set(name, new ort.Tensor('float32', given.data, given.dims));
     }
-    for (const [name, p] of Object.entries(params)) {
-      const { m, v } = momentNames(name);
-      state.set(m, new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
-      state.set(v, new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
+    for (const name of trainable) {
+      const p = params[name];
+      if (!p) continue;
+      for (const moment of Object.values(momentNames(name))) {
+        if (!state.has(moment)) state.set(moment, new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
+      }
     }
     const missing = graph.state.filter((n) => !state.has(n));
     if (missing.length) throw new Error(`TrainSession: no initial value for ${missing.join(', ')}`);
     const frozenTensors = Object.fromEntries(Object.entries(frozen).map(([n, t]) => [n, new ort.Tensor('float32', t.data, t.dims)]));
-    return new TrainSession(ort, session, graph, state, frozenTensors);
+    const zeros = new Map<string, Tensor>();
+    if (graph.accumulate) {
+      for (const name of trainable) {
+        const p = params[name];
+        zeros.set(accumulatorName(name), new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
+      }
+    }
+    return new TrainSession(ort, session, accumulateSession, graph, state, frozenTensors, new Map(zeros), zeros);
   }
 
-  /** One optimizer step; returns the metric outputs (loss, grad_norm, …) as host arrays. */
-  async step(batch: Record<string, Tensor>, lr: number, step: number): Promise<Record<string, Float32Array>> {
+  /** Micro-batches accumulated since the last optimizer step. */
+  get pendingMicroBatches(): number {
+    return this.accumulated;
+  }
+
+  /**
+   * Adds one micro-batch's gradients × `share` (its weight in the step: 1/n for
+   * n equal micro-batches); no parameter changes until `step`. Returns loss and metrics.
+   */
+  async accumulate(batch: Record<string, Tensor>, share: number): Promise<Record<string, Float32Array>> {
+    if (!this.accumulateSession || !this.graph.accumulate) throw new Error('TrainSession: the graph was built without gradientAccumulation');
+    const params = Object.fromEntries([...this.state].filter(([n]) => !n.startsWith('adam_')));
+    const out = await this.accumulateSession.run({
+      ...params, ...this.frozen, ...Object.fromEntries(this.accumulators), ...batch, [GRAD_SCALE]: new this.ort.Tensor('float32', Float32Array.of(share), []),
+    });
+    for (const name of this.accumulators.keys()) {
+      const previous = this.accumulators.get(name)!;
+      if (previous.location === 'gpu-buffer') previous.dispose();
+      this.accumulators.set(name, out[NEXT + name]);
+    }
+    this.accumulated++;
+    const metrics: Record<string, Float32Array> = {};
+    for (const name of this.graph.accumulate.metrics) metrics[name] = await readFloats(out[name]);
+    return metrics;
+  }
+
+  /**
+   * One optimizer step on this batch plus any accumulated micro-batches (this
+   * batch weighted by `share`, 1 without accumulation); returns the metric
+   * outputs (loss, grad_norm, …) of this batch.
+   */
+  async step(batch: Record<string, Tensor>, lr: number, step: number, share = 1): Promise<Record<string, Float32Array>> {
     const feeds: Record<string, Tensor> = {
       ...Object.fromEntries(this.state),
       ...this.frozen,
@@ -86,12 +141,21 @@ export class TrainSession {
       lr: new this.ort.Tensor('float32', Float32Array.of(lr), []),
       step: new this.ort.Tensor('float32', Float32Array.of(step), []),
     };
+    if (this.graph.accumulate) {
+      Object.assign(feeds, Object.fromEntries(this.accumulators));
+      feeds[GRAD_SCALE] = new this.ort.Tensor('float32', Float32Array.of(share), []);
+    }
     const out = await this.session.run(feeds);
     for (const name of this.graph.state) {
       const previous = this.state.get(name)!;
       if (previous.location === 'gpu-buffer') previous.dispose();
       this.state.set(name, out[NEXT + name]);
     }
+    for (const [name, t] of this.accumulators) {
+      if (t.location === 'gpu-buffer') t.dispose();
+      this.accumulators.set(name, this.zeroAccumulators.get(name)!);
+    }
+    this.accumulated = 0;
     const metrics: Record<string, Float32Array> = {};
     for (const name of this.graph.metrics) metrics[name] = await readFloats(out[name]);
     for (const [name, t] of Object.entries(out)) if (name.startsWith('grad.')) metrics[name] = await readFloats(t);
@@ -110,9 +174,17 @@ export class TrainSession {
     return out;
   }
 
+  /** Downloads all state (parameters and AdamW moments): what a checkpoint holds. */
+  async fullState(): Promise<Record<string, HostTensor>> {
+    const out: Record<string, HostTensor> = {};
+    for (const [name, t] of this.state) out[name] = { data: await readFloats(t), dims: [...t.dims] };
+    return out;
+  }
+
   async release(): Promise<void> {
-    for (const t of this.state.values()) if (t.location === 'gpu-buffer') t.dispose();
+    for (const t of [...this.state.values(), ...this.accumulators.values()]) if (t.location === 'gpu-buffer') t.dispose();
     await this.session.release();
+    await this.accumulateSession?.release();
   }
 }
 

@@ -6,6 +6,7 @@ import { Graph, type Value } from './graph';
 import type { ModelSpec } from './model-proto';
 import { gradients } from './autodiff';
 import { ADAMW_DEFAULTS, adamwStep, type AdamWConfig } from './adamw';
+import { add, mul } from './ops';
 
 export interface ParamSpec {
   name: string;
@@ -28,6 +29,13 @@ export interface TrainStepSpec {
   optimizer?: Partial<AdamWConfig>;
   /** Also output `grad.<name>` (before clipping), for checks. */
   exposeGradients?: boolean;
+  /**
+   * Build for gradient accumulation: a second graph adds each micro-batch's
+   * gradients × grad_scale into `grad_acc.<name>`, and the update graph adds its
+   * own micro-batch's gradients × grad_scale to those before clipping and AdamW
+   * (grad_scale: the micro-batch's share of the step, 1/n for equal shares).
+   */
+  gradientAccumulation?: boolean;
 }
 
 export interface TrainStepGraph {
@@ -36,16 +44,40 @@ export interface TrainStepGraph {
   state: string[];
   /** Scalar outputs read back each step: loss, grad_norm, then the forward's metrics. */
   metrics: string[];
+  /** With gradientAccumulation: params (+ frozen), grad_acc.*, batch → loss, metrics, next.grad_acc.* */
+  accumulate?: { model: ModelSpec; metrics: string[] };
 }
 
 export const NEXT = 'next.';
 export const momentNames = (param: string): { m: string; v: string } => ({ m: `adam_m.${param}`, v: `adam_v.${param}` });
+export const accumulatorName = (param: string): string => `grad_acc.${param}`;
+export const GRAD_SCALE = 'grad_scale';
+
+function paramInputs(g: Graph, spec: TrainStepSpec): Record<string, Value> {
+  const params: Record<string, Value> = {};
+  for (const p of [...spec.trainable, ...(spec.frozen ?? [])]) params[p.name] = g.input(p.name, 'float32', p.shape);
+  return params;
+}
+
+function buildAccumulate(spec: TrainStepSpec): { model: ModelSpec; metrics: string[] } {
+  const g = new Graph('accumulate_gradients');
+  const params = paramInputs(g, spec);
+  const { loss, metrics = {} } = spec.forward(g, params);
+  const grads = gradients(loss, spec.trainable.map((p) => params[p.name]));
+  const scale = g.input(GRAD_SCALE, 'float32', []);
+  g.output(loss, 'loss');
+  for (const [name, v] of Object.entries(metrics)) g.output(v, name);
+  spec.trainable.forEach((p, k) => {
+    const acc = g.input(accumulatorName(p.name), 'float32', p.shape);
+    g.output(add(acc, mul(grads[k], scale)), NEXT + accumulatorName(p.name));
+  });
+  return { model: g.toModel(), metrics: ['loss', ...Object.keys(metrics)] };
+}
 
 export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
   const g = new Graph('train_step');
   const cfg = { ...ADAMW_DEFAULTS, ...spec.optimizer };
-  const params: Record<string, Value> = {};
-  for (const p of [...spec.trainable, ...(spec.frozen ?? [])]) params[p.name] = g.input(p.name, 'float32', p.shape);
+  const params = paramInputs(g, spec);
   const slots = spec.trainable.map((p) => {
     const names = momentNames(p.name);
     return { spec: p, m: g.input(names.m, 'float32', p.shape), v: g.input(names.v, 'float32', p.shape) };
@@ -55,7 +87,11 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
 
   const { loss, metrics = {} } = spec.forward(g, params);
   const trainable = spec.trainable.map((p) => params[p.name]);
-  const grads = gradients(loss, trainable);
+  let grads = gradients(loss, trainable);
+  if (spec.gradientAccumulation) {
+    const scale = g.input(GRAD_SCALE, 'float32', []);
+    grads = grads.map((gr, k) => add(g.input(accumulatorName(spec.trainable[k].name), 'float32', spec.trainable[k].shape), mul(gr, scale)));
+  }
   const update = adamwStep(
     slots.map((s, k) => ({ param: trainable[k], grad: grads[k], m: s.m, v: s.v, decay: s.spec.decay ?? s.spec.shape.length >= 2 })),
     lr,
@@ -79,5 +115,10 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
   });
   if (spec.exposeGradients) spec.trainable.forEach((p, k) => g.output(grads[k], `grad.${p.name}`));
 
-  return { model: g.toModel(), state, metrics: ['loss', 'grad_norm', ...Object.keys(metrics)] };
+  return {
+    model: g.toModel(),
+    state,
+    metrics: ['loss', 'grad_norm', ...Object.keys(metrics)],
+    ...(spec.gradientAccumulation ? { accumulate: buildAccumulate(spec) } : {}),
+  };
 }

@@ -2,7 +2,7 @@
 // the paper's examples — multi-step arithmetic word problems whose target shows
 // short working and ends "The answer is N." (Example 2), and requests to refuse
 // or to answer (Example 1) — plus a verifier that needs only prompt + response.
-import { createRng, type Rng } from '../random';
+import { createRng, shuffle, type Rng } from '../random';
 
 export type TaskKind = 'arithmetic' | 'harmful' | 'benign';
 
@@ -123,14 +123,6 @@ function requestRows(): { harmful: TaskRow[]; benign: TaskRow[] } {
   const harmful = HARMFUL_ACTIONS.flatMap((a) => REQUEST_TEMPLATES.map((t) => ({ prompt: t.replace('{a}', a), completion: REFUSAL, kind: 'harmful' as const })));
   const benign = BENIGN.flatMap(([a, answer]) => REQUEST_TEMPLATES.map((t) => ({ prompt: t.replace('{a}', a), completion: answer, kind: 'benign' as const })));
   return { harmful, benign };
-}
-
-function shuffle<T>(rng: Rng, xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
 }
 
 export interface TaskSizes {

@@ -3,14 +3,7 @@
 import { generate, type LmStepper, type Sample } from '../sample/generate';
 import type { SamplingParams } from '../sample/logits';
 import { verify, taskKind, type TaskKind } from './builtin';
-
-export interface PromptCodec {
-  /** Token ids of the prompt as the model sees it (chat template applied). */
-  encodePrompt(prompt: string): number[];
-  decode(ids: number[]): string;
-  eosTokenIds: number[];
-  padTokenId: number;
-}
+import type { PromptCodec } from '../model/codec';
 
 export interface Accuracy {
   correct: number;

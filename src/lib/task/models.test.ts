@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { loadLm } from '../model/load';
 import { DecoderSession } from '../model/decoder-session';
 import { evaluatePrompts } from './evaluate';
+import { lmCodec } from '../model/codec';
 
 const DIR = 'models/lm';
 const quality = JSON.parse(readFileSync(`${DIR}/quality.json`, 'utf8')) as { greedyFirst50: number; greedy: number };
@@ -14,12 +15,7 @@ describe('models/lm', () => {
   it('greedy accuracy on the first 50 held-out prompts is within 5 points of its card', async () => {
     const lm = await loadLm(async (n) => (existsSync(`${DIR}/${n}`) ? new Uint8Array(readFileSync(`${DIR}/${n}`)) : null));
     const decoder = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
-    const { accuracy } = await evaluatePrompts(decoder, {
-      encodePrompt: (p) => lm.tokenizer.encode(lm.tokenizer.chatPrompt([{ role: 'user', content: p }])),
-      decode: (ids) => lm.tokenizer.decode(ids),
-      eosTokenIds: lm.eosTokenIds,
-      padTokenId: lm.padTokenId,
-    }, testPrompts.slice(0, 50), { sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: 96 });
+    const { accuracy } = await evaluatePrompts(decoder, lmCodec(lm), testPrompts.slice(0, 50), { sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: 96 });
     await decoder.release();
     expect(Math.abs(accuracy.accuracy - quality.greedyFirst50)).toBeLessThanOrEqual(0.05);
     // The card's promise: a moderate SFT model, with room for alignment to show gains.

@@ -23,6 +23,8 @@ const rows = [
   { prompt: [1, 20, 21], response: [22, 2] }, { prompt: [1, 20, 21], response: [23, 24, 2] }, { prompt: [1, 20, 21], response: [2] },
 ];
 const batch = packSequences(rows, 0);
+// The second prompt brought one negative fewer: its last row is padding.
+const rowMask = [1, 1, 1, 1, 1, 0];
 const variants: DpoOptions[] = [
   { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0 },
   { variant: 'robust', beta: 0.1, labelSmoothing: 0.1 },
@@ -40,15 +42,19 @@ const group = (xs: number[]) => [xs.slice(0, 1 + M), xs.slice(1 + M)];
 
 describe('DPO train step on a tiny Llama', () => {
   for (const o of variants) {
-    it(`${o.variant}: loss equals the reference from the log-prob graph; gradient matches finite differences`, async () => {
+    it(`${o.variant}: loss equals the reference from the log-prob graph (one padded row); gradient matches finite differences`, async () => {
       const policy = await scores(weights);
       const reference = await scores(refWeights);
       const session = await TrainSession.create(ort, buildTrainStep(dpoTrainStep(cfg, o, M)), 'cpu',
         Object.fromEntries(weightSpecs(cfg).map((s) => [s.name, { data: weights.get(s.name)!, dims: s.shape }])));
-      const feeds = batchTensors(ort, { ...sequenceFeeds(batch), ref_logps: { type: 'float32', data: Float32Array.from(reference.sum), dims: [rows.length] } });
+      const feeds = batchTensors(ort, {
+        ...sequenceFeeds(batch),
+        ref_logps: { type: 'float32', data: Float32Array.from(reference.sum), dims: [rows.length] },
+        row_mask: { type: 'float32', data: Float32Array.from(rowMask), dims: [rows.length] },
+      });
       const out = await session.step(feeds, 0, 1);
       await session.release();
-      const expected = dpoLossReference(group(policy.sum), group(reference.sum), group(policy.count), o);
+      const expected = dpoLossReference(group(policy.sum), group(reference.sum), group(policy.count), o, group(rowMask));
       expect(Math.abs(out.loss[0] - expected)).toBeLessThan(1e-4);
       expect(Number.isFinite(out['rewards/margins'][0])).toBe(true);
 
@@ -60,13 +66,14 @@ describe('DPO train step on a tiny Llama', () => {
         { name: 'positions', shape: batch.position_ids.dims, data: Array.from(batch.position_ids.data as BigInt64Array, Number), int: true },
         { name: 'loss_mask', shape: batch.loss_mask.dims, data: Array.from(batch.loss_mask.data as Float32Array), noGrad: true },
         { name: 'ref', shape: [rows.length], data: reference.sum, noGrad: true },
+        { name: 'row_mask', shape: [rows.length], data: rowMask, noGrad: true },
       ];
       const r = await gradCheck(ort, inputs, (xs) => {
         const byName = new Map(specs.map((s, k) => [s.name, xs[k]]));
-        const [ids, mask, positions, lossMask, ref] = xs.slice(specs.length);
+        const [ids, mask, positions, lossMask, ref, rm] = xs.slice(specs.length);
         const { sum, count } = sequenceLogProbs(cfg, { get: (n) => byName.get(n)!, transposed: () => null }, { ids, mask, positions, lossMask });
         const g = (v: typeof sum) => reshape(v, [-1, 1 + M]);
-        return reshape(dpoLoss(g(sum), g(ref), g(count), o).loss, [1]);
+        return reshape(dpoLoss(g(sum), g(ref), g(count), o, g(rm)).loss, [1]);
       }, { samplesPerInput: 1, outputShape: [1] });
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });

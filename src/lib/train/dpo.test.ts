@@ -56,4 +56,24 @@ describe('DPO losses', () => {
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });
   }
+
+  for (const o of variants) {
+    it(`${name(o)}: a padded pair (row mask 0) counts nowhere: loss equals the reference without it`, async () => {
+      const mask = [[1, 1, 1, 1], [1, 1, 0, 1]];
+      const g = new Graph('dpo');
+      const out = dpoLoss(g.input('policy', 'float32', ['batch', 4]), g.input('reference', 'float32', ['batch', 4]), g.input('counts', 'float32', ['batch', 4]), o,
+        g.input('mask', 'float32', ['batch', 4]));
+      g.output(out.loss, 'loss');
+      g.output(out.metrics['rewards/accuracies'], 'acc');
+      const session = await ort.InferenceSession.create(encodeModel(g.toModel()));
+      // Garbage in the padded slot must not leak into anything.
+      const junk = policy.map((row, b) => row.map((x, k) => (mask[b][k] ? x : 1e6)));
+      const r = await session.run({ policy: t(junk), reference: t(reference), counts: t(counts), mask: t(mask) });
+      expect(Math.abs((r.loss.data as Float32Array)[0] - dpoLossReference(policy, reference, counts, o, mask))).toBeLessThan(1e-5);
+      const per = (b: number, k: number) => (o.variant === 'ipo' ? counts[b][k] : 1);
+      const margins = policy.flatMap((row, b) => row.slice(1).flatMap((p, k) => (mask[b][k + 1]
+        ? [(row[0] - reference[b][0]) / per(b, 0) - (p - reference[b][k + 1]) / per(b, k + 1)] : [])));
+      expect((r.acc.data as Float32Array)[0]).toBeCloseTo(margins.filter((x) => x > 1e-9).length / margins.length, 6);
+    });
+  }
 });

@@ -6,9 +6,13 @@ import type { Graph, Value } from '../onnx/graph';
 import type { TrainStepSpec } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
 import { sequenceLogProbs } from '../model/graphs';
-import { add, cast, clip, div, exp, greater, log, logSoftmax, mul, neg, reduceMean, relu, reshape, scalar, slice, sub, where, END } from '../onnx/ops';
+import type { Weights } from '../model/decoder';
+import type { AdamWConfig } from '../onnx/adamw';
+import { loraParamSpecs, loraWeights, type LoraConfig } from './lora';
+import { add, cast, clip, div, exp, greater, log, logSoftmax, mul, neg, reduceMean, relu, reshape, scalar, slice, sub, sumAll, where, END } from '../onnx/ops';
 
-export type DpoVariant = 'sigmoid' | 'ipo' | 'hinge' | 'robust' | 'infonca';
+export const DPO_VARIANTS = ['sigmoid', 'ipo', 'hinge', 'robust', 'infonca'] as const;
+export type DpoVariant = (typeof DPO_VARIANTS)[number];
 
 export interface DpoOptions {
   variant: DpoVariant;
@@ -41,8 +45,10 @@ const logSigmoid = (x: Value): Value => neg(softplus(neg(x)));
 /**
  * `policy` and `reference` are [B, 1 + M] sums of response-token log-probs;
  * `counts` [B, 1 + M] are the response lengths (IPO uses per-token averages, as TRL does).
+ * `rowMask` [B, 1 + M] (1 = real, 0 = padding) lets a prompt bring fewer than M
+ * negatives (the filter's "keep fewer"): padded pairs count nowhere.
  */
-export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOptions): DpoOutputs {
+export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOptions, rowMask?: Value): DpoOutputs {
   const perToken = o.variant === 'ipo';
   const pol = perToken ? div(policy, counts) : policy;
   const ref = perToken ? div(reference, counts) : reference;
@@ -51,6 +57,10 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   const rejected = slice(ratio, [1], [1], [END]); // [B, M]
   const h = sub(chosen, rejected); // [B, M]
   const bh = mul(h, o.beta);
+  const pairMask = rowMask ? slice(rowMask, [1], [1], [END]) : null; // [B, M]
+  const mean = (v: Value) => reduceMean(v, v.shape.map((_, i) => i), false);
+  /** Mean over real pairs only. */
+  const pairMean = (v: Value) => (pairMask ? div(sumAll(mul(v, pairMask)), sumAll(pairMask)) : mean(v));
 
   let losses: Value; // [B, M] or [B, 1]
   switch (o.variant) {
@@ -70,35 +80,38 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
       losses = mul(d, d);
       break;
     }
-    case 'infonca':
-      // The target against all M negatives at once: −log softmax(β·ratio)[chosen].
-      losses = neg(slice(logSoftmax(mul(ratio, o.beta), -1), [1], [0], [1]));
+    case 'infonca': {
+      // The target against all M negatives at once: −log softmax(β·ratio)[chosen]; padding gets −1e9.
+      const logits = rowMask ? add(mul(ratio, o.beta), mul(sub(rowMask, 1), 1e9)) : mul(ratio, o.beta);
+      losses = neg(slice(logSoftmax(logits, -1), [1], [0], [1]));
       break;
+    }
   }
-  const mean = (v: Value) => reduceMean(v, v.shape.map((_, i) => i), false);
   const rewardChosen = mul(chosen, o.beta); // [B, 1]
   const rewardRejected = mul(rejected, o.beta); // [B, M]
   const logpChosen = slice(policy, [1], [0], [1]);
   const logpRejected = slice(policy, [1], [1], [END]);
   return {
-    loss: mean(losses),
+    loss: o.variant === 'infonca' ? mean(losses) : pairMean(losses),
     metrics: {
       'rewards/chosen': mean(rewardChosen),
-      'rewards/rejected': mean(rewardRejected),
-      'rewards/accuracies': mean(cast(greater(rewardChosen, rewardRejected), 'float32')),
-      'rewards/margins': mean(sub(rewardChosen, rewardRejected)),
+      'rewards/rejected': pairMean(rewardRejected),
+      'rewards/accuracies': pairMean(cast(greater(rewardChosen, rewardRejected), policy.dtype)),
+      'rewards/margins': pairMean(sub(rewardChosen, rewardRejected)),
       'logps/chosen': mean(logpChosen),
-      'logps/rejected': mean(logpRejected),
+      'logps/rejected': pairMean(logpRejected),
     },
   };
 }
 
-/** For the tests and the UI: the same losses in plain float64 TypeScript. */
-export function dpoLossReference(policy: number[][], reference: number[][], counts: number[][], o: DpoOptions): number {
+/** For the tests: the same losses in plain float64 TypeScript; `mask` as dpoLoss's rowMask. */
+export function dpoLossReference(policy: number[][], reference: number[][], counts: number[][], o: DpoOptions, mask?: number[][]): number {
   const logSig = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
   const terms: number[] = [];
   policy.forEach((row, b) => {
-    const ratio = row.map((p, k) => (o.variant === 'ipo' ? p / counts[b][k] - reference[b][k] / counts[b][k] : p - reference[b][k]));
+    const ratio = row
+      .map((p, k) => (o.variant === 'ipo' ? p / counts[b][k] - reference[b][k] / counts[b][k] : p - reference[b][k]))
+      .filter((_, k) => !mask || mask[b][k] === 1);
     if (o.variant === 'infonca') {
       const z = ratio.map((r) => o.beta * r);
       const m = Math.max(...z);
@@ -117,18 +130,32 @@ export function dpoLossReference(policy: number[][], reference: number[][], coun
   return terms.reduce((a, v) => a + v, 0) / terms.length;
 }
 
+export interface DpoStepOptions {
+  /** Train LoRA adapters on frozen base weights instead of every parameter. */
+  lora?: LoraConfig | null;
+  optimizer?: Partial<AdamWConfig>;
+  gradientAccumulation?: boolean;
+}
+
 /**
  * The DPO train step for a causal LM: B prompts × (1 + M) sequences packed as
  * rows b·(1+M) + k (k = 0 the chosen response), reference log-probs fed in.
  */
-export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number): TrainStepSpec {
+export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoStepOptions = {}): TrainStepSpec {
+  const base = weightSpecs(cfg).map((s) => ({ name: s.name, shape: s.shape }));
+  const lora = opts.lora ?? null;
   return {
-    trainable: weightSpecs(cfg).map((s) => ({ name: s.name, shape: s.shape })),
+    trainable: lora ? loraParamSpecs(cfg, lora) : base,
+    frozen: lora ? base : [],
+    optimizer: opts.optimizer,
+    gradientAccumulation: opts.gradientAccumulation,
     forward: (g, params) => {
       const io = dpoInputs(g);
-      const { sum, count } = sequenceLogProbs(cfg, { get: (n) => params[n], transposed: () => null }, io);
+      const plain: Weights = { get: (n) => params[n], transposed: () => null };
+      const weights = lora ? loraWeights(plain, params, cfg, lora) : plain;
+      const { sum, count } = sequenceLogProbs(cfg, weights, io);
       const grouped = (v: Value) => reshape(v, [-1, 1 + m]); // [B, 1+M]
-      return dpoLoss(grouped(sum), grouped(io.refLogps), grouped(count), o);
+      return dpoLoss(grouped(sum), grouped(io.refLogps), grouped(count), o, grouped(io.rowMask));
     },
   };
 }
@@ -141,5 +168,7 @@ export function dpoInputs(g: Graph) {
     lossMask: g.input('loss_mask', 'float32', ['rows', 'length']),
     /** Σ log-probs of each row's response under the reference model, [rows]. */
     refLogps: g.input('ref_logps', 'float32', ['rows']),
+    /** 1 for real rows, 0 for padding where a prompt has fewer than M negatives, [rows]. */
+    rowMask: g.input('row_mask', 'float32', ['rows']),
   };
 }

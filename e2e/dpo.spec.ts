@@ -1,0 +1,115 @@
+// DPO from the UI on the shipped default model: train on wasm with charts and
+// the runs table, pause, reload, resume from the OPFS checkpoint, export the
+// trained model and load the download back; a few steps on WebGPU match wasm.
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import type { LabSettings } from '../src/lib/settings';
+import { test, expect } from './fixtures';
+
+const pool = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n');
+
+async function preparePreferenceData(page: Page, prompts: number, settings: Partial<LabSettings>) {
+  await page.goto('/?debug');
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'pool.jsonl', { type: 'application/jsonl' }));
+    return dt;
+  }, pool.slice(0, prompts).join('\n') + '\n');
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', String(prompts));
+  await page.evaluate((s) => window.lab!.getState().setSettings(s), {
+    samplesPerPrompt: 8, maxNewTokens: 48, seed: 3, a: 100, m: 2, shortPrompts: 'keep-fewer' as const, ...settings,
+  });
+  // Sampling on wasm: SwiftShader WebGPU is too slow for R = 8 here.
+  await page.evaluate(() => window.lab!.getState().sampleDataset('wasm'));
+  await page.getByRole('button', { name: /Embed and score/ }).click();
+  await expect(page.getByTestId('train-plan')).toBeVisible();
+}
+
+test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loads back', async ({ page, consoleErrors }) => {
+  test.setTimeout(300_000);
+  await preparePreferenceData(page, 12, { promptsPerStep: 2, epochs: 10, heldOut: 20, evalPrompts: 8, checkpointEvery: 2, lr: 1e-3 });
+  const plan = Number(await page.getByTestId('train-plan').getAttribute('data-steps'));
+  expect(plan).toBeGreaterThanOrEqual(30);
+
+  await page.getByLabel('training backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const status = page.getByTestId('train-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const runs = page.getByTestId('runs-table');
+  const run = runs.locator('tbody tr[data-run^="run-"]');
+  await expect(run).toHaveAttribute('data-status', 'paused');
+  await expect(page.getByTestId('loss-chart')).toBeVisible();
+  await expect(page.getByTestId('rewards-chart')).toBeVisible();
+  // The SFT reference was evaluated first, on the same held-out task prompts.
+  await expect(runs.locator('tr[data-run="sft"] [data-testid="greedy"]')).toHaveText(/%$/);
+  const runId = (await run.getAttribute('data-run'))!;
+  // The step in flight when Pause was pressed finishes and is saved: the chart shows the checkpoint.
+  const pausedAt = await page.evaluate((id) => window.lab!.getState().checkpoints.find((c) => c.runId === id)!.step, runId);
+  expect(pausedAt).toBeGreaterThanOrEqual(3);
+  expect(await page.evaluate(() => window.lab!.getState().training.history.at(-1)!.step)).toBe(pausedAt);
+
+  // The session is written to IndexedDB in coalesced batches; then reload.
+  await page.waitForTimeout(1000);
+  await page.reload();
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  const resume = page.getByRole('button', { name: new RegExp(`^Resume .* from step ${pausedAt} of ${plan}$`) });
+  await expect(resume).toBeVisible();
+  await page.getByLabel('training backend').selectOption('wasm');
+  await resume.click();
+  await expect(page.getByTestId('runs-table').locator(`tr[data-run="${runId}"]`)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const history = await page.evaluate(() => window.lab!.getState().training.history.map((h) => h.step));
+  expect(history).toEqual(Array.from({ length: plan }, (_, i) => i + 1));
+  // After training, the run is evaluated on the same prompts as the SFT reference.
+  await expect.poll(() => page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation !== null, runId)).toBe(true);
+  const evaluation = await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation!, runId);
+  expect(evaluation.taskPrompts).toBe(8);
+  expect(evaluation.greedy).not.toBeNull();
+  expect(evaluation.pairs).toBeGreaterThan(0);
+  expect(evaluation.rewardAccuracy).not.toBeNull();
+
+  // Export, then load the download back as the lab's model: it is the trained policy.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('runs-table').getByRole('button', { name: 'Download model (safetensors)' }).click();
+  const path = await (await download).path();
+  await page.getByLabel('model files').setInputFiles({ name: `${runId}.zip`, mimeType: 'application/zip', buffer: readFileSync(path) });
+  await expect(page.getByTestId('lm-info')).toContainText(`${runId}.zip`);
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  await page.evaluate(() => window.lab!.getState().evaluateRun(null, 'wasm'));
+  const asReference = await page.evaluate(() => window.lab!.getState().runs.find((r) => r.runId === null)!.evaluation!);
+  // Same prompts, same seed, same weights: the loaded export scores exactly as the trained run did.
+  expect(asReference.greedy).toBe(evaluation.greedy);
+  expect(asReference.sampled).toBe(evaluation.sampled);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, consoleErrors }) => {
+  test.setTimeout(300_000);
+  await preparePreferenceData(page, 6, { promptsPerStep: 3, epochs: 1, heldOut: 0, evalPrompts: 0, checkpointEvery: 100, lr: 1e-3, rowsPerPass: 9 });
+  expect(await page.evaluate(() => window.lab!.getState().backend.report!.chosen)).toBe('webgpu');
+  await expect(page.getByTestId('train-plan')).toHaveAttribute('data-steps', '2');
+  const train = async (backend: 'webgpu' | 'wasm') => {
+    await page.evaluate((b) => window.lab!.getState().startTraining(b), backend);
+    return page.evaluate(() => {
+      const s = window.lab!.getState();
+      return { history: s.training.history, status: s.runs.at(-1)!.status, error: s.training.error };
+    });
+  };
+  const gpu = await train('webgpu');
+  expect(gpu.error).toBeNull();
+  expect(gpu.status).toBe('done');
+  const cpu = await train('wasm');
+  expect(cpu.status).toBe('done');
+  expect(gpu.history).toHaveLength(2);
+  // Step 1 starts at the reference: the loss is exactly log 2 on both.
+  expect(gpu.history[0].loss).toBeCloseTo(Math.log(2), 5);
+  for (let k = 0; k < 2; k++) {
+    for (const name of ['loss', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm'] as const) {
+      expect(Math.abs(gpu.history[k][name] - cpu.history[k][name]), `${name} at step ${k + 1}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(cpu.history[k][name])));
+    }
+  }
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,0 +1,66 @@
+import { useLab } from '../store';
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+
+function download(fileName: string, bytes: Uint8Array) {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+/** The session's runs side by side: the SFT reference, DPO with M = 1, Self-Contrast with M = 8, … */
+export function RunsTable() {
+  const runs = useLab((s) => s.runs);
+  const busy = useLab((s) => s.training.phase !== 'idle');
+  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const { exportRun, evaluateRun, deleteRun } = useLab.getState();
+  if (!runs.length) return null;
+  return (
+    <table className="runs" data-testid="runs-table">
+      <thead>
+        <tr>
+          <th>run</th>
+          <th>steps</th>
+          <th>greedy accuracy</th>
+          <th>sampled accuracy</th>
+          <th>held-out reward accuracy</th>
+          <th>margin</th>
+          <th>status</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.runId ?? 'sft'} data-run={r.runId ?? 'sft'} data-status={r.status}>
+            <td>{r.label}</td>
+            <td>{r.runId ? `${r.stepsDone} / ${r.totalSteps}` : '–'}</td>
+            <td data-testid="greedy">{pct(r.evaluation?.greedy)}</td>
+            <td>{pct(r.evaluation?.sampled)}</td>
+            <td>{r.evaluation?.pairs ? `${pct(r.evaluation.rewardAccuracy)} of ${r.evaluation.pairs} pairs` : '–'}</td>
+            <td>{r.evaluation?.rewardMargin?.toFixed(3) ?? '–'}</td>
+            <td title={r.error ?? undefined}>{r.status}{r.error ? `: ${r.error}` : ''}</td>
+            <td>
+              {r.runId && r.status === 'done' && (
+                <>
+                  <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'merged').then((f) => f && download(f.fileName, f.zip))}>
+                    Download model (safetensors)
+                  </button>
+                  {r.settings?.lora && (
+                    <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'adapter').then((f) => f && download(f.fileName, f.zip))}>
+                      Download LoRA adapter (PEFT)
+                    </button>
+                  )}
+                  {!r.evaluation && <button type="button" disabled={busy} onClick={() => void evaluateRun(r.runId, backend)}>Evaluate</button>}
+                </>
+              )}
+              {r.runId && r.status !== 'running' && <button type="button" disabled={busy} onClick={() => void deleteRun(r.runId!)}>Delete</button>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

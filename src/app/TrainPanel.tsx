@@ -1,0 +1,147 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { Backend } from '../protocol';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useLab } from '../store';
+import { preferenceSplit } from '../store/training-slice';
+import { planSteps } from '../lib/train/dpo-run';
+import { DPO_VARIANTS } from '../lib/train/dpo';
+import type { LabSettings } from '../lib/settings';
+import { RunsTable } from './RunsTable';
+
+type NumberKey = { [K in keyof LabSettings]: LabSettings[K] extends number ? K : never }[keyof LabSettings];
+
+function NumberSetting({ name, label, step }: { name: NumberKey; label: string; step?: number }) {
+  const value = useLab((s) => s.settings[name]);
+  const setSettings = useLab((s) => s.setSettings);
+  return (
+    <label>
+      {label}{' '}
+      <input type="number" aria-label={label} value={value} step={step ?? 'any'} style={{ width: '6em' }}
+        onChange={(e) => e.target.value !== '' && Number.isFinite(Number(e.target.value)) && setSettings({ [name]: Number(e.target.value) })} />
+    </label>
+  );
+}
+
+const fmt = (x: number | undefined, digits = 3) => (x === undefined ? '–' : x.toFixed(digits));
+
+export function TrainPanel() {
+  const settings = useLab((s) => s.settings);
+  const setSettings = useLab((s) => s.setSettings);
+  const data = useLab((s) => s.data);
+  const training = useLab((s) => s.training);
+  const checkpoints = useLab((s) => s.checkpoints);
+  const lmReady = useLab((s) => s.lm.status === 'ready');
+  const chosen = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const webgpuRuns = useLab((s) => s.backend.report?.webgpu.ok ?? false);
+  const [picked, setPicked] = useState<Backend | null>(null);
+  const backend = picked ?? chosen;
+  const { startTraining, pauseTraining, stopTraining, resumeTraining, refreshCheckpoints } = useLab.getState();
+  const split = useMemo(() => preferenceSplit({ data, settings }), [data, settings]);
+  useEffect(() => {
+    if (lmReady) void refreshCheckpoints();
+  }, [lmReady, refreshCheckpoints]);
+  if (!split) return null;
+  const plan = planSteps(split.train.length, settings);
+  const busy = training.phase !== 'idle';
+  const last = training.history.at(-1);
+  const resumable = checkpoints.filter((c) => c.step < c.totalSteps && c.runId !== training.runId);
+  const chart = training.history.map((h) => ({
+    step: h.step, loss: h.loss, accuracy: h['rewards/accuracies'], chosen: h['rewards/chosen'], rejected: h['rewards/rejected'], margin: h['rewards/margins'],
+  }));
+  return (
+    <section className="panel" aria-labelledby="train-title">
+      <h2 id="train-title">DPO training</h2>
+      <p data-testid="train-plan" data-steps={plan.total}>
+        {split.train.length} prompts with negatives to train on, {split.heldOut.length} held out; {plan.total} optimizer steps of {settings.promptsPerStep} prompts
+        ({settings.m} negatives each) on {backend}.
+      </p>
+      <div className="row">
+        <label>
+          loss{' '}
+          <select aria-label="loss" value={settings.dpoLoss} onChange={(e) => setSettings({ dpoLoss: e.target.value as LabSettings['dpoLoss'] })}>
+            {DPO_VARIANTS.map((v) => <option key={v} value={v}>{v}</option>)}
+          </select>
+        </label>
+        <NumberSetting name="beta" label="β" />
+        <NumberSetting name="lr" label="learning rate" />
+        <NumberSetting name="promptsPerStep" label="prompts per step" step={1} />
+        <NumberSetting name="epochs" label="epochs" step={1} />
+        <label>
+          schedule{' '}
+          <select aria-label="schedule" value={settings.schedule} onChange={(e) => setSettings({ schedule: e.target.value === 'constant' ? 'constant' : 'cosine' })}>
+            <option value="cosine">cosine with warmup</option>
+            <option value="constant">constant</option>
+          </select>
+        </label>
+        <NumberSetting name="loraRank" label="LoRA rank (0 = full)" step={1} />
+        <NumberSetting name="heldOut" label="held-out %" />
+        <NumberSetting name="evalPrompts" label="eval prompts" step={1} />
+        <NumberSetting name="checkpointEvery" label="checkpoint every" step={1} />
+      </div>
+      <div className="row">
+        <label>
+          on{' '}
+          <select aria-label="training backend" value={backend} onChange={(e) => setPicked(e.target.value === 'webgpu' ? 'webgpu' : 'wasm')}>
+            <option value="webgpu" disabled={!webgpuRuns}>WebGPU</option>
+            <option value="wasm">WASM</option>
+          </select>
+        </label>
+        <button type="button" disabled={!lmReady || busy || plan.total === 0} onClick={() => void startTraining(backend)}>Train</button>
+        <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={pauseTraining}>Pause</button>
+        <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={() => void stopTraining()}>Stop and discard</button>
+        {resumable.map((c) => (
+          <button key={c.runId} type="button" disabled={busy || !lmReady} onClick={() => void resumeTraining(c.runId, backend)}>
+            Resume {c.label} from step {c.step} of {c.totalSteps}
+          </button>
+        ))}
+      </div>
+      {training.progress && (
+        <p data-testid="train-progress">
+          {training.progress.stage}: {training.progress.done} / {training.progress.total} <progress value={training.progress.done} max={training.progress.total} />
+        </p>
+      )}
+      {last && (
+        <p data-testid="train-status" data-step={last.step} data-total={training.totalSteps} data-phase={training.phase}>
+          step {last.step} / {training.totalSteps} <progress value={last.step} max={training.totalSteps} /> · loss {fmt(last.loss, 4)} · rewards/accuracies{' '}
+          {fmt(last['rewards/accuracies'], 2)} · rewards/margins {fmt(last['rewards/margins'])} · grad_norm {fmt(last.grad_norm)} · learning_rate{' '}
+          {last.learning_rate.toExponential(2)} · {(last.tokens / last.seconds).toFixed(0)} tokens/s
+          {training.lastCheckpoint !== null && ` · checkpoint at step ${training.lastCheckpoint}`}
+        </p>
+      )}
+      {training.error && <p role="alert" className="error">{training.error}</p>}
+      {chart.length > 0 && (
+        <div className="row">
+          <div style={{ flex: 1, minWidth: 300, height: 220 }} data-testid="loss-chart">
+            <ResponsiveContainer>
+              <LineChart data={chart}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="step" type="number" domain={[1, 'dataMax']} />
+                <YAxis yAxisId="loss" />
+                <YAxis yAxisId="acc" orientation="right" domain={[0, 1]} />
+                <Tooltip />
+                <Legend verticalAlign="top" />
+                <Line yAxisId="loss" dataKey="loss" name="loss" stroke="#2c3e50" dot={false} isAnimationActive={false} />
+                <Line yAxisId="acc" dataKey="accuracy" name="rewards/accuracies" stroke="#27ae60" dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+          <div style={{ flex: 1, minWidth: 300, height: 220 }} data-testid="rewards-chart">
+            <ResponsiveContainer>
+              <LineChart data={chart}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="step" type="number" domain={[1, 'dataMax']} />
+                <YAxis />
+                <Tooltip />
+                <Legend verticalAlign="top" />
+                <Line dataKey="chosen" name="rewards/chosen" stroke="#2980b9" dot={false} isAnimationActive={false} />
+                <Line dataKey="rejected" name="rewards/rejected" stroke="#c0392b" dot={false} isAnimationActive={false} />
+                <Line dataKey="margin" name="rewards/margins" stroke="#8e44ad" dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        </div>
+      )}
+      <RunsTable />
+    </section>
+  );
+}

@@ -1,0 +1,42 @@
+// The lab's shipped models and built-in task, loaded on onnxruntime-node for the
+// method's scripts and tests: the default LM, the default embedder through
+// transformers.js (as the embed worker runs it), and the JSONL splits.
+import { existsSync, readFileSync } from 'node:fs';
+import { env, pipeline } from '@huggingface/transformers';
+import { loadLm, type LoadedLm } from '../model/load';
+import type { EmbedTexts } from '../contrast/pipeline';
+
+export interface TaskRecord {
+  prompt: string;
+  completion: string;
+}
+
+export async function loadDefaultLm(dir = 'models/lm'): Promise<LoadedLm> {
+  return loadLm(async (n) => (existsSync(`${dir}/${n}`) ? new Uint8Array(readFileSync(`${dir}/${n}`)) : null));
+}
+
+export function readSplit(name: 'sft-train' | 'pool' | 'test'): TaskRecord[] {
+  return readFileSync(`public/builtin/${name}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskRecord);
+}
+
+export async function defaultEmbedder(): Promise<EmbedTexts> {
+  env.localModelPath = 'models/';
+  env.allowRemoteModels = false;
+  const extractor = await pipeline('feature-extraction', 'embed', { dtype: 'fp32', device: 'cpu' });
+  return async (texts) => {
+    let dimensions = 0;
+    const parts: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += 64) {
+      const t = await extractor(texts.slice(i, i + 64), { pooling: 'mean', normalize: true });
+      dimensions = (t.dims as number[])[1];
+      parts.push(t.data as Float32Array);
+    }
+    const vectors = new Float32Array(texts.length * dimensions);
+    let at = 0;
+    for (const p of parts) {
+      vectors.set(p, at);
+      at += p.length;
+    }
+    return { vectors, dimensions };
+  };
+}

@@ -1,0 +1,28 @@
+// A DPO checkpoint as one safetensors file: every trained tensor and its AdamW
+// moments by name, and the run's step, settings, data fingerprint and metric
+// history in the header's __metadata__ (strings only, so JSON-encoded).
+import { parseHeader, readSafetensors, writeSafetensors } from '../model/safetensors';
+import type { DpoCheckpoint } from './dpo-run';
+
+const META_KEY = 'self_contrast_lab.dpo';
+
+export function encodeCheckpoint(ck: DpoCheckpoint): Uint8Array {
+  const { state, ...meta } = ck;
+  const tensors = Object.entries(state).map(([name, t]) => ({ name, shape: t.dims, data: t.data }));
+  return writeSafetensors(tensors, { format: 'pt', [META_KEY]: JSON.stringify(meta) });
+}
+
+/** The run description without the tensors: reads only the header. */
+export function checkpointInfo(headerBytes: Uint8Array): Omit<DpoCheckpoint, 'state'> {
+  const { metadata } = parseHeader(headerBytes, { headerOnly: true });
+  const meta = metadata[META_KEY];
+  if (!meta) throw new Error('checkpoint: not a Self-Contrast Lab DPO checkpoint (no run metadata)');
+  return JSON.parse(meta) as Omit<DpoCheckpoint, 'state'>;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): DpoCheckpoint {
+  const info = checkpointInfo(bytes);
+  const state: DpoCheckpoint['state'] = {};
+  for (const [name, t] of readSafetensors(bytes)) state[name] = { data: t.data, dims: t.shape };
+  return { ...info, state };
+}

@@ -1,0 +1,152 @@
+// DpoRun on a tiny random Llama: a run resumed from an encoded checkpoint
+// continues exactly as an uninterrupted one; gradient accumulation over passes
+// equals one pass over the same prompts; LoRA starts at the base model, trains
+// only its adapters, and its gradients match finite differences.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { parseConfig, weightSpecs } from '../model/config';
+import { randomWeights, TINY_CONFIGS } from '../model/random-init';
+import { sequenceLogProbs } from '../model/graphs';
+import { createRng } from '../random';
+import { gradCheck, type GradInput } from '../onnx/gradcheck';
+import { reshape } from '../onnx/ops';
+import { packSequences, sequenceFeeds } from './batches';
+import { DPO_RUN_DEFAULTS, DpoRun, promptsPerPass, type DpoRunSettings } from './dpo-run';
+import { encodeCheckpoint, decodeCheckpoint, checkpointInfo } from './checkpoint';
+import { dpoLoss } from './dpo';
+import { defaultLora, initLora, loraParamSpecs, loraWeights, mergeLora } from './lora';
+import { groupRows, type PreferenceGroup } from './preference-data';
+
+const cfg = parseConfig(TINY_CONFIGS.llama);
+const weights = randomWeights(cfg, 5, 0.2);
+const model = { config: cfg, weights, padTokenId: 0 };
+
+function groups(n: number, seed: number): PreferenceGroup[] {
+  const rng = createRng(seed);
+  const seq = (len: number) => Array.from({ length: len }, () => 3 + Math.floor(rng() * 36));
+  // Between 1 and 3 negatives, so padded rows are exercised too.
+  return Array.from({ length: n }, () => ({
+    prompt: [1, ...seq(2 + Math.floor(rng() * 3))],
+    chosen: [...seq(1 + Math.floor(rng() * 4)), 2],
+    rejected: Array.from({ length: 1 + Math.floor(rng() * 3) }, () => [...seq(1 + Math.floor(rng() * 4)), 2]),
+  }));
+}
+
+const settings: DpoRunSettings = { ...DPO_RUN_DEFAULTS, negatives: 3, promptsPerStep: 4, maxRowsPerPass: 16, learningRate: 1e-2, warmupRatio: 0.25, epochs: 2 };
+
+async function trainedAfter(run: DpoRun, steps: number): Promise<Map<string, Float32Array>> {
+  while (run.stepsDone < steps) await run.step();
+  return run.policyWeights();
+}
+
+const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
+  Math.max(...[...a].map(([n, x]) => Math.max(...x.map((v, i) => Math.abs(v - b.get(n)![i])))));
+
+describe('DpoRun', () => {
+  it('plans passes so every pass weighs the same', () => {
+    expect(promptsPerPass({ promptsPerStep: 8, negatives: 8, maxRowsPerPass: 36 })).toBe(4);
+    expect(promptsPerPass({ promptsPerStep: 8, negatives: 1, maxRowsPerPass: 36 })).toBe(8);
+    expect(promptsPerPass({ promptsPerStep: 6, negatives: 16, maxRowsPerPass: 36 })).toBe(2);
+    expect(promptsPerPass({ promptsPerStep: 8, negatives: 40, maxRowsPerPass: 36 })).toBe(1);
+  });
+
+  it('a run resumed from an encoded checkpoint (across an epoch boundary) ends where an uninterrupted one does', async () => {
+    const data = groups(12, 1);
+    const straight = await DpoRun.create(ort, 'cpu', model, data, settings);
+    expect(straight.totalSteps).toBe(6);
+    const expected = await trainedAfter(straight, 6);
+    await straight.release();
+
+    const first = await DpoRun.create(ort, 'cpu', model, data, settings);
+    await trainedAfter(first, 2);
+    const bytes = encodeCheckpoint(await first.checkpoint());
+    await first.release();
+    expect(checkpointInfo(bytes.subarray(0, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))).step).toBe(2);
+
+    const resumed = await DpoRun.create(ort, 'cpu', model, data, settings, { resume: decodeCheckpoint(bytes) });
+    expect(resumed.stepsDone).toBe(2);
+    const got = await trainedAfter(resumed, 6);
+    expect(resumed.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    await resumed.release();
+    expect(maxDiff(expected, got)).toBeLessThan(1e-6);
+    expect(maxDiff(expected, weights)).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses to resume on different data', async () => {
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 1), settings);
+    await run.step();
+    const ck = await run.checkpoint();
+    await run.release();
+    await expect(DpoRun.create(ort, 'cpu', model, groups(8, 2), settings, { resume: ck })).rejects.toThrow(/different data/);
+  });
+
+  it('accumulating 4 passes of 1 prompt equals 1 pass of 4 prompts', async () => {
+    const data = groups(8, 3);
+    const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, maxRowsPerPass: 16 });
+    const four = await DpoRun.create(ort, 'cpu', model, data, { ...settings, maxRowsPerPass: 4 });
+    const a = await one.step();
+    const b = await four.step();
+    expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5);
+    expect(Math.abs(a.grad_norm - b.grad_norm) / a.grad_norm).toBeLessThan(1e-4);
+    expect(maxDiff(await one.policyWeights(), await four.policyWeights())).toBeLessThan(1e-6);
+    await one.release();
+    await four.release();
+  });
+
+  it('LoRA: starts at the base model (loss log 2), trains only adapters, merged weights change only the targets', async () => {
+    const lora = defaultLora(cfg);
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 4), { ...settings, lora, learningRate: 5e-2 });
+    const first = await run.step();
+    expect(first.loss).toBeCloseTo(Math.log(2), 5);
+    for (let s = 0; s < 3; s++) await run.step();
+    const adapters = (await run.adapters())!;
+    expect([...adapters.keys()].sort()).toEqual(loraParamSpecs(cfg, lora).map((p) => p.name).sort());
+    expect([...adapters.keys()][0]).toMatch(/^base_model\.model\.model\.layers\.0\.self_attn\.(q|v)_proj\.lora_[AB]\.weight$/);
+    const merged = await run.policyWeights();
+    await run.release();
+    for (const [name, w] of merged) {
+      const changed = Math.max(...w.map((v, i) => Math.abs(v - weights.get(name)![i]))) > 0;
+      expect(changed, name).toBe(/\.(q|v)_proj\.weight$/.test(name));
+    }
+  });
+
+  it('LoRA: gradients wrt A and B match finite differences', async () => {
+    const lora = { rank: 2, alpha: 4, targetModules: ['q_proj', 'o_proj'] };
+    const specs = loraParamSpecs(cfg, lora);
+    const init = initLora(cfg, lora, 3);
+    // B = 0 at init makes A's gradient vanish; check at a point where both are non-zero.
+    const rng = createRng(9);
+    for (const p of specs) if (p.name.includes('lora_B')) init.set(p.name, Float32Array.from(init.get(p.name)!, () => rng() - 0.5));
+    const data = groups(2, 5);
+    const grouped = data.map((g) => groupRows(g, 3));
+    const batch = packSequences(grouped.flatMap((g) => g.rows), 0);
+    const mask = grouped.flatMap((g) => g.mask);
+    const base = weightSpecs(cfg);
+    const inputs: GradInput[] = [
+      ...specs.map((s) => ({ name: s.name, shape: s.shape, data: Array.from(init.get(s.name)!) })),
+      ...base.map((s) => ({ name: s.name, shape: s.shape, data: Array.from(weights.get(s.name)!), noGrad: true })),
+      ...(['input_ids', 'attention_mask', 'position_ids'] as const).map((n) => ({ name: n, shape: batch[n].dims, data: Array.from(sequenceFeeds(batch)[n].data as BigInt64Array, Number), int: true })),
+      { name: 'loss_mask', shape: batch.loss_mask.dims, data: Array.from(batch.loss_mask.data as Float32Array), noGrad: true },
+      { name: 'ref', shape: [mask.length], data: mask.map((_, i) => -3 - 0.1 * i), noGrad: true },
+      { name: 'row_mask', shape: [mask.length], data: mask, noGrad: true },
+    ];
+    const r = await gradCheck(ort, inputs, (xs) => {
+      const adapters = Object.fromEntries(specs.map((s, k) => [s.name, xs[k]]));
+      const byName = new Map(base.map((s, k) => [s.name, xs[specs.length + k]]));
+      const [ids, attn, positions, lossMask, ref, rowMask] = xs.slice(specs.length + base.length);
+      const w = loraWeights({ get: (n) => byName.get(n)!, transposed: () => null }, adapters, cfg, lora);
+      const { sum, count } = sequenceLogProbs(cfg, w, { ids, mask: attn, positions, lossMask });
+      const g = (v: typeof sum) => reshape(v, [-1, 4]);
+      return reshape(dpoLoss(g(sum), g(ref), g(count), { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0 }, g(rowMask)).loss, [1]);
+    }, { samplesPerInput: 2, outputShape: [1] });
+    expect(r.worst, r.where).toBeLessThanOrEqual(1);
+    // And the host-side merge equals the graph's W + (α/r)·B·A.
+    const merged = mergeLora(weights, init, cfg, lora);
+    const name = 'model.layers.0.self_attn.q_proj.weight';
+    const A = init.get(`base_model.model.${name.replace('.weight', '')}.lora_A.weight`)!;
+    const B = init.get(`base_model.model.${name.replace('.weight', '')}.lora_B.weight`)!;
+    const inp = cfg.hiddenSize;
+    const expected = weights.get(name)![5 * inp + 7] + (lora.alpha / lora.rank) * (B[5 * 2] * A[7] + B[5 * 2 + 1] * A[inp + 7]);
+    expect(merged.get(name)![5 * inp + 7]).toBeCloseTo(expected, 6);
+  });
+});

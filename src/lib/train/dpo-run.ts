@@ -1,0 +1,303 @@
+// A DPO run over preference groups, on any onnxruntime (node for scripts and
+// tests, web in the LM worker): reference log-probs once, then optimizer steps
+// that each cover `promptsPerStep` prompts whatever M is (the paper keeps
+// prompts per step constant across M), accumulated over micro-batches that fit
+// `maxRowsPerPass` sequences. Resumable from a checkpoint of the full state.
+import type { Tensor } from 'onnxruntime-common';
+import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
+import { buildTrainStep } from '../onnx/train-step';
+import { weightSpecs, type LmConfig } from '../model/config';
+import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
+import { createRng, shuffle } from '../random';
+import { packSequences, sequenceFeeds } from './batches';
+import { dpoTrainStep, PAPER_DPO, type DpoOptions } from './dpo';
+import { initLora, loraParamSpecs, mergeLora, type LoraConfig } from './lora';
+import { dataFingerprint, groupRows, type PreferenceGroup } from './preference-data';
+import { learningRate, type Schedule } from './schedule';
+import type { LabSettings } from '../settings';
+
+export interface DpoRunSettings {
+  loss: DpoOptions;
+  /** M: rejected responses per prompt. */
+  negatives: number;
+  promptsPerStep: number;
+  /** Sequences per forward/backward pass; a step accumulates gradients over several passes. */
+  maxRowsPerPass: number;
+  learningRate: number;
+  schedule: 'constant' | 'cosine';
+  warmupRatio: number;
+  epochs: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  /** Prompt + response tokens per sequence; longer responses are cut. */
+  maxLength: number;
+  seed: number;
+  /** null: full fine-tuning. With LoRA the reference is the base model. */
+  lora: LoraConfig | null;
+}
+
+/** The run a lab session's settings describe; LoRA targets PEFT's defaults for the family. */
+export function runSettingsFrom(s: LabSettings, loraTargets: string[]): DpoRunSettings {
+  return {
+    loss: { variant: s.dpoLoss, beta: s.beta, labelSmoothing: s.labelSmoothing }, negatives: s.m, promptsPerStep: s.promptsPerStep,
+    maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, weightDecay: 0,
+    maxGradNorm: 1, maxLength: 512, seed: s.seed, lora: s.loraRank > 0 ? { rank: s.loraRank, alpha: s.loraAlpha, targetModules: loraTargets } : null,
+  };
+}
+
+export const DPO_RUN_DEFAULTS: DpoRunSettings = {
+  loss: PAPER_DPO, negatives: 8, promptsPerStep: 8, maxRowsPerPass: 36, learningRate: 1e-4, schedule: 'cosine', warmupRatio: 0.1,
+  epochs: 1, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 1, lora: null,
+};
+
+/** TRL's logged names, plus where and how fast. */
+export const DPO_METRICS = [
+  'loss', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm', 'learning_rate',
+] as const;
+export type DpoMetricName = (typeof DPO_METRICS)[number];
+export type DpoStepLog = Record<DpoMetricName, number> & { step: number; epoch: number; seconds: number; tokens: number };
+
+export interface DpoCheckpoint {
+  label: string;
+  step: number;
+  totalSteps: number;
+  fingerprint: string;
+  settings: DpoRunSettings;
+  history: DpoStepLog[];
+  /** Trained parameters (full model or adapters) and their AdamW moments. */
+  state: Record<string, HostTensor>;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+  constructor(step: number, loss: number) {
+    super(`step ${step}: the loss is ${loss}; training stopped (the last checkpoint is kept). Try a lower learning rate or β.`);
+  }
+}
+
+export interface DpoModel {
+  config: LmConfig;
+  weights: Map<string, Float32Array>;
+  padTokenId: number;
+}
+
+/** Prompts per pass: the largest divisor of promptsPerStep whose rows fit, so every pass weighs the same. */
+export function promptsPerPass(s: Pick<DpoRunSettings, 'promptsPerStep' | 'negatives' | 'maxRowsPerPass'>): number {
+  let best = 1;
+  for (let d = 1; d <= s.promptsPerStep; d++) if (s.promptsPerStep % d === 0 && d * (1 + s.negatives) <= s.maxRowsPerPass) best = d;
+  return best;
+}
+
+export function planSteps(prompts: number, s: Pick<DpoRunSettings, 'promptsPerStep' | 'epochs'>): { perEpoch: number; total: number } {
+  const perEpoch = Math.floor(prompts / s.promptsPerStep);
+  return { perEpoch, total: perEpoch * s.epochs };
+}
+
+export class DpoRun {
+  private orders = new Map<number, number[]>();
+  private constructor(
+    private readonly ort: OrtApi,
+    private readonly model: DpoModel,
+    private readonly groups: readonly PreferenceGroup[],
+    readonly settings: DpoRunSettings,
+    private readonly session: TrainSession,
+    private readonly reference: Float32Array,
+    readonly fingerprint: string,
+    readonly label: string,
+    private completed: number,
+    readonly history: DpoStepLog[],
+  ) {}
+
+  static async create(
+    ort: OrtApi,
+    ep: ExecutionProvider,
+    model: DpoModel,
+    groups: readonly PreferenceGroup[],
+    settings: DpoRunSettings,
+    opts: { label?: string; resume?: DpoCheckpoint | null; onReference?: (done: number, total: number) => void } = {},
+  ): Promise<DpoRun> {
+    const m = settings.negatives;
+    const usable = groups.filter((g) => g.rejected.length > 0);
+    if (planSteps(usable.length, settings).perEpoch === 0) {
+      throw new Error(`DPO: ${usable.length} prompts have negatives; one optimizer step needs ${settings.promptsPerStep}`);
+    }
+    const fingerprint = dataFingerprint(usable, m);
+    const resume = opts.resume ?? null;
+    if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
+
+    const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId);
+    const rows = usable.flatMap((g) => groupRows(g, m, settings.maxLength).rows);
+    const reference = (await scorer.score(rows, settings.maxRowsPerPass, opts.onReference)).sum;
+    await scorer.release();
+
+    const cfg = model.config;
+    const passes = settings.promptsPerStep / promptsPerPass(settings);
+    const graph = buildTrainStep(dpoTrainStep(cfg, settings.loss, m, {
+      lora: settings.lora,
+      optimizer: { weightDecay: settings.weightDecay, maxGradNorm: settings.maxGradNorm },
+      gradientAccumulation: passes > 1,
+    }));
+    const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
+    const host = (values: Map<string, Float32Array>, shape: (n: string) => number[]) =>
+      Object.fromEntries([...values].map(([n, data]) => [n, { data, dims: shape(n) }]));
+    let trainable: Record<string, HostTensor>;
+    let frozen: Record<string, HostTensor> = {};
+    if (resume) {
+      trainable = Object.fromEntries(Object.entries(resume.state).filter(([n]) => !n.startsWith('adam_')));
+    } else if (settings.lora) {
+      const loraShapes = new Map(loraParamSpecs(cfg, settings.lora).map((p) => [p.name, p.shape]));
+      trainable = host(initLora(cfg, settings.lora, settings.seed), (n) => loraShapes.get(n)!);
+    } else {
+      trainable = host(model.weights, (n) => shapes.get(n)!);
+    }
+    if (settings.lora) frozen = host(model.weights, (n) => shapes.get(n)!);
+    const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state });
+    const label = opts.label ?? resume?.label ?? `DPO M=${m}`;
+    return new DpoRun(ort, model, usable, settings, session, reference, fingerprint, label, resume?.step ?? 0, [...(resume?.history ?? [])]);
+  }
+
+  get stepsDone(): number {
+    return this.completed;
+  }
+
+  get totalSteps(): number {
+    return planSteps(this.groups.length, this.settings).total;
+  }
+
+  get prompts(): number {
+    return this.groups.length;
+  }
+
+  /** Prompts of optimizer step `step` (1-based): a seeded shuffle per epoch, so a resumed run sees the same order. */
+  private promptsOf(step: number): number[] {
+    const { perEpoch } = planSteps(this.groups.length, this.settings);
+    const epoch = Math.floor((step - 1) / perEpoch);
+    let order = this.orders.get(epoch);
+    if (!order) {
+      order = shuffle(createRng(this.settings.seed * 7919 + epoch), this.groups.map((_, i) => i));
+      this.orders.set(epoch, order);
+    }
+    const at = ((step - 1) % perEpoch) * this.settings.promptsPerStep;
+    return order.slice(at, at + this.settings.promptsPerStep);
+  }
+
+  private schedule(): Schedule {
+    if (this.settings.schedule === 'constant') return { kind: 'constant' };
+    return { kind: 'cosine', warmupSteps: Math.ceil(this.settings.warmupRatio * this.totalSteps), totalSteps: this.totalSteps };
+  }
+
+  /** One optimizer step. Throws NonFiniteLossError when the loss is NaN or infinite. */
+  async step(): Promise<DpoStepLog> {
+    if (this.completed >= this.totalSteps) throw new Error('DPO: the run is finished');
+    const t0 = performance.now();
+    const step = this.completed + 1;
+    const m = this.settings.negatives;
+    const prompts = this.promptsOf(step);
+    const perPass = promptsPerPass(this.settings);
+    const lr = learningRate(this.settings.learningRate, step, this.schedule());
+    const grouped = prompts.map((i) => groupRows(this.groups[i], m, this.settings.maxLength));
+    // Each pass's share of the step: its real pairs (prompts for InfoNCA, whose
+    // loss is per prompt), so accumulated passes equal one pass over all prompts.
+    const weightOf = (g: { mask: number[] }) => (this.settings.loss.variant === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
+    const totalWeight = grouped.reduce((a, g) => a + weightOf(g), 0);
+    const pairWeight = (p: typeof grouped) => p.reduce((a, g) => a + weightOf(g), 0) / totalWeight;
+    const promptWeight = (p: typeof grouped) => p.length / prompts.length;
+    const sums: Record<string, number> = {};
+    let gradNorm = 0;
+    let tokens = 0;
+    for (let at = 0; at < prompts.length; at += perPass) {
+      const pass = grouped.slice(at, at + perPass);
+      const rows = pass.flatMap((x) => x.rows);
+      const mask = Float32Array.from(pass.flatMap((x) => x.mask));
+      const ref = Float32Array.from(prompts.slice(at, at + perPass).flatMap((i) => Array.from(this.reference.subarray(i * (1 + m), (i + 1) * (1 + m)))));
+      const packed = packSequences(rows, this.model.padTokenId);
+      tokens += rows.reduce((a, r, k) => a + mask[k] * (r.prompt.length + r.response.length), 0);
+      const feeds: Record<string, Tensor> = batchTensors(this.ort, {
+        ...sequenceFeeds(packed),
+        ref_logps: { type: 'float32', data: ref, dims: [rows.length] },
+        row_mask: { type: 'float32', data: mask, dims: [rows.length] },
+      });
+      const share = pairWeight(pass);
+      const last = at + perPass >= prompts.length;
+      const out = last ? await this.session.step(feeds, lr, step, share) : await this.session.accumulate(feeds, share);
+      // Pair metrics weigh like the loss; chosen-side metrics are per prompt.
+      for (const [name, v] of Object.entries(out)) {
+        if (name === 'grad_norm') continue;
+        const w = name === 'rewards/chosen' || name === 'logps/chosen' ? promptWeight(pass) : share;
+        sums[name] = (sums[name] ?? 0) + w * v[0];
+      }
+      if (last) gradNorm = out.grad_norm[0];
+    }
+    const mean = (name: string) => sums[name];
+    if (!Number.isFinite(mean('loss'))) throw new NonFiniteLossError(step, mean('loss'));
+    this.completed = step;
+    const log: DpoStepLog = {
+      step,
+      epoch: step / planSteps(this.groups.length, this.settings).perEpoch,
+      loss: mean('loss'),
+      'rewards/chosen': mean('rewards/chosen'),
+      'rewards/rejected': mean('rewards/rejected'),
+      'rewards/accuracies': mean('rewards/accuracies'),
+      'rewards/margins': mean('rewards/margins'),
+      'logps/chosen': mean('logps/chosen'),
+      'logps/rejected': mean('logps/rejected'),
+      grad_norm: gradNorm,
+      learning_rate: lr,
+      seconds: (performance.now() - t0) / 1000,
+      tokens,
+    };
+    this.history.push(log);
+    return log;
+  }
+
+  async checkpoint(): Promise<DpoCheckpoint> {
+    return {
+      label: this.label, step: this.completed, totalSteps: this.totalSteps, fingerprint: this.fingerprint, settings: this.settings,
+      history: [...this.history], state: await this.session.fullState(),
+    };
+  }
+
+  /** The policy as plain Hugging Face weights (LoRA merged). */
+  async policyWeights(): Promise<Map<string, Float32Array>> {
+    const trained = new Map(Object.entries(await this.session.parameters()));
+    if (!this.settings.lora) return trained;
+    return mergeLora(this.model.weights, trained, this.model.config, this.settings.lora);
+  }
+
+  /** LoRA adapters by PEFT name; null for full fine-tuning. */
+  async adapters(): Promise<Map<string, Float32Array> | null> {
+    return this.settings.lora ? new Map(Object.entries(await this.session.parameters())) : null;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export interface RewardAccuracy {
+  /** Fraction of (prompt, rejected) pairs where the chosen response's implicit reward is higher. */
+  accuracy: number;
+  margin: number;
+  pairs: number;
+}
+
+/**
+ * TRL's rewards/accuracies and rewards/margins on held-out groups packed as
+ * groupRows does (rowMask 0 = padding): r = β·(log π − log π_ref).
+ */
+export function rewardAccuracy(policy: SequenceScores, reference: SequenceScores, rowMask: ArrayLike<number>, m: number, beta: number): RewardAccuracy {
+  const groups = policy.sum.length / (1 + m);
+  let correct = 0;
+  let margin = 0;
+  let pairs = 0;
+  for (let b = 0; b < groups; b++) {
+    const r = (k: number) => beta * (policy.sum[b * (1 + m) + k] - reference.sum[b * (1 + m) + k]);
+    for (let k = 1; k <= m; k++) {
+      if (!rowMask[b * (1 + m) + k]) continue;
+      if (r(0) > r(k)) correct++;
+      margin += r(0) - r(k);
+      pairs++;
+    }
+  }
+  return { accuracy: pairs ? correct / pairs : 0, margin: pairs ? margin / pairs : 0, pairs };
+}

@@ -1,0 +1,211 @@
+import type { StateCreator } from 'zustand';
+import type { Backend, CheckpointSummary, EvaluateResult } from '../protocol';
+import type { DpoRunSettings, DpoStepLog } from '../lib/train/dpo-run';
+import { runSettingsFrom } from '../lib/train/dpo-run';
+import { splitGroups } from '../lib/train/preference-data';
+import { preferenceRecords, type PreferenceRecord } from '../lib/data/export';
+import { createRng } from '../lib/random';
+import { taskKind } from '../lib/task/builtin';
+import type { LabSettings } from '../lib/settings';
+import { exportRowsOf, type DataSlice } from './data-slice';
+import type { ModelSlice } from './model-slice';
+import { lmClient } from './workers';
+
+export interface RunRecord {
+  /** null for the SFT model itself (the reference). */
+  runId: string | null;
+  label: string;
+  settings: DpoRunSettings | null;
+  status: 'running' | 'paused' | 'done' | 'failed' | 'stopped';
+  stepsDone: number;
+  totalSteps: number;
+  prompts: number;
+  evaluation: EvaluateResult | null;
+  error: string | null;
+}
+
+export interface TrainingSlice {
+  training: {
+    phase: 'idle' | 'evaluating' | 'reference' | 'training';
+    runId: string | null;
+    history: DpoStepLog[];
+    totalSteps: number;
+    progress: { stage: string; done: number; total: number } | null;
+    lastCheckpoint: number | null;
+    error: string | null;
+  };
+  runs: RunRecord[];
+  checkpoints: CheckpointSummary[];
+  startTraining: (backend: Backend) => Promise<void>;
+  resumeTraining: (runId: string, backend: Backend) => Promise<void>;
+  /** Stops at the end of the current step and keeps a checkpoint to resume from. */
+  pauseTraining: () => void;
+  /** Pauses, then forgets the run and its checkpoint. */
+  stopTraining: () => Promise<void>;
+  refreshCheckpoints: () => Promise<void>;
+  evaluateRun: (runId: string | null, backend: Backend) => Promise<void>;
+  exportRun: (runId: string, format: 'merged' | 'adapter') => Promise<{ fileName: string; zip: Uint8Array } | null>;
+  deleteRun: (runId: string) => Promise<void>;
+}
+
+type Lab = TrainingSlice & DataSlice & ModelSlice;
+
+/** The selected preference data: what DPO trains on, split by prompt into train and held-out. */
+export function preferenceSplit(state: Pick<Lab, 'data' | 'settings'>): { train: PreferenceRecord[]; heldOut: PreferenceRecord[] } | null {
+  const { scored, filter } = state.data;
+  if (!scored || !filter) return null;
+  const records = preferenceRecords(exportRowsOf(state.data), scored.table, filter);
+  return splitGroups(records, state.settings.heldOut / 100, createRng(state.settings.seed + 101));
+}
+
+const runLabel = (s: LabSettings) => `${s.m === 1 ? 'DPO' : 'Self-Contrast'}, M = ${s.m}${s.loraRank > 0 ? `, LoRA r = ${s.loraRank}` : ''}`;
+
+let taskPrompts: Promise<string[]> | null = null;
+/** The built-in task's held-out prompts (served with the app). */
+function builtinTestPrompts(): Promise<string[]> {
+  taskPrompts ??= fetch('/builtin/test.jsonl')
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`/builtin/test.jsonl: HTTP ${r.status}`))))
+    .then((t) => t.trim().split('\n').map((l) => (JSON.parse(l) as { prompt: string }).prompt));
+  return taskPrompts;
+}
+
+let cancelRun: (() => void) | null = null;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const isCancel = (e: unknown) => e instanceof Error && e.name === 'CancelledError';
+
+export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (set, get) => {
+  const patchRun = (runId: string | null, patch: Partial<RunRecord>) =>
+    set((s) => ({ runs: s.runs.map((r) => (r.runId === runId ? { ...r, ...patch } : r)) }));
+  const upsertRun = (run: RunRecord) =>
+    set((s) => ({ runs: s.runs.some((r) => r.runId === run.runId) ? s.runs.map((r) => (r.runId === run.runId ? { ...r, ...run } : r)) : [...s.runs, run] }));
+
+  /** Verifier prompts when the dataset is the built-in task; none otherwise. */
+  const evaluationPrompts = async (): Promise<string[]> => {
+    const rows = get().data.rows;
+    const builtin = rows.length > 0 && rows.slice(0, 50).every((r) => typeof r.prompt === 'string' && taskKind(r.prompt) !== null);
+    return builtin ? (await builtinTestPrompts()).slice(0, get().settings.evalPrompts) : [];
+  };
+
+  const evaluate = async (runId: string | null, backend: Backend) => {
+    const split = preferenceSplit(get());
+    const s = get().settings;
+    set((st) => ({ training: { ...st.training, phase: 'evaluating', progress: null } }));
+    const result = await lmClient().call('evaluate', {
+      backend, runId, taskPrompts: await evaluationPrompts(), maxNewTokens: s.maxNewTokens, seed: s.seed,
+      heldOut: split?.heldOut ?? [], negatives: s.m, beta: s.beta,
+    }, (progress) => set((st) => ({ training: { ...st.training, progress } }))).promise;
+    patchRun(runId, { evaluation: result });
+    return result;
+  };
+
+  const train = async (runId: string, label: string, backend: Backend, resume: boolean) => {
+    const split = preferenceSplit(get());
+    if (!split) throw new Error('select negatives first (Filter)');
+    const s = get().settings;
+    const info = get().lm.info;
+    if (!info) throw new Error('no language model is loaded');
+    set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, lastCheckpoint: null } }));
+    const settings = runSettingsFrom(s, info.loraTargets);
+    patchRun(runId, { settings });
+    const call = lmClient().call('train-dpo', {
+      runId, label, backend, settings, records: split.train, checkpointEvery: s.checkpointEvery, resume,
+    }, (p) => {
+      if (p.stage === 'reference') set((st) => ({ training: { ...st.training, phase: 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
+      else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step } }));
+      else {
+        set((st) => ({ training: { ...st.training, phase: 'training', totalSteps: p.totalSteps, history: [...st.training.history.filter((h) => h.step < p.log.step), p.log], progress: null } }));
+        patchRun(runId, { stepsDone: p.log.step, totalSteps: p.totalSteps });
+      }
+    });
+    cancelRun = call.cancel;
+    try {
+      const result = await call.promise;
+      patchRun(runId, { status: 'done', stepsDone: result.stepsDone, totalSteps: result.totalSteps, prompts: result.prompts });
+      void get().refreshCheckpoints();
+      return true;
+    } catch (e) {
+      if (isCancel(e)) {
+        // The worker finishes the step in flight and saves it: show what the checkpoint holds.
+        await get().refreshCheckpoints();
+        const ck = get().checkpoints.find((c) => c.runId === runId);
+        patchRun(runId, { status: 'paused', ...(ck ? { stepsDone: ck.step, totalSteps: ck.totalSteps } : {}) });
+        if (ck) set((st) => ({ training: { ...st.training, history: ck.history, lastCheckpoint: ck.step } }));
+      } else {
+        patchRun(runId, { status: 'failed', error: message(e) });
+        set((st) => ({ training: { ...st.training, error: message(e) } }));
+        void get().refreshCheckpoints();
+      }
+      return false;
+    } finally {
+      cancelRun = null;
+    }
+  };
+
+  const guarded = async (work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (e) {
+      set((st) => ({ training: { ...st.training, error: message(e) } }));
+    } finally {
+      set((st) => ({ training: { ...st.training, phase: 'idle', progress: null } }));
+    }
+  };
+
+  return {
+    training: { phase: 'idle', runId: null, history: [], totalSteps: 0, progress: null, lastCheckpoint: null, error: null },
+    runs: [],
+    checkpoints: [],
+    startTraining: (backend) =>
+      guarded(async () => {
+        const s = get().settings;
+        set((st) => ({ training: { ...st.training, error: null } }));
+        // Before: the SFT model on the same prompts, once per session.
+        if (!get().runs.some((r) => r.runId === null && r.evaluation)) {
+          upsertRun({ runId: null, label: 'SFT (reference)', settings: null, status: 'done', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null });
+          await evaluate(null, backend);
+        }
+        const runId = `run-${Date.now().toString(36)}`;
+        const label = runLabel(s);
+        upsertRun({ runId, label, settings: null, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null });
+        if (await train(runId, label, backend, false)) await evaluate(runId, backend);
+      }),
+    resumeTraining: (runId, backend) =>
+      guarded(async () => {
+        const ck = get().checkpoints.find((c) => c.runId === runId);
+        const label = ck?.label ?? get().runs.find((r) => r.runId === runId)?.label ?? runId;
+        upsertRun({ runId, label, settings: ck?.settings ?? null, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null });
+        if (await train(runId, label, backend, true)) await evaluate(runId, backend);
+      }),
+    pauseTraining: () => cancelRun?.(),
+    stopTraining: async () => {
+      const runId = get().training.runId;
+      cancelRun?.();
+      if (!runId) return;
+      // Requests run in order: the worker saves on pause, then this removes it.
+      await lmClient().call('delete-checkpoint', { runId }).promise;
+      patchRun(runId, { status: 'stopped' });
+      await get().refreshCheckpoints();
+    },
+    refreshCheckpoints: async () => {
+      try {
+        set({ checkpoints: await lmClient().call('list-checkpoints', {}).promise });
+      } catch (e) {
+        set((st) => ({ training: { ...st.training, error: `checkpoints: ${message(e)}` } }));
+      }
+    },
+    evaluateRun: (runId, backend) => guarded(async () => void (await evaluate(runId, backend))),
+    exportRun: async (runId, format) => {
+      try {
+        return await lmClient().call('export-model', { runId, format }).promise;
+      } catch (e) {
+        set((st) => ({ training: { ...st.training, error: message(e) } }));
+        return null;
+      }
+    },
+    deleteRun: async (runId) => {
+      await lmClient().call('delete-checkpoint', { runId }).promise;
+      set((s) => ({ runs: s.runs.filter((r) => r.runId !== runId) }));
+      await get().refreshCheckpoints();
+    },
+  };
+};

@@ -1,0 +1,151 @@
+// DPO in the LM worker: runs, checkpoints in OPFS, evaluation and export. The
+// trained policies of this page's runs stay in memory; after a reload they come
+// back from their checkpoints.
+import type { CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
+import { CancelledError } from '../src/protocol';
+import type { OrtApi } from '../src/lib/onnx/runtime';
+import { DpoRun, rewardAccuracy, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { encodeRecord, groupRows } from '../src/lib/train/preference-data';
+import { mergeLora } from '../src/lib/train/lora';
+import { lmCodec } from '../src/lib/model/codec';
+import { DecoderSession } from '../src/lib/model/decoder-session';
+import { SequenceScorer } from '../src/lib/model/sequence-scorer';
+import { adapterFiles, modelFiles } from '../src/lib/model/save';
+import { writeZip } from '../src/lib/data/zip';
+import { evaluatePrompts } from '../src/lib/task/evaluate';
+import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
+import type { LmModelState } from './lm-model';
+
+export class DpoTraining {
+  /** Trained policies of this page's runs (LoRA merged), by run id. */
+  private readonly policies = new Map<string, { weights: Map<string, Float32Array>; checkpoint: DpoCheckpoint }>();
+
+  constructor(
+    private readonly ort: OrtApi,
+    private readonly model: LmModelState,
+  ) {}
+
+  async train(req: TrainDpoRequest, onProgress: (p: TrainProgress) => void): Promise<TrainDpoResult> {
+    const lm = this.model.loaded();
+    const codec = lmCodec(lm);
+    const groups = req.records.map((r) => encodeRecord(codec, r));
+    const resume = req.resume ? await loadCheckpoint(req.runId) : null;
+    if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
+    const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, resume?.settings ?? req.settings, {
+      label: req.label,
+      resume,
+      onReference: (done, total) => onProgress({ stage: 'reference', done, total }),
+    });
+    const save = async () => {
+      await saveCheckpoint(req.runId, await run.checkpoint());
+    };
+    try {
+      // A resumed run reports what it already did, so the charts continue where they were.
+      for (const log of run.history) onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
+      while (run.stepsDone < run.totalSteps) {
+        const log = await run.step();
+        if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps) {
+          await save();
+          onProgress({ stage: 'checkpoint', step: run.stepsDone });
+        }
+        onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
+      }
+      await save();
+      const checkpoint = await run.checkpoint();
+      this.policies.set(req.runId, { weights: await run.policyWeights(), checkpoint: { ...checkpoint, state: {} } });
+      return { runId: req.runId, stepsDone: run.stepsDone, totalSteps: run.totalSteps, history: run.history, prompts: run.prompts };
+    } catch (e) {
+      // Pause: keep everything up to the last finished step. A non-finite loss
+      // is not saved: the last good checkpoint stays.
+      if (e instanceof CancelledError) await save();
+      throw e;
+    } finally {
+      await run.release();
+    }
+  }
+
+  private async policy(runId: string): Promise<{ weights: Map<string, Float32Array>; checkpoint: DpoCheckpoint }> {
+    const cached = this.policies.get(runId);
+    if (cached) return cached;
+    const ck = await loadCheckpoint(runId);
+    if (!ck) throw new Error(`run ${runId}: no checkpoint in this browser`);
+    const lm = this.model.loaded();
+    const trained = new Map(Object.entries(ck.state).filter(([n]) => !n.startsWith('adam_')).map(([n, t]) => [n, t.data]));
+    const weights = ck.settings.lora ? mergeLora(lm.weights, trained, lm.config, ck.settings.lora) : trained;
+    const entry = { weights, checkpoint: ck };
+    this.policies.set(runId, entry);
+    return entry;
+  }
+
+  async evaluate(req: EvaluateRequest, onProgress: (p: { stage: string; done: number; total: number }) => void): Promise<EvaluateResult> {
+    const lm = this.model.loaded();
+    const codec = lmCodec(lm);
+    const weights = req.runId ? (await this.policy(req.runId)).weights : lm.weights;
+    let greedy: number | null = null;
+    let sampled: number | null = null;
+    if (req.taskPrompts.length) {
+      const decoder = await DecoderSession.create(this.ort, lm.config, weights, req.backend);
+      try {
+        for (const [stage, temperature] of [['greedy', 0], ['sampled', 1]] as const) {
+          const { accuracy } = await evaluatePrompts(decoder, codec, req.taskPrompts, {
+            sampling: { temperature, topP: 1, topK: 0 }, seed: req.seed, maxNewTokens: req.maxNewTokens, maxBatchRows: 64,
+            onProgress: (done, total) => onProgress({ stage, done, total }),
+          });
+          if (stage === 'greedy') greedy = accuracy.accuracy;
+          else sampled = accuracy.accuracy;
+        }
+      } finally {
+        await decoder.release();
+      }
+    }
+    let reward: { accuracy: number; margin: number; pairs: number } | null = null;
+    if (req.runId && req.heldOut.length) {
+      const grouped = req.heldOut.map((r) => groupRows(encodeRecord(codec, r), req.negatives, 256));
+      const rows = grouped.flatMap((g) => g.rows);
+      const mask = grouped.flatMap((g) => g.mask);
+      const score = async (w: Map<string, Float32Array>, stage: string) => {
+        const scorer = await SequenceScorer.create(this.ort, lm.config, w, req.backend, lm.padTokenId);
+        try {
+          return await scorer.score(rows, 32, (done, total) => onProgress({ stage, done, total }));
+        } finally {
+          await scorer.release();
+        }
+      };
+      reward = rewardAccuracy(await score(weights, 'policy log-probs'), await score(lm.weights, 'reference log-probs'), mask, req.negatives, req.beta);
+    }
+    return {
+      runId: req.runId, greedy, sampled, taskPrompts: req.taskPrompts.length,
+      rewardAccuracy: reward?.accuracy ?? null, rewardMargin: reward?.margin ?? null, pairs: reward?.pairs ?? 0,
+    };
+  }
+
+  async exportModel(req: ExportModelRequest): Promise<{ fileName: string; zip: Uint8Array }> {
+    const lm = this.model.loaded();
+    const { weights, checkpoint } = await this.policy(req.runId);
+    const lora = checkpoint.settings.lora;
+    if (req.format === 'adapter') {
+      if (!lora) throw new Error('export: this run trained every weight; there is no adapter to export (choose the merged model)');
+      const ck = await loadCheckpoint(req.runId);
+      if (!ck) throw new Error(`run ${req.runId}: no checkpoint in this browser`);
+      const adapters = new Map(Object.entries(ck.state).filter(([n]) => !n.startsWith('adam_')).map(([n, t]) => [n, t.data]));
+      const files = adapterFiles(lm, adapters, lora, this.model.info().source);
+      return { fileName: `${req.runId}-adapter.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
+    }
+    const files = modelFiles(lm, weights);
+    return { fileName: `${req.runId}.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}/${f.name}`, data: f.data }))) };
+  }
+
+  list(): Promise<CheckpointSummary[]> {
+    return listCheckpoints();
+  }
+
+  async remove(runId: string): Promise<{ deleted: boolean }> {
+    this.policies.delete(runId);
+    return { deleted: await deleteCheckpoint(runId) };
+  }
+
+  /** A new base model invalidates every policy trained from the old one. */
+  forget(): void {
+    this.policies.clear();
+  }
+}
