@@ -88,7 +88,7 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
 
 test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, consoleErrors }) => {
   test.setTimeout(300_000);
-  await preparePreferenceData(page, 6, { promptsPerStep: 3, epochs: 1, heldOut: 0, evalPrompts: 0, checkpointEvery: 100, lr: 1e-3, rowsPerPass: 9 });
+  await preparePreferenceData(page, 12, { promptsPerStep: 2, maxSteps: 2, heldOut: 0, evalPrompts: 0, checkpointEvery: 100, lr: 1e-3, rowsPerPass: 6 });
   expect(await page.evaluate(() => window.lab!.getState().backend.report!.chosen)).toBe('webgpu');
   await expect(page.getByTestId('train-plan')).toHaveAttribute('data-steps', '2');
   const train = async (backend: 'webgpu' | 'wasm') => {

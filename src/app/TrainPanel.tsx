@@ -66,6 +66,7 @@ export function TrainPanel() {
         <NumberSetting name="lr" label="learning rate" />
         <NumberSetting name="promptsPerStep" label="prompts per step" step={1} />
         <NumberSetting name="epochs" label="epochs" step={1} />
+        <NumberSetting name="maxSteps" label="max steps (0 = epochs)" step={1} />
         <label>
           schedule{' '}
           <select aria-label="schedule" value={settings.schedule} onChange={(e) => setSettings({ schedule: e.target.value === 'constant' ? 'constant' : 'cosine' })}>

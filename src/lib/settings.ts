@@ -22,6 +22,7 @@ export interface LabSettings {
   promptsPerStep: number;
   rowsPerPass: number;
   epochs: number;
+  maxSteps: number;
   schedule: 'constant' | 'cosine';
   warmupRatio: number;
   loraRank: number; // 0 = full fine-tuning
@@ -53,10 +54,11 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
   beta: { default: 0.1, describe: 'β (paper: 0.1)', parse: num(1e-4, 100) },
   labelSmoothing: { default: 0, describe: 'label smoothing ε (cDPO / robust)', parse: num(0, 0.49) },
-  lr: { default: 1e-4, describe: 'peak learning rate (paper: 5e-7 for 7B; small models need more)', parse: num(1e-9, 1) },
+  lr: { default: 3e-5, describe: 'peak learning rate (paper: 5e-7 for 7B; the default model: 3e-5)', parse: num(1e-9, 1) },
   promptsPerStep: { default: 16, describe: 'prompts per optimizer step, the same for every M (paper: 128)', parse: num(1, 4096, true) },
   rowsPerPass: { default: 36, describe: 'sequences per forward/backward pass; steps accumulate gradients over passes', parse: num(2, 4096, true) },
   epochs: { default: 1, describe: 'epochs (paper: 1)', parse: num(1, 100, true) },
+  maxSteps: { default: 0, describe: "TRL's max_steps: train exactly this many steps when > 0 (overrides epochs)", parse: num(0, 1e7, true) },
   schedule: { default: 'cosine', describe: 'learning-rate schedule', parse: (s) => (s === 'constant' || s === 'cosine' ? s : null) },
   warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
   loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },

@@ -11,7 +11,7 @@ import { createRng } from '../random';
 import { gradCheck, type GradInput } from '../onnx/gradcheck';
 import { reshape } from '../onnx/ops';
 import { packSequences, sequenceFeeds } from './batches';
-import { DPO_RUN_DEFAULTS, DpoRun, promptsPerPass, type DpoRunSettings } from './dpo-run';
+import { DPO_RUN_DEFAULTS, DpoRun, planSteps, promptsPerPass, type DpoRunSettings } from './dpo-run';
 import { encodeCheckpoint, decodeCheckpoint, checkpointInfo } from './checkpoint';
 import { dpoLoss } from './dpo';
 import { defaultLora, initLora, loraParamSpecs, loraWeights, mergeLora } from './lora';
@@ -48,6 +48,12 @@ describe('DpoRun', () => {
     expect(promptsPerPass({ promptsPerStep: 8, negatives: 1, maxRowsPerPass: 36 })).toBe(8);
     expect(promptsPerPass({ promptsPerStep: 6, negatives: 16, maxRowsPerPass: 36 })).toBe(2);
     expect(promptsPerPass({ promptsPerStep: 8, negatives: 40, maxRowsPerPass: 36 })).toBe(1);
+  });
+
+  it('plans steps by epochs (the last partial step dropped), or exactly max_steps', () => {
+    expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 0 })).toEqual({ perEpoch: 2, total: 6 });
+    expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 5 })).toEqual({ perEpoch: 2, total: 5 });
+    expect(planSteps(3, { promptsPerStep: 4, epochs: 3, maxSteps: 5 }).total).toBe(0);
   });
 
   it('a run resumed from an encoded checkpoint (across an epoch boundary) ends where an uninterrupted one does', async () => {

@@ -27,6 +27,8 @@ export interface DpoRunSettings {
   schedule: 'constant' | 'cosine';
   warmupRatio: number;
   epochs: number;
+  /** TRL's max_steps: when > 0, train exactly this many steps (cycling the data), whatever epochs says. */
+  maxSteps: number;
   weightDecay: number;
   maxGradNorm: number;
   /** Prompt + response tokens per sequence; longer responses are cut. */
@@ -40,14 +42,14 @@ export interface DpoRunSettings {
 export function runSettingsFrom(s: LabSettings, loraTargets: string[]): DpoRunSettings {
   return {
     loss: { variant: s.dpoLoss, beta: s.beta, labelSmoothing: s.labelSmoothing }, negatives: s.m, promptsPerStep: s.promptsPerStep,
-    maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, weightDecay: 0,
+    maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, maxSteps: s.maxSteps, weightDecay: 0,
     maxGradNorm: 1, maxLength: 512, seed: s.seed, lora: s.loraRank > 0 ? { rank: s.loraRank, alpha: s.loraAlpha, targetModules: loraTargets } : null,
   };
 }
 
 export const DPO_RUN_DEFAULTS: DpoRunSettings = {
-  loss: PAPER_DPO, negatives: 8, promptsPerStep: 8, maxRowsPerPass: 36, learningRate: 1e-4, schedule: 'cosine', warmupRatio: 0.1,
-  epochs: 1, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 1, lora: null,
+  loss: PAPER_DPO, negatives: 8, promptsPerStep: 16, maxRowsPerPass: 36, learningRate: 3e-5, schedule: 'cosine', warmupRatio: 0.1,
+  epochs: 1, maxSteps: 0, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 1, lora: null,
 };
 
 /** TRL's logged names, plus where and how fast. */
@@ -88,9 +90,9 @@ export function promptsPerPass(s: Pick<DpoRunSettings, 'promptsPerStep' | 'negat
   return best;
 }
 
-export function planSteps(prompts: number, s: Pick<DpoRunSettings, 'promptsPerStep' | 'epochs'>): { perEpoch: number; total: number } {
+export function planSteps(prompts: number, s: Pick<DpoRunSettings, 'promptsPerStep' | 'epochs' | 'maxSteps'>): { perEpoch: number; total: number } {
   const perEpoch = Math.floor(prompts / s.promptsPerStep);
-  return { perEpoch, total: perEpoch * s.epochs };
+  return { perEpoch, total: perEpoch === 0 ? 0 : s.maxSteps > 0 ? s.maxSteps : perEpoch * s.epochs };
 }
 
 export class DpoRun {
