@@ -5,7 +5,9 @@ import { test as base, expect, type ConsoleMessage } from '@playwright/test';
  * none), and every test fails if the page or its workers request anything
  * outside the lab's own origin.
  */
-export const test = base.extend<{ consoleErrors: string[]; sameOriginOnly: void }>({
+export const test = base.extend<{ consoleErrors: string[]; allowedOrigins: string[]; sameOriginOnly: void }>({
+  /** Origins besides the lab's that a test may reach (the local Hub server). */
+  allowedOrigins: [[], { option: true }],
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
     page.on('console', (m: ConsoleMessage) => {
@@ -15,12 +17,12 @@ export const test = base.extend<{ consoleErrors: string[]; sameOriginOnly: void 
     await use(errors);
   },
   sameOriginOnly: [
-    async ({ context, baseURL }, use) => {
+    async ({ context, baseURL, allowedOrigins }, use) => {
       const offOrigin: string[] = [];
-      const origin = new URL(baseURL!).origin;
+      const allowed = new Set([new URL(baseURL!).origin, ...allowedOrigins]);
       context.on('request', (r) => {
         const url = r.url();
-        if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin) offOrigin.push(url);
+        if (!url.startsWith('data:') && !url.startsWith('blob:') && !allowed.has(new URL(url).origin)) offOrigin.push(url);
       });
       await use();
       expect(offOrigin, 'requests outside the lab origin').toEqual([]);

@@ -6,6 +6,7 @@ import type { FinishReason } from './lib/sample/generate';
 import type { ImportFormat, ImportSummary } from './lib/data/import';
 import type { PreferenceRecord } from './lib/data/export';
 import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
+import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -120,7 +121,21 @@ export interface EmbedderInfo {
 }
 
 /** Where a causal LM comes from: a URL folder in Hugging Face layout, or files the user dropped (a folder, or a zip). */
-export type LmSource = { kind: 'url'; baseUrl: string } | { kind: 'files'; files: File[] };
+export type LmSource = { kind: 'url'; baseUrl: string } | { kind: 'files'; files: File[] } | { kind: 'hub'; id: string; host: string };
+
+/** What loading a Hub model will take, known before the weights download. */
+export interface HubPlan {
+  /** host/org/name@revision */
+  source: string;
+  modelType: string;
+  files: { name: string; bytes: number | null; cached: boolean }[];
+  totalBytes: number;
+  cachedBytes: number;
+  memory: MemoryEstimate;
+  limits: DeviceLimits | null;
+  /** Why WebGPU cannot sample / fully fine-tune / LoRA-train it; null when it fits. */
+  refusal: { sample: string | null; full: string | null; lora: string | null };
+}
 
 export interface TrainDpoRequest {
   /** Names the run's checkpoint in OPFS; a resumed run reuses its id. */
@@ -212,6 +227,7 @@ export type LmRequests = {
     progress: { step: number; loss: number };
   };
   'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
+  'hub-plan': { payload: { id: string; host: string }; result: HubPlan; progress: never };
   'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };

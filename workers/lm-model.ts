@@ -4,6 +4,8 @@ import type { Backend, LmInfo, LmSource, PromptInput, SampleProgress, SampleRequ
 import { loadLm, namedFilesReader, type FileReader, type LoadedLm } from '../src/lib/model/load';
 import { readZip } from '../src/lib/data/zip';
 import { defaultLora } from '../src/lib/train/lora';
+import { parseRepoId } from '../src/lib/model/hub';
+import { hubReader, type DownloadProgress } from './hub-cache';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { generate } from '../src/lib/sample/generate';
@@ -52,6 +54,19 @@ async function droppedFiles(files: File[]): Promise<{ reader: FileReader; label:
   };
 }
 
+async function readerFor(source: LmSource, onProgress: (p: DownloadProgress) => void): Promise<{ reader: FileReader; label: string }> {
+  switch (source.kind) {
+    case 'url':
+      return { reader: urlReader(new URL(source.baseUrl, self.location.href).href, onProgress), label: source.baseUrl };
+    case 'files':
+      return droppedFiles(source.files);
+    case 'hub': {
+      const repo = parseRepoId(source.id, source.host);
+      return { reader: hubReader(repo, onProgress), label: `${repo.host}/${repo.repo}@${repo.revision}` };
+    }
+  }
+}
+
 export class LmModelState {
   private lm: LoadedLm | null = null;
   private source = '';
@@ -60,9 +75,7 @@ export class LmModelState {
   constructor(private readonly ort: OrtApi) {}
 
   async load(source: LmSource, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
-    const { reader, label } = source.kind === 'url'
-      ? { reader: urlReader(new URL(source.baseUrl, self.location.href).href, onProgress), label: source.baseUrl }
-      : await droppedFiles(source.files);
+    const { reader, label } = await readerFor(source, onProgress);
     const lm = await loadLm(reader);
     for (const d of this.decoders.values()) await d.release();
     this.decoders.clear();

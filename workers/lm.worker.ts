@@ -8,6 +8,7 @@ import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
 import { generateBenchmark } from './generate-benchmark';
 import { DpoTraining } from './dpo-training';
+import { hubPlan } from './hub-plan';
 import type { LmRequests, ToWorker } from '../src/protocol';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
@@ -21,6 +22,7 @@ if (!self.name?.startsWith('em-pthread')) {
       'probe-backends': (p, onProgress) => probeBackends({ ort, threads, webgpu: describeWebGpu, useAdapter: useWebGpuAdapter }, p.seed, (stage) => onProgress({ stage })),
       'engine-check': (p, onProgress) => engineCheck(ort, p.backend, p.steps, p.seed, p.lr, (step, loss) => onProgress({ step, loss })),
       'op-coverage': (p) => opCoverage(ort, p.backend),
+      'hub-plan': (p) => hubPlan(p.id, p.host),
       'load-lm': async (p, onProgress) => {
         const info = await model.load(p, onProgress);
         training.forget();

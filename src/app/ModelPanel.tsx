@@ -1,6 +1,43 @@
+import { useState } from 'react';
 import { useLab } from '../store';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** A Hub model by id: sizes and memory first, then download (resumable, cached) and load. */
+function HubPicker() {
+  const host = useLab((s) => s.settings.hubHost);
+  const hub = useLab((s) => s.hub);
+  const loading = useLab((s) => s.lm.status === 'loading');
+  const { planHub, loadLm } = useLab.getState();
+  const [id, setId] = useState(hub.id);
+  const plan = hub.status === 'ready' && hub.id === id ? hub.plan : null;
+  return (
+    <div data-testid="hub-picker">
+      <div className="row">
+        <label>
+          Hub model id{' '}
+          <input type="text" aria-label="Hub model id" placeholder="HuggingFaceTB/SmolLM2-135M-Instruct" value={id} onChange={(e) => setId(e.target.value)} style={{ width: '22em' }} />
+        </label>
+        <button type="button" disabled={!id.trim() || hub.status === 'checking' || loading} onClick={() => void planHub(id, host)}>Check size</button>
+        <small>from <code>{host}</code></small>
+      </div>
+      {hub.status === 'checking' && <p>Reading config.json and the file sizes…</p>}
+      {hub.status === 'failed' && <p role="alert" className="error">{hub.error}</p>}
+      {plan && (
+        <div data-testid="hub-plan" data-total={plan.totalBytes} data-cached={plan.cachedBytes}>
+          <p>
+            <strong>{plan.modelType}</strong>, {(plan.memory.parameters / 1e6).toFixed(1)} M parameters: download {mb(plan.totalBytes - plan.cachedBytes)}
+            {plan.cachedBytes > 0 && ` (${mb(plan.cachedBytes)} already in this browser)`} in {plan.files.length} files. Memory (float32): sampling ≈{' '}
+            {mb(plan.memory.inferenceBytes)}, full DPO ≈ {mb(plan.memory.fullTrainingBytes)}, LoRA ≈ {mb(plan.memory.loraTrainingBytes)}.
+          </p>
+          {plan.refusal.sample && <p role="alert" className="error">WebGPU cannot run this model: {plan.refusal.sample}</p>}
+          {!plan.refusal.sample && plan.refusal.full && <p className="warning">Full fine-tuning will not fit WebGPU: {plan.refusal.full} Use LoRA.</p>}
+          <button type="button" disabled={loading} onClick={() => void loadLm({ kind: 'hub', id, host })}>Download and load</button>
+        </div>
+      )}
+    </div>
+  );
+}
 
 export function ModelPanel() {
   const { status, info, progress, error } = useLab((s) => s.lm);
@@ -37,6 +74,7 @@ export function ModelPanel() {
         </label>
         <button type="button" disabled={status === 'loading'} onClick={() => void loadLm()}>Shipped default</button>
       </div>
+      <HubPicker />
       <h2 id="embedder-title">Embedding model</h2>
       {embedder.status === 'loading' && <p>Loading{embedder.progress ? ` ${embedder.progress.file}` : '…'}</p>}
       {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}

@@ -2,8 +2,10 @@
 // defaults (the paper's where it has one). Serialises to JSON and to the URL,
 // so an experiment is a link, and is recorded with every export.
 import { DPO_VARIANTS, type DpoVariant } from './train/dpo';
+import { DEFAULT_HUB_HOST } from './model/hub';
 
 export interface LabSettings {
+  hubHost: string;
   lm: string;
   embedder: string;
   samplesPerPrompt: number; // R
@@ -40,6 +42,7 @@ const num = (lo: number, hi: number, int = false) => (s: string) => {
 };
 
 export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
+  hubHost: { default: DEFAULT_HUB_HOST, describe: 'Hub address (the Hub, a mirror, or a self-hosted server); model downloads go only there', parse: (s) => (/^https?:\/\/[^\s]+$/.test(s) ? s.replace(/\/$/, '') : null) },
   lm: { default: '/models/lm/', describe: 'language model (θ_SFT): shipped default, Hub id or folder', parse: (s) => s || null },
   embedder: { default: '/models/embed', describe: 'sentence-embedding model', parse: (s) => s || null },
   samplesPerPrompt: { default: 32, describe: 'R, samples per prompt (paper: 32; 64 for M = 16)', parse: num(1, 256, true) },

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, EmbedderInfo, LmInfo, LmSource } from '../protocol';
+import type { Backend, EmbedderInfo, HubPlan, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
@@ -17,6 +17,9 @@ export interface ModelSlice {
   };
   /** The shipped default when no source is given. */
   loadLm: (source?: LmSource) => Promise<LmInfo | null>;
+  /** Sizes, cache state and memory estimate of a Hub model, before its weights download. */
+  hub: { id: string; status: 'idle' | 'checking' | 'ready' | 'failed'; plan: HubPlan | null; error: string | null };
+  planHub: (id: string, host: string) => Promise<HubPlan | null>;
   embedder: {
     status: 'idle' | 'loading' | 'ready' | 'failed';
     info: EmbedderInfo | null;
@@ -39,6 +42,18 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (s
     } catch (e) {
       // A failed load leaves the previous model in place in the worker; say what happened.
       set((s) => ({ lm: { ...s.lm, status: 'failed', progress: null, error: e instanceof Error ? e.message : String(e) } }));
+      return null;
+    }
+  },
+  hub: { id: '', status: 'idle', plan: null, error: null },
+  planHub: async (id, host) => {
+    set({ hub: { id, status: 'checking', plan: null, error: null } });
+    try {
+      const plan = await lmClient().call('hub-plan', { id, host }).promise;
+      set({ hub: { id, status: 'ready', plan, error: null } });
+      return plan;
+    } catch (e) {
+      set({ hub: { id, status: 'failed', plan: null, error: e instanceof Error ? e.message : String(e) } });
       return null;
     }
   },

@@ -92,15 +92,24 @@ export function readSafetensors(bytes: Uint8Array): Map<string, NamedTensor> {
   return out;
 }
 
-/** Writes float32 tensors, header padded to 8 bytes as the reference implementation does. */
-export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+/** float32 → bfloat16 bits, rounding to nearest even (as torch does). */
+function toBf16(data: Float32Array): Uint16Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = (bits[i] + 0x7fff + ((bits[i] >>> 16) & 1)) >>> 16;
+  return out;
+}
+
+/** Writes float32 tensors (as F32, or as BF16 the way Hub checkpoints often are), header padded to 8 bytes as the reference implementation does. */
+export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}, dtype: 'F32' | 'BF16' = 'F32'): Uint8Array {
   const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: metadata } : {};
+  const size = dtype === 'F32' ? 4 : 2;
   let offset = 0;
   for (const t of tensors) {
     const expected = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== expected) throw new Error(`safetensors: tensor ${t.name} has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * t.data.length] };
-    offset += 4 * t.data.length;
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size * t.data.length] };
+    offset += size * t.data.length;
   }
   let json = JSON.stringify(header);
   while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += ' ';
@@ -110,8 +119,9 @@ export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Reco
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
   for (const t of tensors) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    pos += t.data.byteLength;
+    const raw = dtype === 'F32' ? t.data : toBf16(t.data);
+    out.set(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), pos);
+    pos += raw.byteLength;
   }
   return out;
 }

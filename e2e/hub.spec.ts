@@ -1,0 +1,104 @@
+// Models by Hub id from a local server in the Hub's URL layout (e2e/hub-server.ts),
+// the app pointed at it by its hubHost setting; and the same fixtures as dropped files.
+import { readdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+
+const HUB = 'http://127.0.0.1:4180';
+test.use({ allowedOrigins: [HUB] });
+
+const LMS = ['lab-tiny/llama-sharded', 'lab-tiny/qwen2-bf16', 'lab-tiny/gpt2'];
+
+async function open(page: Page) {
+  await page.goto(`/?debug&hubHost=${encodeURIComponent(HUB)}`);
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+}
+
+async function check(page: Page, id: string) {
+  await page.getByLabel('Hub model id').fill(id);
+  await page.getByRole('button', { name: 'Check size' }).click();
+}
+
+async function sampleTwo(page: Page) {
+  return page.evaluate(() => window.lab!.getState().runSampling({
+    prompts: ['Ben has 32 books. He gives away 4. How many books does Ben have now?'], samplesPerPrompt: 2, temperature: 1, topP: 1, topK: 0,
+    maxNewTokens: 8, seed: 1, backend: 'wasm', stop: [],
+  }));
+}
+
+const requests = async (): Promise<{ method: string; path: string; range: string | null; status: number }[]> => (await fetch(`${HUB}/__requests`)).json();
+
+test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download with progress, cached for next time, sample', async ({ page, consoleErrors }) => {
+  test.setTimeout(180_000);
+  await open(page);
+  for (const id of LMS) {
+    await check(page, id);
+    const plan = page.getByTestId('hub-plan');
+    await expect(plan).toBeVisible();
+    expect(Number(await plan.getAttribute('data-total'))).toBeGreaterThan(100_000);
+    await expect(plan).toContainText('M parameters: download');
+    await plan.getByRole('button', { name: 'Download and load' }).click();
+    await expect(page.getByTestId('lm-info')).toContainText(`${HUB}/${id}@main`);
+    await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+    const result = await sampleTwo(page);
+    expect(result!.samples).toHaveLength(2);
+    expect(result!.samples.every((s) => s.tokens.length > 0)).toBe(true);
+  }
+  // Everything is in the browser's cache now: the plan says so, and loading downloads nothing.
+  const before = (await requests()).filter((r) => r.method === 'GET' && r.path.includes('llama-sharded')).length;
+  await check(page, LMS[0]);
+  const plan = page.getByTestId('hub-plan');
+  await expect(plan).toContainText('already in this browser');
+  expect(await plan.getAttribute('data-cached')).toBe(await plan.getAttribute('data-total'));
+  await plan.getByRole('button', { name: 'Download and load' }).click();
+  await expect(page.getByTestId('lm-info')).toContainText(`${HUB}/${LMS[0]}@main`);
+  const after = (await requests()).filter((r) => r.method === 'GET' && r.path.includes('llama-sharded')).length;
+  // Optional files the repository does not have are asked for again; no file that exists is fetched twice.
+  const refetched = (await requests()).filter((r) => r.method === 'GET' && r.path.includes('llama-sharded') && r.status === 200).map((r) => r.path);
+  expect(new Set(refetched).size).toBe(refetched.length);
+  expect(after - before).toBeLessThanOrEqual(1);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a download cut off half-way is named, keeps the loaded model, and resumes with a Range request', async ({ page, consoleErrors }) => {
+  test.setTimeout(120_000);
+  await open(page);
+  await check(page, 'lab-tiny/flaky-llama');
+  await page.getByTestId('hub-plan').getByRole('button', { name: 'Download and load' }).click();
+  await expect(page.getByRole('alert')).toContainText(/received \d+ of \d+ bytes \(truncated download\)/);
+  await expect(page.getByTestId('lm-info')).toContainText('/models/lm/');
+  await page.getByTestId('hub-plan').getByRole('button', { name: 'Download and load' }).click();
+  await expect(page.getByTestId('lm-info')).toContainText(`${HUB}/lab-tiny/flaky-llama@main`);
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  const resumed = (await requests()).filter((r) => r.path.endsWith('flaky-llama/resolve/main/model-00001-of-00002.safetensors') && r.range);
+  expect(resumed).toHaveLength(1);
+  expect(resumed[0].status).toBe(206);
+  expect(Number(resumed[0].range!.match(/bytes=(\d+)-/)![1])).toBeGreaterThan(0);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a missing repository, an unsupported architecture and a malformed id are named; the loaded model stays', async ({ page, consoleErrors }) => {
+  await open(page);
+  const picker = page.getByTestId('hub-picker');
+  await check(page, 'lab-tiny/no-such-model');
+  await expect(picker.getByRole('alert')).toContainText('lab-tiny/no-such-model: config.json is missing');
+  await check(page, 'lab-tiny/bert-unsupported');
+  await expect(picker.getByRole('alert')).toContainText('model_type "bert" is not supported; supported: llama, mistral, qwen2, gpt2');
+  await check(page, 'not a model id');
+  await expect(picker.getByRole('alert')).toContainText('"not a model id" is not a Hub model id');
+  await expect(page.getByTestId('lm-info')).toContainText('/models/lm/');
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('the same fixtures as dropped model files load and sample', async ({ page, consoleErrors }) => {
+  await open(page);
+  for (const id of LMS) {
+    const dir = `e2e/hub-fixtures/${id}`;
+    await page.getByLabel('model files').setInputFiles(readdirSync(dir).map((f) => `${dir}/${f}`));
+    await expect(page.getByTestId('lm-info')).toContainText('config.json');
+    await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+    expect((await sampleTwo(page))!.samples).toHaveLength(2);
+  }
+  expect(consoleErrors).toEqual([]);
+});

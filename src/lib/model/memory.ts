@@ -1,0 +1,74 @@
+// Memory a causal LM needs in the lab's graphs (float32 throughout), before a
+// byte is downloaded: what sampling holds, what full DPO fine-tuning holds,
+// and what LoRA holds — checked against the WebGPU adapter's buffer limits.
+import { weightSpecs, type LmConfig } from './config';
+import { loraParamSpecs, type LoraConfig } from '../train/lora';
+
+const F32 = 4;
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export interface MemoryEstimate {
+  parameters: number;
+  /** The weights as float32. */
+  weightBytes: number;
+  largestTensor: { name: string; bytes: number };
+  /** Sampling: weights plus pre-transposed copies of every Linear, and the KV cache. */
+  inferenceBytes: number;
+  /** Full fine-tuning: weights, gradients, AdamW's two moments, accumulators, and activations. */
+  fullTrainingBytes: number;
+  /** LoRA: frozen weights, adapters with their optimizer state, and activations. */
+  loraTrainingBytes: number;
+  /** The largest single intermediate of a training pass (the logits and their gradient). */
+  largestActivationBytes: number;
+}
+
+export interface Workload {
+  /** Sequences per forward/backward pass and their padded length. */
+  rows: number;
+  length: number;
+  /** Sampling batch (rows of the KV cache) and context. */
+  sampleRows: number;
+  lora: LoraConfig;
+}
+
+export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
+  const specs = weightSpecs(cfg);
+  const parameters = specs.reduce((a, s) => a + count(s.shape), 0);
+  const weightBytes = parameters * F32;
+  const largest = specs.reduce((a, s) => (count(s.shape) > count(a.shape) ? s : a));
+  const linearBytes = specs.filter((s) => s.shape.length === 2 && !/embed|wte|wpe/.test(s.name)).reduce((a, s) => a + count(s.shape) * F32, 0);
+  const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * cfg.maxPositions * cfg.headDim * F32;
+  const tokens = w.rows * w.length;
+  // Saved for the backward pass per layer: inputs of every matmul, attention probabilities, MLP intermediates.
+  const perLayer = tokens * (8 * cfg.hiddenSize + 3 * cfg.intermediateSize) + w.rows * cfg.numHeads * w.length * w.length * 2;
+  const logits = tokens * cfg.vocabSize;
+  const activations = (cfg.numLayers * perLayer + 3 * logits) * F32;
+  const adapters = loraParamSpecs(cfg, w.lora).reduce((a, s) => a + count(s.shape), 0) * F32;
+  return {
+    parameters,
+    weightBytes,
+    largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
+    inferenceBytes: weightBytes + linearBytes + kvCache,
+    fullTrainingBytes: 5 * weightBytes + activations,
+    loraTrainingBytes: weightBytes + 5 * adapters + activations,
+    largestActivationBytes: logits * F32,
+  };
+}
+
+export interface DeviceLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** Why the model cannot run on this WebGPU adapter, or null when every buffer fits. */
+export function webGpuRefusal(e: MemoryEstimate, limits: DeviceLimits, mode: 'sample' | 'full' | 'lora'): string | null {
+  const cap = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  if (e.largestTensor.bytes > cap) {
+    return `${e.largestTensor.name} needs one ${mb(e.largestTensor.bytes)} buffer; this WebGPU adapter binds at most ${mb(cap)}. Use WASM, or a smaller model.`;
+  }
+  if (mode !== 'sample' && e.largestActivationBytes > cap) {
+    return `a training pass holds ${mb(e.largestActivationBytes)} of logits in one buffer (adapter limit ${mb(cap)}): lower sequences per pass.`;
+  }
+  return null;
+}

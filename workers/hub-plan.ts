@@ -1,0 +1,48 @@
+// Before a Hub download: which files, how many bytes (and how many are cached),
+// and whether the model fits — from config.json and the shard index alone.
+import type { HubPlan } from '../src/protocol';
+import { parseConfig } from '../src/lib/model/config';
+import { LM_METADATA_FILES, REQUIRED_FILES, parseRepoId, weightFiles } from '../src/lib/model/hub';
+import { estimateMemory, webGpuRefusal, type DeviceLimits } from '../src/lib/model/memory';
+import { defaultLora } from '../src/lib/train/lora';
+import { cachedFile, hubReader, remoteSize } from './hub-cache';
+
+/** The training workload the estimate assumes: the lab's default sequences per pass. */
+const WORKLOAD = { rows: 36, length: 256, sampleRows: 64 };
+
+async function adapterLimits(): Promise<DeviceLimits | null> {
+  const adapter = 'gpu' in navigator && navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  return adapter ? { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } : null;
+}
+
+export async function hubPlan(id: string, host: string): Promise<HubPlan> {
+  const repo = parseRepoId(id, host);
+  const read = hubReader(repo, () => {});
+  const configBytes = await read('config.json');
+  if (!configBytes) throw new Error(`${repo.repo}: config.json is missing (is this a model repository, and the right Hub address?)`);
+  const config = parseConfig(JSON.parse(new TextDecoder().decode(configBytes)));
+  const index = await read('model.safetensors.index.json');
+  const files = [...LM_METADATA_FILES, ...(index ? ['model.safetensors.index.json'] : []), ...weightFiles(index)];
+  const sized = await Promise.all(files.map(async (name) => {
+    const cached = await cachedFile(repo, name);
+    if (cached) return { name, bytes: cached.size, cached: true };
+    const bytes = await remoteSize(repo, name);
+    if (bytes === undefined && (REQUIRED_FILES.has(name) || name.endsWith('.safetensors'))) throw new Error(`${repo.repo}: ${name} is missing`);
+    return bytes === undefined ? null : { name, bytes, cached: false };
+  }));
+  const present = sized.filter((f) => f !== null);
+  const memory = estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config) });
+  const limits = await adapterLimits();
+  return {
+    source: `${repo.host}/${repo.repo}@${repo.revision}`,
+    modelType: config.modelType,
+    files: present,
+    totalBytes: present.reduce((a, f) => a + (f.bytes ?? 0), 0),
+    cachedBytes: present.filter((f) => f.cached).reduce((a, f) => a + (f.bytes ?? 0), 0),
+    memory,
+    limits,
+    refusal: limits
+      ? { sample: webGpuRefusal(memory, limits, 'sample'), full: webGpuRefusal(memory, limits, 'full'), lora: webGpuRefusal(memory, limits, 'lora') }
+      : { sample: null, full: null, lora: null },
+  };
+}
