@@ -91,6 +91,24 @@ test('a missing repository, an unsupported architecture and a malformed id are n
   expect(consoleErrors).toEqual([]);
 });
 
+test('an embedding model by Hub id (transformers.js layout) embeds as the same files served locally do', async ({ page, consoleErrors }) => {
+  await open(page);
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+  const texts = ['Ben has 28 books.', 'I cannot help with that.'];
+  const local = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  await page.getByLabel('Hub embedding model id').fill('lab-tiny/embed');
+  await page.getByRole('button', { name: 'Load encoder' }).click();
+  await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed@main`);
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+  const hub = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  expect(hub.computed).toBe(2); // a different source: nothing reused from the local model's cache
+  const a = Array.from(local.vectors);
+  const b = Array.from(hub.vectors);
+  expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeLessThan(1e-5);
+  expect((await requests()).some((r) => r.path === '/lab-tiny/embed/resolve/main/onnx/model.onnx' && r.status === 200)).toBe(true);
+  expect(consoleErrors).toEqual([]);
+});
+
 test('the same fixtures as dropped model files load and sample', async ({ page, consoleErrors }) => {
   await open(page);
   for (const id of LMS) {

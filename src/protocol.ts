@@ -114,6 +114,9 @@ export interface GenerateBenchmarkResult {
   transformersTokensPerSecond: number;
 }
 
+/** The shipped encoder (a path the lab serves), or a transformers.js-format repository on the Hub host. */
+export type EmbedderSource = { kind: 'local'; localModelPath: string; modelId: string } | { kind: 'hub'; id: string; host: string };
+
 export interface EmbedderInfo {
   source: string;
   backend: Backend;
@@ -208,7 +211,7 @@ export interface ExportModelRequest {
 
 /** The embedding worker's requests (transformers.js feature extraction). */
 export type EmbedRequests = {
-  'load-embedder': { payload: { localModelPath: string; modelId: string; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
+  'load-embedder': { payload: { source: EmbedderSource; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
   /** Unit vectors, row-major [texts, dimensions]; each distinct text is embedded once and cached. */
   embed: { payload: { texts: string[] }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
 };

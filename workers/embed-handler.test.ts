@@ -28,7 +28,7 @@ describe('embedding worker handler', () => {
       { 'load-embedder': async () => { throw new Error('config.json is missing'); }, embed: async () => { throw new Error('unused'); } },
       (r) => replies.push(r),
     );
-    await handle({ type: 'request', id: 1, kind: 'load-embedder', payload: { localModelPath: '/models/', modelId: 'nope', backend: 'wasm' } });
+    await handle({ type: 'request', id: 1, kind: 'load-embedder', payload: { source: { kind: 'local', localModelPath: '/models/', modelId: 'nope' }, backend: 'wasm' } });
     expect(replies).toEqual([{ type: 'error', id: 1, error: { name: 'Error', message: 'config.json is missing' } }]);
   });
 });

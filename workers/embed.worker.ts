@@ -11,8 +11,8 @@ if (!self.name?.startsWith('em-pthread')) {
   const handle = createEmbedHandler(
     {
       'load-embedder': async (p, onProgress) => {
-        // A path, not a full URL: transformers.js probes optional files (the tokenizer) only on local paths.
-        const next = await Embedder.load(p.localModelPath, p.modelId, p.backend, onProgress);
+        // A local path, not a full URL: transformers.js probes optional files (the tokenizer) only on local paths.
+        const next = await Embedder.load(p.source, p.backend, onProgress);
         await embedder?.release();
         embedder = next;
         return next.info;

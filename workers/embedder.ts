@@ -2,7 +2,8 @@
 // pipeline (mean pooling, normalised), cached by text so each distinct text is
 // embedded once per model: in memory, and in IndexedDB so a reload keeps them.
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
-import type { Backend, EmbedderInfo } from '../src/protocol';
+import type { Backend, EmbedderInfo, EmbedderSource } from '../src/protocol';
+import { parseRepoId } from '../src/lib/model/hub';
 
 const BATCH = 32;
 const DB = 'self-contrast-embeddings';
@@ -55,12 +56,32 @@ export class Embedder {
     readonly info: EmbedderInfo,
   ) {}
 
-  static async load(localModelPath: string, modelId: string, backend: Backend, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<Embedder> {
-    env.allowLocalModels = true;
-    env.allowRemoteModels = false;
-    env.useBrowserCache = false;
-    env.localModelPath = localModelPath;
+  static async load(source: EmbedderSource, backend: Backend, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<Embedder> {
+    let modelId: string;
+    let revision = 'main';
+    let label: string;
+    if (source.kind === 'local') {
+      // The shipped default, served by the lab: no download cache needed.
+      env.allowLocalModels = true;
+      env.allowRemoteModels = false;
+      env.useBrowserCache = false;
+      env.localModelPath = source.localModelPath;
+      modelId = source.modelId;
+      label = `${source.localModelPath}${source.modelId}`;
+    } else {
+      // A Hub repository in transformers.js layout, from the configured host only; cached by URL (revision included).
+      const repo = parseRepoId(source.id, source.host);
+      env.allowLocalModels = false;
+      env.allowRemoteModels = true;
+      env.useBrowserCache = true;
+      env.remoteHost = `${repo.host}/`;
+      env.remotePathTemplate = '{model}/resolve/{revision}/';
+      modelId = repo.repo;
+      revision = repo.revision;
+      label = `${repo.host}/${repo.repo}@${repo.revision}`;
+    }
     const extractor = await pipeline('feature-extraction', modelId, {
+      revision,
       device: backend,
       dtype: 'fp32',
       progress_callback: (p) => {
@@ -69,7 +90,7 @@ export class Embedder {
     });
     const probe = await extractor(['dimension probe'], { pooling: 'mean', normalize: true });
     const dimensions = probe.dims[1];
-    return new Embedder(extractor, { source: `${localModelPath}${modelId}`, backend, dimensions });
+    return new Embedder(extractor, { source: label, backend, dimensions });
   }
 
   /** Unit vectors for the texts, row-major; `computed` counts the texts found in neither cache. */

@@ -1,18 +1,26 @@
 // Before a Hub download: which files, how many bytes (and how many are cached),
 // and whether the model fits — from config.json and the shard index alone.
 import type { HubPlan } from '../src/protocol';
-import { parseConfig } from '../src/lib/model/config';
+import { parseConfig, type LmConfig } from '../src/lib/model/config';
 import { LM_METADATA_FILES, REQUIRED_FILES, parseRepoId, weightFiles } from '../src/lib/model/hub';
 import { estimateMemory, webGpuRefusal, type DeviceLimits } from '../src/lib/model/memory';
 import { defaultLora } from '../src/lib/train/lora';
 import { cachedFile, hubReader, remoteSize } from './hub-cache';
 
-/** The training workload the estimate assumes: the lab's default sequences per pass. */
-const WORKLOAD = { rows: 36, length: 256, sampleRows: 64 };
+/** The workload the estimate assumes: one prompt with 8 negatives per pass, 32 sampling rows of 512 tokens. */
+const WORKLOAD = { rows: 9, length: 256, sampleRows: 32, sampleContext: 512 };
 
 async function adapterLimits(): Promise<DeviceLimits | null> {
   const adapter = 'gpu' in navigator && navigator.gpu ? await navigator.gpu.requestAdapter() : null;
   return adapter ? { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } : null;
+}
+
+/** Throws the refusal when the model cannot run on this WebGPU adapter in this mode. */
+export async function assertFitsWebGpu(config: LmConfig, mode: 'sample' | 'full' | 'lora'): Promise<void> {
+  const limits = await adapterLimits();
+  if (!limits) return;
+  const refusal = webGpuRefusal(estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config) }), limits, mode);
+  if (refusal) throw new Error(`${mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training'} on WebGPU: ${refusal}`);
 }
 
 export async function hubPlan(id: string, host: string): Promise<HubPlan> {

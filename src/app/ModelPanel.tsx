@@ -39,6 +39,24 @@ function HubPicker() {
   );
 }
 
+/** A transformers.js-format sentence encoder from the Hub host (all-MiniLM-L6-v2, bge-small-en-v1.5 …). */
+function EmbedderHubPicker() {
+  const host = useLab((s) => s.settings.hubHost);
+  const loading = useLab((s) => s.embedder.status === 'loading');
+  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const loadEmbedder = useLab((s) => s.loadEmbedder);
+  const [id, setId] = useState('');
+  return (
+    <div className="row">
+      <label>
+        Hub embedding model id{' '}
+        <input type="text" aria-label="Hub embedding model id" placeholder="Xenova/all-MiniLM-L6-v2" value={id} onChange={(e) => setId(e.target.value)} style={{ width: '22em' }} />
+      </label>
+      <button type="button" disabled={!id.trim() || loading} onClick={() => void loadEmbedder(backend, { kind: 'hub', id, host })}>Load encoder</button>
+    </div>
+  );
+}
+
 export function ModelPanel() {
   const { status, info, progress, error } = useLab((s) => s.lm);
   const loadLm = useLab((s) => s.loadLm);
@@ -78,6 +96,7 @@ export function ModelPanel() {
       <h2 id="embedder-title">Embedding model</h2>
       {embedder.status === 'loading' && <p>Loading{embedder.progress ? ` ${embedder.progress.file}` : '…'}</p>}
       {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}
+      <EmbedderHubPicker />
       {embedder.info && (
         <p data-testid="embedder-info" data-status={embedder.status} data-backend={embedder.info.backend}>
           <code>{embedder.info.source}</code> on {embedder.info.backend}: {embedder.info.dimensions}-dimensional, mean-pooled and normalised

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, EmbedderInfo, HubPlan, LmInfo, LmSource } from '../protocol';
+import type { Backend, EmbedderInfo, EmbedderSource, HubPlan, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
@@ -26,7 +26,8 @@ export interface ModelSlice {
     progress: Loading;
     error: string | null;
   };
-  loadEmbedder: (backend: Backend) => Promise<EmbedderInfo | null>;
+  /** The shipped default unless a source is given. */
+  loadEmbedder: (backend: Backend, source?: EmbedderSource) => Promise<EmbedderInfo | null>;
   /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
   embedTexts: (texts: string[]) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
@@ -58,10 +59,10 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (s
     }
   },
   embedder: { status: 'idle', info: null, progress: null, error: null },
-  loadEmbedder: async (backend) => {
+  loadEmbedder: async (backend, source = { kind: 'local', ...DEFAULT_EMBEDDER }) => {
     set((s) => ({ embedder: { ...s.embedder, status: 'loading', progress: null, error: null } }));
     try {
-      const info = await embedClient().call('load-embedder', { ...DEFAULT_EMBEDDER, backend }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
+      const info = await embedClient().call('load-embedder', { source, backend }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
       set({ embedder: { status: 'ready', info, progress: null, error: null } });
       return info;
     } catch (e) {

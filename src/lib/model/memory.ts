@@ -26,8 +26,9 @@ export interface Workload {
   /** Sequences per forward/backward pass and their padded length. */
   rows: number;
   length: number;
-  /** Sampling batch (rows of the KV cache) and context. */
+  /** Sampling batch (rows of the KV cache) and its context (prompt + new tokens). */
   sampleRows: number;
+  sampleContext: number;
   lora: LoraConfig;
 }
 
@@ -37,7 +38,7 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   const weightBytes = parameters * F32;
   const largest = specs.reduce((a, s) => (count(s.shape) > count(a.shape) ? s : a));
   const linearBytes = specs.filter((s) => s.shape.length === 2 && !/embed|wte|wpe/.test(s.name)).reduce((a, s) => a + count(s.shape) * F32, 0);
-  const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * cfg.maxPositions * cfg.headDim * F32;
+  const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * Math.min(w.sampleContext, cfg.maxPositions) * cfg.headDim * F32;
   const tokens = w.rows * w.length;
   // Saved for the backward pass per layer: inputs of every matmul, attention probabilities, MLP intermediates.
   const perLayer = tokens * (8 * cfg.hiddenSize + 3 * cfg.intermediateSize) + w.rows * cfg.numHeads * w.length * w.length * 2;
