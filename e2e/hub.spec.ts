@@ -118,5 +118,9 @@ test('the same fixtures as dropped model files load and sample', async ({ page, 
     await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
     expect((await sampleTwo(page))!.samples).toHaveLength(2);
   }
+  // A whole folder, as the folder picker gives it (paths under the folder's name).
+  await page.getByLabel('model folder').setInputFiles('e2e/hub-fixtures/lab-tiny/llama-sharded');
+  await expect(page.getByTestId('lm-info')).toContainText('from llama-sharded/');
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   expect(consoleErrors).toEqual([]);
 });

@@ -15,7 +15,7 @@ import { writeZip } from '../src/lib/data/zip';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import type { LmModelState } from './lm-model';
-import { assertFitsWebGpu } from './hub-plan';
+import { assertFits } from './hub-plan';
 
 export class DpoTraining {
   /** Trained policies of this page's runs (LoRA merged), by run id. */
@@ -30,7 +30,7 @@ export class DpoTraining {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const groups = req.records.map((r) => encodeRecord(codec, r));
-    if (req.backend === 'webgpu') await assertFitsWebGpu(lm.config, req.settings.lora ? 'lora' : 'full');
+    await assertFits(lm.config, req.backend, req.settings.lora ? 'lora' : 'full');
     const resume = req.resume ? await loadCheckpoint(req.runId) : null;
     if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
     const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, resume?.settings ?? req.settings, {

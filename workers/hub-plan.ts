@@ -3,7 +3,7 @@
 import type { HubPlan } from '../src/protocol';
 import { parseConfig, type LmConfig } from '../src/lib/model/config';
 import { LM_METADATA_FILES, REQUIRED_FILES, parseRepoId, weightFiles } from '../src/lib/model/hub';
-import { estimateMemory, webGpuRefusal, type DeviceLimits } from '../src/lib/model/memory';
+import { estimateMemory, wasmRefusal, webGpuRefusal, type DeviceLimits } from '../src/lib/model/memory';
 import { defaultLora } from '../src/lib/train/lora';
 import { cachedFile, hubReader, remoteSize } from './hub-cache';
 
@@ -15,12 +15,13 @@ async function adapterLimits(): Promise<DeviceLimits | null> {
   return adapter ? { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } : null;
 }
 
-/** Throws the refusal when the model cannot run on this WebGPU adapter in this mode. */
-export async function assertFitsWebGpu(config: LmConfig, mode: 'sample' | 'full' | 'lora'): Promise<void> {
-  const limits = await adapterLimits();
-  if (!limits) return;
-  const refusal = webGpuRefusal(estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config) }), limits, mode);
-  if (refusal) throw new Error(`${mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training'} on WebGPU: ${refusal}`);
+/** Throws the refusal when the model cannot run on this backend in this mode (adapter buffer limits; wasm's 4 GiB). */
+export async function assertFits(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora'): Promise<void> {
+  const estimate = estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config) });
+  const limits = backend === 'webgpu' ? await adapterLimits() : null;
+  const refusal = backend === 'wasm' ? wasmRefusal(estimate, mode) : limits ? webGpuRefusal(estimate, limits, mode) : null;
+  const what = mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training';
+  if (refusal) throw new Error(`${what} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${refusal}`);
 }
 
 export async function hubPlan(id: string, host: string): Promise<HubPlan> {

@@ -6,7 +6,7 @@ import { readZip } from '../src/lib/data/zip';
 import { defaultLora } from '../src/lib/train/lora';
 import { parseRepoId } from '../src/lib/model/hub';
 import { hubReader, type DownloadProgress } from './hub-cache';
-import { assertFitsWebGpu } from './hub-plan';
+import { assertFits } from './hub-plan';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { generate } from '../src/lib/sample/generate';
@@ -110,7 +110,7 @@ export class LmModelState {
     let d = this.decoders.get(backend);
     if (!d) {
       const lm = this.loaded();
-      if (backend === 'webgpu') await assertFitsWebGpu(lm.config, 'sample');
+      await assertFits(lm.config, backend, 'sample');
       d = await DecoderSession.create(this.ort, lm.config, lm.weights, backend);
       this.decoders.set(backend, d);
     }

@@ -75,6 +75,16 @@ export function TrainPanel() {
           </select>
         </label>
         <NumberSetting name="loraRank" label="LoRA rank (0 = full)" step={1} />
+        {settings.loraRank > 0 && (
+          <>
+            <NumberSetting name="loraAlpha" label="LoRA α" />
+            <label>
+              target modules{' '}
+              <input type="text" aria-label="LoRA target modules" placeholder="PEFT default" value={settings.loraTargets} style={{ width: '10em' }}
+                onChange={(e) => setSettings({ loraTargets: e.target.value })} />
+            </label>
+          </>
+        )}
         <NumberSetting name="heldOut" label="held-out %" />
         <NumberSetting name="evalPrompts" label="eval prompts" step={1} />
         <NumberSetting name="checkpointEvery" label="checkpoint every" step={1} />

@@ -29,6 +29,7 @@ export interface LabSettings {
   warmupRatio: number;
   loraRank: number; // 0 = full fine-tuning
   loraAlpha: number;
+  loraTargets: string; // comma-separated module names; empty = PEFT's default for the architecture
   heldOut: number; // percent of prompts kept out of training for reward accuracy
   evalPrompts: number; // built-in task test prompts scored by the verifier
   checkpointEvery: number;
@@ -66,6 +67,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
   loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },
   loraAlpha: { default: 16, describe: 'LoRA α', parse: num(0.001, 4096) },
+  loraTargets: { default: '', describe: "LoRA target modules, comma-separated (empty: PEFT's default for the architecture)", parse: (s) => (/^[A-Za-z0-9_,. ]*$/.test(s) ? s : null) },
   heldOut: { default: 10, describe: 'held-out % of preference prompts for reward accuracy', parse: num(0, 50) },
   evalPrompts: { default: 200, describe: 'built-in test prompts scored by the verifier before and after', parse: num(0, 500, true) },
   checkpointEvery: { default: 10, describe: 'checkpoint to browser storage every N steps', parse: num(1, 100000, true) },

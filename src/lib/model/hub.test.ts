@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cachePath, hubFileUrl, parseRepoId, weightFiles } from './hub';
-import { estimateMemory, webGpuRefusal } from './memory';
+import { estimateMemory, wasmRefusal, webGpuRefusal } from './memory';
 import { parseConfig, weightSpecs } from './config';
 import { TINY_CONFIGS } from './random-init';
 import { defaultLora } from '../train/lora';
@@ -44,5 +44,11 @@ describe('memory estimate', () => {
   it('refuses by name when a buffer exceeds the adapter limit', () => {
     expect(webGpuRefusal(est, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 }, 'full')).toBeNull();
     expect(webGpuRefusal(est, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 64 }, 'sample')).toMatch(/needs one .* buffer; this WebGPU adapter binds at most/);
+  });
+
+  it("refuses WASM beyond wasm32's 4 GiB, suggesting LoRA for full fine-tuning", () => {
+    expect(wasmRefusal(est, 'full')).toBeNull();
+    const big = { ...est, fullTrainingBytes: 5 * 2 ** 30 };
+    expect(wasmRefusal(big, 'full')).toMatch(/needs about 5\.0 GiB; WebAssembly memory stops at 4 GiB\. Use LoRA/);
   });
 });

@@ -73,3 +73,11 @@ export function webGpuRefusal(e: MemoryEstimate, limits: DeviceLimits, mode: 'sa
   }
   return null;
 }
+
+/** wasm32 addresses at most 4 GiB: why the model cannot run on WASM in this mode, or null. */
+export function wasmRefusal(e: MemoryEstimate, mode: 'sample' | 'full' | 'lora'): string | null {
+  const need = mode === 'sample' ? e.inferenceBytes : mode === 'full' ? e.fullTrainingBytes : e.loraTrainingBytes;
+  if (need <= 4 * 2 ** 30) return null;
+  const gib = (need / 2 ** 30).toFixed(1);
+  return `needs about ${gib} GiB; WebAssembly memory stops at 4 GiB.${mode === 'full' ? ' Use LoRA, or a smaller model.' : ' Use a smaller model, or fewer sequences per pass.'}`;
+}

@@ -11,7 +11,7 @@ import { createRng } from '../random';
 import { gradCheck, type GradInput } from '../onnx/gradcheck';
 import { reshape } from '../onnx/ops';
 import { packSequences, sequenceFeeds } from './batches';
-import { DPO_RUN_DEFAULTS, DpoRun, planSteps, promptsPerPass, type DpoRunSettings } from './dpo-run';
+import { DPO_RUN_DEFAULTS, DpoRun, NonFiniteLossError, planSteps, promptsPerPass, type DpoRunSettings } from './dpo-run';
 import { encodeCheckpoint, decodeCheckpoint, checkpointInfo } from './checkpoint';
 import { dpoLoss } from './dpo';
 import { defaultLora, initLora, loraParamSpecs, loraWeights, mergeLora } from './lora';
@@ -76,6 +76,17 @@ describe('DpoRun', () => {
     await resumed.release();
     expect(maxDiff(expected, got)).toBeLessThan(1e-6);
     expect(maxDiff(expected, weights)).toBeGreaterThan(1e-3);
+  });
+
+  it('a loss that turns non-finite stops the run with a message, at the last good step', async () => {
+    // An absurd learning rate sends the weights to ±∞ after one step.
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 1), { ...settings, learningRate: 1e30, warmupRatio: 0, maxGradNorm: 1 });
+    await run.step();
+    await expect(run.step()).rejects.toThrow(NonFiniteLossError);
+    await expect(run.step()).rejects.toThrow(/step 2: the loss is (NaN|-?Infinity); training stopped \(the last checkpoint is kept\)/);
+    expect(run.stepsDone).toBe(1);
+    expect(run.history).toHaveLength(1);
+    await run.release();
   });
 
   it('refuses to resume on different data', async () => {

@@ -38,8 +38,10 @@ export interface DpoRunSettings {
   lora: LoraConfig | null;
 }
 
-/** The run a lab session's settings describe; LoRA targets PEFT's defaults for the family. */
-export function runSettingsFrom(s: LabSettings, loraTargets: string[]): DpoRunSettings {
+/** The run a lab session's settings describe; LoRA targets PEFT's defaults for the family unless named. */
+export function runSettingsFrom(s: LabSettings, defaultLoraTargets: string[]): DpoRunSettings {
+  const named = s.loraTargets.split(',').map((t) => t.trim()).filter(Boolean);
+  const loraTargets = named.length ? named : defaultLoraTargets;
   return {
     loss: { variant: s.dpoLoss, beta: s.beta, labelSmoothing: s.labelSmoothing }, negatives: s.m, promptsPerStep: s.promptsPerStep,
     maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, maxSteps: s.maxSteps, weightDecay: 0,
