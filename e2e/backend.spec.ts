@@ -38,5 +38,7 @@ test('without WebGPU the lab falls back to WASM and says why', async ({ page, co
   await expect(report).toHaveAttribute('data-chosen', 'wasm');
   await expect(page.getByTestId('backend-chosen')).toContainText('WASM fallback');
   await expect(page.getByTestId('run-webgpu')).toContainText('navigator.gpu is missing');
+  // The embedding worker may still be loading through the route: let it go when the test ends.
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   expect(consoleErrors).toEqual([]);
 });

@@ -25,7 +25,8 @@ async function preparePreferenceData(page: Page, prompts: number, settings: Part
   // Sampling on wasm: SwiftShader WebGPU is too slow for R = 8 here.
   await page.evaluate(() => window.lab!.getState().sampleDataset('wasm'));
   await page.getByRole('button', { name: /Embed and score/ }).click();
-  await expect(page.getByTestId('train-plan')).toBeVisible();
+  // The encoder runs on WebGPU here (SwiftShader): allow it time on a busy machine.
+  await expect(page.getByTestId('train-plan')).toBeVisible({ timeout: 180_000 });
 }
 
 test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loads back', async ({ page, consoleErrors }) => {
