@@ -91,7 +91,7 @@ test('a missing repository, an unsupported architecture and a malformed id are n
   expect(consoleErrors).toEqual([]);
 });
 
-test('an embedding model by Hub id (transformers.js layout) embeds as the same files served locally do', async ({ page, consoleErrors }) => {
+test('an embedding model by Hub id and as a dropped folder (transformers.js layout) embeds as the shipped files do', async ({ page, consoleErrors }) => {
   await open(page);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
   const texts = ['Ben has 28 books.', 'I cannot help with that.'];
@@ -106,6 +106,13 @@ test('an embedding model by Hub id (transformers.js layout) embeds as the same f
   const b = Array.from(hub.vectors);
   expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeLessThan(1e-5);
   expect((await requests()).some((r) => r.path === '/lab-tiny/embed/resolve/main/onnx/model.onnx' && r.status === 200)).toBe(true);
+
+  // The same encoder as a dropped folder.
+  await page.getByLabel('encoder folder').setInputFiles('models/embed');
+  await expect(page.getByTestId('embedder-info')).toContainText('embed/');
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
+  const dropped = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  expect(Math.max(...Array.from(dropped.vectors).map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
   expect(consoleErrors).toEqual([]);
 });
 

@@ -114,8 +114,11 @@ export interface GenerateBenchmarkResult {
   transformersTokensPerSecond: number;
 }
 
-/** The shipped encoder (a path the lab serves), or a transformers.js-format repository on the Hub host. */
-export type EmbedderSource = { kind: 'local'; localModelPath: string; modelId: string } | { kind: 'hub'; id: string; host: string };
+/** The shipped encoder (a path the lab serves), a transformers.js-format repository on the Hub host, or such a folder dropped in. */
+export type EmbedderSource =
+  | { kind: 'local'; localModelPath: string; modelId: string }
+  | { kind: 'hub'; id: string; host: string }
+  | { kind: 'files'; files: File[] };
 
 export interface EmbedderInfo {
   source: string;

@@ -48,6 +48,23 @@ class VectorStore {
 
 const vectorStore = new VectorStore();
 
+const DROPPED_PATH = '__dropped-encoder__';
+
+/** A read-only stand-in for the Web Cache that transformers.js consults before fetching: the dropped files by path. */
+function droppedFilesCache(files: File[], modelId: string): { match(key: string): Promise<Response | undefined>; put(): Promise<void> } {
+  // Paths inside the folder: "my-encoder/onnx/model.onnx" → "onnx/model.onnx".
+  const byPath = new Map(files.map((f) => [(f.webkitRelativePath || f.name).split('/').slice(f.webkitRelativePath ? 1 : 0).join('/'), f]));
+  return {
+    match: async (key) => {
+      const at = key.indexOf(`${modelId}/`);
+      if (at < 0) return undefined;
+      const file = byPath.get(key.slice(at + modelId.length + 1));
+      return file ? new Response(file, { headers: { 'content-length': String(file.size) } }) : undefined;
+    },
+    put: async () => {},
+  };
+}
+
 export class Embedder {
   private readonly cache = new Map<string, Float32Array>();
 
@@ -60,7 +77,19 @@ export class Embedder {
     let modelId: string;
     let revision = 'main';
     let label: string;
-    if (source.kind === 'local') {
+    env.useCustomCache = false;
+    if (source.kind === 'files') {
+      // A dropped folder: transformers.js asks its cache first, so the cache answers from the files.
+      // The path sits under /models/, where the lab's server answers 404 for anything not dropped.
+      env.allowLocalModels = true;
+      env.allowRemoteModels = false;
+      env.useBrowserCache = false;
+      env.useCustomCache = true;
+      env.customCache = droppedFilesCache(source.files, DROPPED_PATH);
+      env.localModelPath = '/models/';
+      modelId = DROPPED_PATH;
+      label = source.files.length ? `${source.files[0].webkitRelativePath.split('/')[0] || 'dropped files'}/` : 'dropped files';
+    } else if (source.kind === 'local') {
       // The shipped default, served by the lab: no download cache needed.
       env.allowLocalModels = true;
       env.allowRemoteModels = false;

@@ -53,6 +53,11 @@ function EmbedderHubPicker() {
         <input type="text" aria-label="Hub embedding model id" placeholder="Xenova/all-MiniLM-L6-v2" value={id} onChange={(e) => setId(e.target.value)} style={{ width: '22em' }} />
       </label>
       <button type="button" disabled={!id.trim() || loading} onClick={() => void loadEmbedder(backend, { kind: 'hub', id, host })}>Load encoder</button>
+      <label>
+        or an encoder folder (config.json, tokenizer files, onnx/model.onnx){' '}
+        <input type="file" aria-label="encoder folder" disabled={loading} ref={(el) => el?.setAttribute('webkitdirectory', '')}
+          onChange={(e) => e.target.files?.length && void loadEmbedder(backend, { kind: 'files', files: [...e.target.files] })} />
+      </label>
     </div>
   );
 }
