@@ -127,8 +127,11 @@ describe('DpoRun', () => {
     }
   });
 
-  it('LoRA: gradients wrt A and B match finite differences', async () => {
-    const lora = { rank: 2, alpha: 4, targetModules: ['q_proj', 'o_proj'] };
+  for (const [family, targetModules] of [['llama', ['q_proj', 'o_proj']], ['gpt2', ['c_attn', 'c_fc']]] as const) {
+  it(`LoRA on ${family} (${targetModules.join(', ')}): gradients wrt A and B match finite differences; the host merge equals the graph's`, async () => {
+    const cfg = parseConfig(TINY_CONFIGS[family]);
+    const weights = randomWeights(cfg, 5, 0.2);
+    const lora = { rank: 2, alpha: 4, targetModules: [...targetModules] };
     const specs = loraParamSpecs(cfg, lora);
     const init = initLora(cfg, lora, 3);
     // B = 0 at init makes A's gradient vanish; check at a point where both are non-zero.
@@ -157,13 +160,17 @@ describe('DpoRun', () => {
       return reshape(dpoLoss(g(sum), g(ref), g(count), { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0 }, g(rowMask)).loss, [1]);
     }, { samplesPerInput: 2, outputShape: [1] });
     expect(r.worst, r.where).toBeLessThanOrEqual(1);
-    // And the host-side merge equals the graph's W + (α/r)·B·A.
+    // And the host-side merge equals W + (α/r)·B·A (GPT-2's Conv1D stores it transposed, [in, out]).
     const merged = mergeLora(weights, init, cfg, lora);
-    const name = 'model.layers.0.self_attn.q_proj.weight';
+    const name = family === 'llama' ? 'model.layers.0.self_attn.q_proj.weight' : 'h.0.attn.c_attn.weight';
     const A = init.get(`base_model.model.${name.replace('.weight', '')}.lora_A.weight`)!;
     const B = init.get(`base_model.model.${name.replace('.weight', '')}.lora_B.weight`)!;
     const inp = cfg.hiddenSize;
-    const expected = weights.get(name)![5 * inp + 7] + (lora.alpha / lora.rank) * (B[5 * 2] * A[7] + B[5 * 2 + 1] * A[inp + 7]);
-    expect(merged.get(name)![5 * inp + 7]).toBeCloseTo(expected, 6);
+    const out = B.length / 2;
+    const [o, i] = [5, 7];
+    const delta = (lora.alpha / lora.rank) * (B[o * 2] * A[i] + B[o * 2 + 1] * A[inp + i]);
+    const at = family === 'llama' ? o * inp + i : i * out + o;
+    expect(merged.get(name)![at]).toBeCloseTo(weights.get(name)![at] + delta, 6);
   });
+  }
 });
