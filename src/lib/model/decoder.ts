@@ -6,7 +6,7 @@
 // position_ids, past_key_values.N.key/value → logits, present.N.key/value).
 import type { Value } from '../onnx/graph';
 import {
-  add, cast, concat, cos, div, erf, gather, lessOrEqual, matmul, mul, neg, reciprocal, reduceMean, reshape, range, scalar, shapeOf, sigmoid, sin, slice, softmax, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where, END,
+  add, cast, concat, cos, div, pow, erf, gather, lessOrEqual, matmul, mul, neg, reduceMean, reshape, range, scalar, shapeOf, sigmoid, sin, slice, softmax, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where, END,
 } from '../onnx/ops';
 import type { LmConfig } from './config';
 import { layerNorm, linearStored } from './layers';
@@ -49,8 +49,9 @@ function linear(x: Value, weights: Weights, name: string, b: Value | null): Valu
 }
 
 function rmsNorm(x: Value, w: Value, eps: number): Value {
-  const variance = reduceMean(mul(x, x), [-1], true);
-  return mul(mul(x, reciprocal(sqrt(add(variance, eps)))), w);
+  // Pow and Div, not Mul and Reciprocal: ORT fuses this form into one SimplifiedLayerNormalization.
+  const variance = reduceMean(pow(x, 2), [-1], true);
+  return mul(div(x, sqrt(add(variance, eps))), w);
 }
 
 function activation(x: Value, kind: LmConfig['activation']): Value {
