@@ -1,6 +1,8 @@
 // Models by Hub id from a local server in the Hub's URL layout (e2e/hub-server.ts),
 // the app pointed at it by its hubHost setting; and the same fixtures as dropped files.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadLm } from '../src/lib/model/load';
+import { referenceLogits } from '../src/lib/model/reference.testutil';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 
@@ -28,7 +30,7 @@ async function sampleTwo(page: Page) {
 
 const requests = async (): Promise<{ method: string; path: string; range: string | null; status: number }[]> => (await fetch(`${HUB}/__requests`)).json();
 
-test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download with progress, cached for next time, sample', async ({ page, consoleErrors }) => {
+test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download, logits equal the reference, cached for next time', async ({ page, consoleErrors }) => {
   test.setTimeout(180_000);
   await open(page);
   for (const id of LMS) {
@@ -43,6 +45,17 @@ test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download with prog
     const result = await sampleTwo(page);
     expect(result!.samples).toHaveLength(2);
     expect(result!.samples.every((s) => s.tokens.length > 0)).toBe(true);
+    // The downloaded model's logits in the browser, on both backends, equal the float64 reference on the fixture's own files.
+    const text = 'Ben has 32 books. He gives away 4.';
+    const dir = `e2e/hub-fixtures/${id}`;
+    const lm = await loadLm(async (f) => (existsSync(`${dir}/${f}`) ? new Uint8Array(readFileSync(`${dir}/${f}`)) : null));
+    for (const backend of ['wasm', 'webgpu'] as const) {
+      const got = await page.evaluate(([t, b]) => window.lab!.getState().nextTokenLogits(t, b).then((r) => ({ ids: r.ids, logits: Array.from(r.logits) })), [text, backend] as const);
+      expect(got.ids).toEqual(lm.tokenizer.encode(text));
+      const T = got.ids.length;
+      const reference = referenceLogits(lm.config, lm.weights, { ids: [got.ids], mask: [got.ids.map(() => 1)], positions: [got.ids.map((_, t) => t)] })[0][T - 1];
+      expect(Math.max(...reference.map((r, v) => Math.abs(r - got.logits[v]))), `${id} on ${backend}`).toBeLessThan(1e-3);
+    }
   }
   // Everything is in the browser's cache now: the plan says so, and loading downloads nothing.
   const before = (await requests()).filter((r) => r.method === 'GET' && r.path.includes('llama-sharded')).length;

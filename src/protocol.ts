@@ -236,6 +236,7 @@ export type LmRequests = {
   'hub-plan': { payload: { id: string; host: string }; result: HubPlan; progress: never };
   'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
+  'next-token-logits': { payload: { text: string; backend: Backend }; result: { ids: number[]; logits: Float32Array }; progress: never };
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };

@@ -17,7 +17,7 @@ const notCalled = async (): Promise<never> => {
 
 function harness(parts: Partial<LmEngine>) {
   const engine: LmEngine = {
-    'probe-backends': notCalled, 'hub-plan': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'generate-benchmark': notCalled,
+    'probe-backends': notCalled, 'hub-plan': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'next-token-logits': notCalled, 'generate-benchmark': notCalled,
     'train-dpo': notCalled, evaluate: notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, ...parts,
   };
   const replies: FromWorker<LmRequests>[] = [];

@@ -29,6 +29,7 @@ if (!self.name?.startsWith('em-pthread')) {
         return info;
       },
       sample: (p, onProgress) => model.sample(p, onProgress),
+      'next-token-logits': (p) => model.nextTokenLogits(p.text, p.backend),
       'generate-benchmark': (p) => generateBenchmark(model, p),
       'train-dpo': (p, onProgress) => training.train(p, onProgress),
       evaluate: (p, onProgress) => training.evaluate(p, onProgress),

@@ -20,6 +20,8 @@ export interface ModelSlice {
   /** Sizes, cache state and memory estimate of a Hub model, before its weights download. */
   hub: { id: string; status: 'idle' | 'checking' | 'ready' | 'failed'; plan: HubPlan | null; error: string | null };
   planHub: (id: string, host: string) => Promise<HubPlan | null>;
+  /** The loaded LM's next-token logits after a text, for logit-level checks against a reference. */
+  nextTokenLogits: (text: string, backend: Backend) => Promise<{ ids: number[]; logits: Float32Array }>;
   embedder: {
     status: 'idle' | 'loading' | 'ready' | 'failed';
     info: EmbedderInfo | null;
@@ -58,6 +60,7 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (s
       return null;
     }
   },
+  nextTokenLogits: (text, backend) => lmClient().call('next-token-logits', { text, backend }).promise,
   embedder: { status: 'idle', info: null, progress: null, error: null },
   loadEmbedder: async (backend, source = { kind: 'local', ...DEFAULT_EMBEDDER }) => {
     set((s) => ({ embedder: { ...s.embedder, status: 'loading', progress: null, error: null } }));
