@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { test, expect } from './fixtures';
+import { test, expect, dropFile } from './fixtures';
 
 const builtin = readFileSync('public/builtin/test.jsonl', 'utf8').trim().split('\n').slice(0, 3);
 const file = [builtin[0], '{"prompt": "no target here"}', builtin[1], builtin[2]].join('\n') + '\n';
@@ -11,12 +11,7 @@ test('drop a JSONL file, sample, score, move a%, and export what the filter kept
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
 
   // Drag and drop onto the page, as a person would.
-  const dataTransfer = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], 'sft.jsonl', { type: 'application/jsonl' }));
-    return dt;
-  }, file);
-  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await dropFile(page, 'sft.jsonl', file);
   const summary = page.getByTestId('import-summary');
   await expect(summary).toHaveAttribute('data-valid', '3');
   await expect(summary).toHaveAttribute('data-errors', '1');

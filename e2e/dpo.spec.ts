@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import type { LabSettings } from '../src/lib/settings';
-import { test, expect } from './fixtures';
+import { test, expect, dropFile } from './fixtures';
 
 const pool = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n');
 
@@ -12,12 +12,7 @@ async function preparePreferenceData(page: Page, prompts: number, settings: Part
   await page.goto('/?debug');
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
-  const dataTransfer = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], 'pool.jsonl', { type: 'application/jsonl' }));
-    return dt;
-  }, pool.slice(0, prompts).join('\n') + '\n');
-  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await dropFile(page, 'pool.jsonl', pool.slice(0, prompts).join('\n') + '\n');
   await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', String(prompts));
   await page.evaluate((s) => window.lab!.getState().setSettings(s), {
     samplesPerPrompt: 8, maxNewTokens: 48, seed: 3, a: 100, m: 2, shortPrompts: 'keep-fewer' as const, ...settings,

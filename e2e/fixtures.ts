@@ -1,4 +1,4 @@
-import { test as base, expect, type ConsoleMessage } from '@playwright/test';
+import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
 
 /**
  * Every page collects console errors and uncaught exceptions (tests assert
@@ -32,3 +32,13 @@ export const test = base.extend<{ consoleErrors: string[]; allowedOrigins: strin
 });
 
 export { expect };
+
+/** Drags a text file onto the page and drops it, as a person would. */
+export async function dropFile(page: Page, name: string, text: string): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(([t, n]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], n, { type: 'application/jsonl' }));
+    return dt;
+  }, [text, name] as const);
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}

@@ -1,15 +1,7 @@
 import { useLab } from '../store';
+import { download } from './download';
 import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise } from '../lib/data/export';
 import { exportRowsOf } from '../store/data-slice';
-
-function download(name: string, content: string, mime: string) {
-  const url = URL.createObjectURL(new Blob([content], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 export function ExportPanel() {
   const settings = useLab((s) => s.settings);

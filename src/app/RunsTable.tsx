@@ -1,15 +1,7 @@
 import { useLab } from '../store';
+import { download } from './download';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
-
-function download(fileName: string, bytes: Uint8Array) {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 /** The session's runs side by side: the SFT reference, DPO with M = 1, Self-Contrast with M = 8, … */
 export function RunsTable() {
@@ -45,11 +37,11 @@ export function RunsTable() {
             <td>
               {r.runId && r.status === 'done' && (
                 <>
-                  <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'merged').then((f) => f && download(f.fileName, f.zip))}>
+                  <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'merged').then((f) => f && download(f.fileName, f.zip, 'application/zip'))}>
                     Download model (safetensors)
                   </button>
                   {r.settings?.lora && (
-                    <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'adapter').then((f) => f && download(f.fileName, f.zip))}>
+                    <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'adapter').then((f) => f && download(f.fileName, f.zip, 'application/zip'))}>
                       Download LoRA adapter (PEFT)
                     </button>
                   )}
