@@ -3,6 +3,7 @@
 
 import type { NodePlacement } from './lib/onnx/placement';
 import type { FinishReason } from './lib/sample/generate';
+import type { SamplerRounds } from './lib/sample/throughput';
 import type { ImportFormat, ImportSummary } from './lib/data/import';
 import type { PreferenceRecord } from './lib/data/export';
 import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
@@ -103,6 +104,10 @@ export interface GenerateBenchmarkRequest {
   prompt: string;
   samplesPerPrompt: number;
   newTokens: number;
+  /** Full-size rounds of both before measuring (wasm code tiers up over the first runs). */
+  warmups: number;
+  /** Measured rounds; each runs ours then theirs. */
+  rounds: number;
   /** Where transformers.js finds the same model (its localModelPath and model id). */
   transformers: { localModelPath: string; modelId: string };
 }
@@ -110,8 +115,8 @@ export interface GenerateBenchmarkRequest {
 export interface GenerateBenchmarkResult {
   backend: Backend;
   promptTokens: number;
-  oursTokensPerSecond: number;
-  transformersTokensPerSecond: number;
+  warmup: SamplerRounds;
+  measured: SamplerRounds;
 }
 
 /** The shipped encoder (a path the lab serves), a transformers.js-format repository on the Hub host, or such a folder dropped in. */

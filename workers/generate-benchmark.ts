@@ -3,26 +3,25 @@
 // same batch, in this worker.
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import type { GenerateBenchmarkRequest, GenerateBenchmarkResult } from '../src/protocol';
-import { ourTokensPerSecond, transformersTokensPerSecond } from '../src/lib/sample/throughput';
+import { ourTokensPerSecond, samplerRounds, transformersTokensPerSecond } from '../src/lib/sample/throughput';
 import type { LmModelState } from './lm-model';
 
 export async function generateBenchmark(model: LmModelState, req: GenerateBenchmarkRequest): Promise<GenerateBenchmarkResult> {
   const setup = { promptIds: model.encodePrompt(req.prompt), samplesPerPrompt: req.samplesPerPrompt, newTokens: req.newTokens, seed: 1 };
-  const warm = { ...setup, newTokens: 2 };
   const decoder = await model.decoder(req.backend);
   const { padTokenId } = model.loaded();
-  await ourTokensPerSecond(decoder, warm, padTokenId);
-  const ours = await ourTokensPerSecond(decoder, setup, padTokenId);
-
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
   env.useBrowserCache = false;
   env.localModelPath = new URL(req.transformers.localModelPath, self.location.href).href;
   const theirs = await AutoModelForCausalLM.from_pretrained(req.transformers.modelId, { dtype: 'fp32', device: req.backend });
   try {
-    await transformersTokensPerSecond(theirs, Tensor, warm);
-    const transformers = await transformersTokensPerSecond(theirs, Tensor, setup);
-    return { backend: req.backend, promptTokens: setup.promptIds.length, oursTokensPerSecond: ours, transformersTokensPerSecond: transformers };
+    const rounds = await samplerRounds(
+      () => ourTokensPerSecond(decoder, setup, padTokenId),
+      () => transformersTokensPerSecond(theirs, Tensor, setup),
+      req.warmups, req.rounds,
+    );
+    return { backend: req.backend, promptTokens: setup.promptIds.length, ...rounds };
   } finally {
     await theirs.dispose();
   }

@@ -6,6 +6,7 @@ import { parseConfig, weightSpecs, type LmConfig } from './config';
 import { gradCheck, type GradInput } from '../onnx/gradcheck';
 import { randomWeights, TINY_CONFIGS } from './random-init';
 import { buildDecoderGraph, buildLogProbGraph, pastName, presentName, sequenceLogProbs } from './graphs';
+import { DecoderSession } from './decoder-session';
 import { logSoftmaxRow, referenceLogits, type ReferenceInput } from './reference.testutil';
 
 // Two sequences, the second left-padded by 2: positions count real tokens only.
@@ -65,6 +66,33 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
       }
       expect(worst).toBeLessThan(1e-4);
     });
+
+    for (const cacheOutputs of ['all', 'new'] as const) {
+      it(`DecoderSession with cacheOutputs '${cacheOutputs}': prefill + decode steps equal the full forward`, async () => {
+        const session = await DecoderSession.create(ort, cfg, weights, 'cpu', cacheOutputs);
+        const i64s = (rows: number[][]) => BigInt64Array.from(rows.flat(), BigInt);
+        const prefill = 3;
+        let order = [0, 1]; // which input row each batch row is
+        const pick = (rows: number[][], from: number, to: number) => cols(order.map((r) => rows[r]), from, to);
+        let worst = 0;
+        const check = (logits: Float32Array, t: number) => {
+          order.forEach((r, b) => {
+            for (let v = 0; v < cfg.vocabSize; v++) worst = Math.max(worst, Math.abs(logits[b * cfg.vocabSize + v] - reference[r][t][v]));
+          });
+        };
+        check(await session.step(i64s(pick(input.ids, 0, prefill)), i64s(pick(input.positions, 0, prefill)), i64s(pick(input.mask, 0, prefill)), B, prefill, prefill), prefill - 1);
+        for (let t = prefill; t < T; t++) {
+          if (t === 5) {
+            // Rows swapped mid-way keep their own cache.
+            await session.selectRows([1, 0]);
+            order = [1, 0];
+          }
+          check(await session.step(i64s(pick(input.ids, t, t + 1)), i64s(pick(input.positions, t, t + 1)), i64s(pick(input.mask, 0, t + 1)), B, 1, t + 1), t);
+        }
+        await session.release();
+        expect(worst).toBeLessThan(1e-4);
+      });
+    }
 
     it('the log-prob graph equals log-softmax of the reference logits at the targets, over the loss mask', async () => {
       const lossMask = [[0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 0]];

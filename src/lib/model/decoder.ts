@@ -6,7 +6,7 @@
 // position_ids, past_key_values.N.key/value → logits, present.N.key/value).
 import type { Value } from '../onnx/graph';
 import {
-  add, cast, concat, cos, div, pow, erf, gather, lessOrEqual, matmul, mul, neg, reduceMean, reshape, range, scalar, shapeOf, sigmoid, sin, slice, softmax, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where, END,
+  add, cast, concat, cos, div, pow, erf, gather, lessOrEqual, matmul, mul, neg, reduceMean, reshape, range, scalar, shapeOf, sigmoid, sin, slice, softmax, split, sqrt, sub, tanh, transpose, transposeLast2, unsqueeze, where, END,
 } from '../onnx/ops';
 import type { LmConfig } from './config';
 import { layerNorm, linearStored } from './layers';
@@ -15,11 +15,12 @@ import { layerNorm, linearStored } from './layers';
 export interface Weights {
   get(name: string): Value;
   /**
-   * The weight transposed to [in, out], when the graph can hold such a copy
-   * (inference graphs with weights as initializers); null otherwise. One
-   * MatMul then replaces the reshape–Gemm–reshape of a Linear layer.
+   * These weights transposed to [in, out] and joined along out, when the graph
+   * can hold such a copy (inference graphs with weights as initializers); null
+   * otherwise. One MatMul then replaces the reshape–Gemm–reshape of each Linear
+   * layer that reads the same input.
    */
-  transposed(name: string): Value | null;
+  transposed(names: readonly string[]): Value | null;
 }
 
 export interface KvPair {
@@ -41,11 +42,23 @@ export interface DecoderOutputs {
 
 const MASKED = -1e9; // large but finite: fully padded query rows stay NaN-free
 
-/** torch.nn.Linear: one MatMul on a pre-transposed copy when the graph holds one, else Gemm on the stored weight. */
-function linear(x: Value, weights: Weights, name: string, b: Value | null): Value {
-  const pre = weights.transposed(name);
-  if (pre) return b ? add(matmul(x, pre), b) : matmul(x, pre);
-  return linearStored(x, weights.get(name), b);
+interface LinearLayer {
+  weight: string;
+  outFeatures: number;
+  bias: Value | null;
+}
+
+/**
+ * torch.nn.Linear layers reading one input. With pre-transposed copies they are
+ * one MatMul on the joined weights and a Split (fewer, larger GEMMs); otherwise
+ * a Gemm on each stored weight.
+ */
+function linears(x: Value, weights: Weights, layers: readonly LinearLayer[]): Value[] {
+  const joined = weights.transposed(layers.map((l) => l.weight));
+  if (!joined) return layers.map((l) => linearStored(x, weights.get(l.weight), l.bias));
+  const y = matmul(x, joined);
+  const parts = layers.length === 1 ? [y] : split(y, layers.map((l) => l.outFeatures), -1);
+  return parts.map((part, i) => (layers[i].bias ? add(part, layers[i].bias!) : part));
 }
 
 function rmsNorm(x: Value, w: Value, eps: number): Value {
@@ -117,6 +130,11 @@ function toHeads(x: Value, n: number, D: number): Value {
   return transpose(reshape(x, [0, 0, n, D]), [0, 2, 1, 3]);
 }
 
+/** [B, KV, G, T, D] → [B, T, H·D]. */
+function mergeHeads(x: Value, width: number): Value {
+  return reshape(transpose(x, [0, 3, 1, 2, 4]), [0, 0, width]);
+}
+
 interface AttentionParts {
   q: Value; // [B, T, H·D]
   k: Value; // [B, T, KV·D]
@@ -124,7 +142,9 @@ interface AttentionParts {
 }
 
 /** Grouped-query attention with a KV cache; returns [B, T, H·D] and the new cache. */
-function attention(cfg: LmConfig, parts: AttentionParts, bias: Value, past: KvPair | null, rope: { q: Rotary; k: Rotary } | null): { out: Value; present: KvPair } {
+function attention(
+  cfg: LmConfig, parts: AttentionParts, bias: Value, past: KvPair | null, rope: { q: Rotary; k: Rotary } | null, cacheOutputs: CacheOutputs,
+): { out: Value; present: KvPair } {
   const { numHeads: H, numKvHeads: KV, headDim: D } = cfg;
   const G = H / KV;
   // q as [B, KV, G, T, D] so each group of G query heads shares one KV head by broadcasting.
@@ -135,15 +155,42 @@ function attention(cfg: LmConfig, parts: AttentionParts, bias: Value, past: KvPa
     q = applyRotary(q, rope.q, D);
     k = applyRotary(k, rope.k, D);
   }
+  const scale = Math.sqrt(D);
+  if (past && cacheOutputs === 'new') {
+    // The cache is not returned, so it is never joined with the new keys: scores
+    // and mixing are taken over its part and the new part separately (no copy of the cache).
+    const scores = concat([matmul(q, transposeLast2(unsqueeze(past.key, [2]))), matmul(q, transposeLast2(unsqueeze(k, [2])))], -1); // [B, KV, G, T, S]
+    const probs = softmax(add(div(scores, scale), bias), -1);
+    const held = slice(shapeOf(past.key), [0], [2], [3]); // [1]: P
+    const mixed = add(
+      matmul(slice(probs, [-1], [0], held), unsqueeze(past.value, [2])),
+      matmul(slice(probs, [-1], held, [END]), unsqueeze(vNew, [2])),
+    ); // [B, KV, G, T, D]
+    return { out: mergeHeads(mixed, H * D), present: { key: k, value: vNew } };
+  }
   const key = past ? concat([past.key, k], 2) : k; // [B, KV, S, D]
   const value = past ? concat([past.value, vNew], 2) : vNew;
-  const scores = add(div(matmul(q, transposeLast2(unsqueeze(key, [2]))), Math.sqrt(D)), bias); // [B, KV, G, T, S]
+  const scores = add(div(matmul(q, transposeLast2(unsqueeze(key, [2]))), scale), bias); // [B, KV, G, T, S]
   const mixed = matmul(softmax(scores, -1), unsqueeze(value, [2])); // [B, KV, G, T, D]
-  const out = reshape(transpose(mixed, [0, 3, 1, 2, 4]), [0, 0, H * D]); // [B, T, H·D]
+  const out = mergeHeads(mixed, H * D);
   return { out, present: { key, value } };
 }
 
-export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: { lastTokenOnly?: boolean } = {}): DecoderOutputs {
+/**
+ * What present.* holds: the whole cache, past and new ('all': transformers.js'
+ * convention, and what WebGPU feeds back from GPU buffers), or only this step's
+ * keys and values ('new': the caller appends them to a cache it keeps).
+ */
+export type CacheOutputs = 'all' | 'new';
+
+export interface DecoderForwardOptions {
+  /** Logits of the last position only ([B, 1, V]): what sampling needs. */
+  lastTokenOnly?: boolean;
+  cacheOutputs?: CacheOutputs;
+}
+
+export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: DecoderForwardOptions = {}): DecoderOutputs {
+  const cacheOutputs = opts.cacheOutputs ?? 'all';
   const w = (name: string) => weights.get(name);
   const ft: FloatType = w(cfg.family === 'gpt2' ? 'wte.weight' : 'model.embed_tokens.weight').dtype === 'float64' ? 'float64' : 'float32';
   const bias = attentionBias(io.ids, io.mask, ft);
@@ -161,7 +208,7 @@ export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInput
       const h = layerNorm(x, w(`${p}ln_1.weight`), w(`${p}ln_1.bias`), cfg.normEps);
       const qkv = add(matmul(h, w(`${p}attn.c_attn.weight`)), w(`${p}attn.c_attn.bias`)); // [B, T, 3C]
       const parts = { q: slice(qkv, [-1], [0], [C]), k: slice(qkv, [-1], [C], [2 * C]), v: slice(qkv, [-1], [2 * C], [3 * C]) };
-      const a = attention(cfg, parts, bias, io.past?.[l] ?? null, null);
+      const a = attention(cfg, parts, bias, io.past?.[l] ?? null, null, cacheOutputs);
       presents.push(a.present);
       x = add(x, add(matmul(a.out, w(`${p}attn.c_proj.weight`)), w(`${p}attn.c_proj.bias`)));
       const h2 = layerNorm(x, w(`${p}ln_2.weight`), w(`${p}ln_2.bias`), cfg.normEps);
@@ -176,23 +223,24 @@ export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInput
     for (let l = 0; l < cfg.numLayers; l++) {
       const p = `model.layers.${l}.`;
       const h = rmsNorm(x, w(`${p}input_layernorm.weight`), cfg.normEps);
-      const parts = {
-        q: linear(h, weights, `${p}self_attn.q_proj.weight`, optional(`${p}self_attn.q_proj.bias`, cfg.qkvBias)),
-        k: linear(h, weights, `${p}self_attn.k_proj.weight`, optional(`${p}self_attn.k_proj.bias`, cfg.qkvBias)),
-        v: linear(h, weights, `${p}self_attn.v_proj.weight`, optional(`${p}self_attn.v_proj.bias`, cfg.qkvBias)),
-      };
-      const a = attention(cfg, parts, bias, io.past?.[l] ?? null, rope);
+      const projection = (name: string, heads: number, bias: boolean): LinearLayer => ({
+        weight: `${p}self_attn.${name}.weight`, outFeatures: heads * D, bias: optional(`${p}self_attn.${name}.bias`, bias),
+      });
+      const [q, k, v] = linears(h, weights, [projection('q_proj', cfg.numHeads, cfg.qkvBias), projection('k_proj', cfg.numKvHeads, cfg.qkvBias), projection('v_proj', cfg.numKvHeads, cfg.qkvBias)]);
+      const parts = { q, k, v };
+      const a = attention(cfg, parts, bias, io.past?.[l] ?? null, rope, cacheOutputs);
       presents.push(a.present);
-      x = add(x, linear(a.out, weights, `${p}self_attn.o_proj.weight`, optional(`${p}self_attn.o_proj.bias`, cfg.outBias)));
+      x = add(x, linears(a.out, weights, [{ weight: `${p}self_attn.o_proj.weight`, outFeatures: C, bias: optional(`${p}self_attn.o_proj.bias`, cfg.outBias) }])[0]);
       const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), cfg.normEps);
-      const gate = activation(linear(h2, weights, `${p}mlp.gate_proj.weight`, optional(`${p}mlp.gate_proj.bias`, cfg.mlpBias)), 'silu');
-      const up = linear(h2, weights, `${p}mlp.up_proj.weight`, optional(`${p}mlp.up_proj.bias`, cfg.mlpBias));
-      x = add(x, linear(mul(gate, up), weights, `${p}mlp.down_proj.weight`, optional(`${p}mlp.down_proj.bias`, cfg.mlpBias)));
+      const mlp = (name: string): LinearLayer => ({ weight: `${p}mlp.${name}.weight`, outFeatures: cfg.intermediateSize, bias: optional(`${p}mlp.${name}.bias`, cfg.mlpBias) });
+      const [gateIn, up] = linears(h2, weights, [mlp('gate_proj'), mlp('up_proj')]);
+      const gate = activation(gateIn, 'silu');
+      x = add(x, linears(mul(gate, up), weights, [{ weight: `${p}mlp.down_proj.weight`, outFeatures: C, bias: optional(`${p}mlp.down_proj.bias`, cfg.mlpBias) }])[0]);
     }
     finalNorm = (h) => rmsNorm(h, w('model.norm.weight'), cfg.normEps);
     lmHead = cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   }
   const last = opts.lastTokenOnly ? slice(x, [1], [-1], [END]) : x; // [B, 1 or T, C]
-  const logits = linear(finalNorm(last), weights, lmHead, null); // [B, T, V]
+  const [logits] = linears(finalNorm(last), weights, [{ weight: lmHead, outFeatures: cfg.vocabSize, bias: null }]); // [B, T, V]
   return { logits, presents };
 }

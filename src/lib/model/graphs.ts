@@ -5,7 +5,7 @@ import { Graph, type Value } from '../onnx/graph';
 import { gatherElements, logSoftmax, mul, reduceSum, slice, squeeze, unsqueeze, END } from '../onnx/ops';
 import { encodeModel } from '../onnx/model-proto';
 import { weightSpecs, type LmConfig } from './config';
-import { decoderForward, type KvPair, type Weights } from './decoder';
+import { decoderForward, type DecoderForwardOptions, type KvPair, type Weights } from './decoder';
 
 export const pastName = (layer: number, kind: 'key' | 'value'): string => `past_key_values.${layer}.${kind}`;
 export const presentName = (layer: number, kind: 'key' | 'value'): string => `present.${layer}.${kind}`;
@@ -18,41 +18,48 @@ export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float
   const table = new Map<string, Value>();
   const shapes = new Map<string, number[]>();
   for (const spec of weightSpecs(cfg)) {
-    const data = values?.get(spec.name);
-    if (values && !data) throw new Error(`weights: missing ${spec.name}`);
+    if (values && !values.get(spec.name)) throw new Error(`weights: missing ${spec.name}`);
     shapes.set(spec.name, spec.shape);
-    table.set(spec.name, data ? g.initializer(spec.name, 'float32', spec.shape, data) : g.input(spec.name, 'float32', spec.shape));
+    // Initializers only when the graph reads them: a weight used only through its transposed copy is not stored twice.
+    if (!values) table.set(spec.name, g.input(spec.name, 'float32', spec.shape));
   }
   const transposedCopies = new Map<string, Value>();
   return {
     get: (name) => {
-      const v = table.get(name);
+      let v = table.get(name);
+      if (!v && values && shapes.has(name)) {
+        v = g.initializer(name, 'float32', shapes.get(name)!, values.get(name)!);
+        table.set(name, v);
+      }
       if (!v) throw new Error(`weights: the ${cfg.modelType} graph asked for unknown tensor ${name}`);
       return v;
     },
-    transposed: (name) => {
-      const data = values?.get(name);
-      if (!data) return null;
-      let copy = transposedCopies.get(name);
+    transposed: (names) => {
+      if (!values) return null;
+      const key = names.join('+');
+      let copy = transposedCopies.get(key);
       if (!copy) {
-        const [rows, cols] = shapes.get(name)!;
-        const t = new Float32Array(data.length);
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-        copy = g.initializer(`${name}.T`, 'float32', [cols, rows], t);
-        transposedCopies.set(name, copy);
+        // [in, Σ out]: row c holds input feature c's weight for every output of every layer.
+        const parts = names.map((n) => ({ data: values.get(n)!, shape: shapes.get(n)! }));
+        const cols = parts[0].shape[1];
+        if (parts.some((p) => p.shape[1] !== cols)) throw new Error(`weights: ${key} do not share an input size`);
+        const outs = parts.reduce((s, p) => s + p.shape[0], 0);
+        const t = new Float32Array(cols * outs);
+        let at = 0;
+        for (const { data, shape: [rows] } of parts) {
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * outs + at + r] = data[r * cols + c];
+          at += rows;
+        }
+        copy = g.initializer(`${key}.T`, 'float32', [cols, outs], t);
+        transposedCopies.set(key, copy);
       }
       return copy;
     },
   };
 }
 
-export interface DecoderGraphOptions {
-  /** Logits of the last position only ([B, 1, V]): what sampling needs. */
-  lastTokenOnly?: boolean;
-}
-
 /** input_ids, attention_mask, position_ids, past_key_values.* → logits, present.* */
-export function buildDecoderGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, opts: DecoderGraphOptions = {}): Uint8Array {
+export function buildDecoderGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, opts: DecoderForwardOptions = {}): Uint8Array {
   const g = new Graph(`${cfg.modelType}_decoder`);
   const w = graphWeights(g, cfg, weights);
   const ids = g.input('input_ids', 'int64', ['batch', 'seq']);

@@ -12,7 +12,10 @@ export interface MemoryEstimate {
   /** The weights as float32. */
   weightBytes: number;
   largestTensor: { name: string; bytes: number };
-  /** Sampling: weights plus pre-transposed copies of every Linear, and the KV cache. */
+  /**
+   * Sampling: the weights (Linear layers stored once, pre-transposed), a second,
+   * transposed copy of a tied embedding for the LM head, and the KV cache.
+   */
   inferenceBytes: number;
   /** Full fine-tuning: weights, gradients, AdamW's two moments, accumulators, and activations. */
   fullTrainingBytes: number;
@@ -37,7 +40,7 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   const parameters = specs.reduce((a, s) => a + count(s.shape), 0);
   const weightBytes = parameters * F32;
   const largest = specs.reduce((a, s) => (count(s.shape) > count(a.shape) ? s : a));
-  const linearBytes = specs.filter((s) => s.shape.length === 2 && !/embed|wte|wpe/.test(s.name)).reduce((a, s) => a + count(s.shape) * F32, 0);
+  const tiedHeadBytes = cfg.tieEmbeddings ? cfg.vocabSize * cfg.hiddenSize * F32 : 0;
   const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * Math.min(w.sampleContext, cfg.maxPositions) * cfg.headDim * F32;
   const tokens = w.rows * w.length;
   // Saved for the backward pass per layer: inputs of every matmul, attention probabilities, MLP intermediates.
@@ -49,7 +52,7 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
     parameters,
     weightBytes,
     largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
-    inferenceBytes: weightBytes + linearBytes + kvCache,
+    inferenceBytes: weightBytes + tiedHeadBytes + kvCache,
     fullTrainingBytes: 5 * weightBytes + activations,
     loraTrainingBytes: weightBytes + 5 * adapters + activations,
     largestActivationBytes: logits * F32,

@@ -339,23 +339,26 @@ const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
 /**
  * Static slice along axes (steps of 1), numpy-style: negative indices count
- * from the end, ends clamp to the dim. `end` may be a runtime int64 [1] value.
+ * from the end, ends clamp to the dim. `starts` or `ends` may be runtime int64 [axes] values.
  */
-export function slice(x: Value, axes: readonly number[], starts: readonly number[], ends: readonly number[] | Value): Value {
+export function slice(x: Value, axes: readonly number[], starts: readonly number[] | Value, ends: readonly number[] | Value): Value {
   const g = x.graph;
   const norm = axes.map((a) => normAxis('Slice', a, x.rank, x));
   const shape = [...x.shape];
   norm.forEach((axis, i) => {
     const d = x.shape[axis];
+    if (starts instanceof Value || ends instanceof Value) {
+      shape[axis] = unknownDim(g);
+      return;
+    }
     const s = starts[i];
-    if (ends instanceof Value) shape[axis] = unknownDim(g);
-    else if (typeof d === 'number') {
+    if (typeof d === 'number') {
       const clampIdx = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
       shape[axis] = Math.max(0, clampIdx(ends[i] >= INT64_MAX ? d : ends[i]) - clampIdx(s));
     } else shape[axis] = s === 0 && ends[i] >= INT64_MAX ? d : unknownDim(g);
   });
-  const endsValue = ends instanceof Value ? ends : int64s(g, ends);
-  return g.node('Slice', [x, int64s(g, starts), endsValue, int64s(g, norm)], {}, [{ dtype: x.dtype, shape }])[0];
+  const asValue = (v: readonly number[] | Value) => (v instanceof Value ? v : int64s(g, v));
+  return g.node('Slice', [x, asValue(starts), asValue(ends), int64s(g, norm)], {}, [{ dtype: x.dtype, shape }])[0];
 }
 export const END = INT64_MAX;
 

@@ -66,6 +66,21 @@ describe('generate on the tiny Llama graph (onnxruntime-node)', () => {
     await session.release();
   });
 
+  it('the host-kept cache and the graph-returned cache sample the same tokens and log-probs', async () => {
+    // 30 new tokens cross the host cache's growth steps; finished rows are compacted away.
+    const long = { ...opts, maxNewTokens: 30 };
+    const results = [];
+    for (const cacheOutputs of ['new', 'all'] as const) {
+      const session = await DecoderSession.create(ort, cfg, weights, 'cpu', cacheOutputs);
+      results.push(await generate(session, prompts, long));
+      await session.release();
+    }
+    const [host, device] = results;
+    expect(host.map((s) => s.tokens)).toEqual(device.map((s) => s.tokens));
+    host.forEach((s, i) => expect(s.logprob).toBeCloseTo(device[i].logprob, 4));
+    expect(host.some((s) => s.finish === 'eos') && host.some((s) => s.tokens.length > 20)).toBe(true);
+  });
+
   it('a left-padded ragged batch samples exactly what each prompt alone samples', async () => {
     const session = await DecoderSession.create(ort, cfg, weights, 'cpu');
     const greedy = { ...opts, sampling: { temperature: 0, topP: 1, topK: 0 }, samplesPerPrompt: 1 };

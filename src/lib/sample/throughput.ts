@@ -2,6 +2,12 @@
 // of new tokens for every row (no early EOS), ours vs transformers.js generate().
 import { generate, type LmStepper } from './generate';
 
+/** Tokens per second of each round, ours and transformers.js side by side. */
+export interface SamplerRounds {
+  ours: number[];
+  transformers: number[];
+}
+
 export interface ThroughputSetup {
   promptIds: number[];
   samplesPerPrompt: number;
@@ -38,4 +44,27 @@ export async function transformersTokensPerSecond(
     max_new_tokens: s.newTokens, min_new_tokens: s.newTokens,
   });
   return (R * s.newTokens) / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Warm-up rounds, then measured rounds, each running ours and then theirs on
+ * the same setup: both see the same machine state, and wasm code that tiers up
+ * over the first runs is warm for both before anything is measured.
+ */
+export async function samplerRounds(
+  ours: () => Promise<number>,
+  theirs: () => Promise<number>,
+  warmups: number,
+  rounds: number,
+): Promise<{ warmup: SamplerRounds; measured: SamplerRounds }> {
+  const run = async (n: number): Promise<SamplerRounds> => {
+    const r: SamplerRounds = { ours: [], transformers: [] };
+    for (let i = 0; i < n; i++) {
+      r.ours.push(await ours());
+      r.transformers.push(await theirs());
+    }
+    return r;
+  };
+  const warmup = await run(warmups);
+  return { warmup, measured: await run(rounds) };
 }

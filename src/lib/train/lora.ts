@@ -66,7 +66,7 @@ export function loraWeights(base: Weights, adapters: Record<string, Value>, cfg:
       const delta = t.conv1d ? matmul(transpose(a, [1, 0]), transpose(b, [1, 0])) : matmul(b, a);
       return add(base.get(name), mul(delta, scale));
     },
-    transposed: (name) => (byWeight.has(name) ? null : base.transposed(name)),
+    transposed: (names) => (names.some((n) => byWeight.has(n)) ? null : base.transposed(names)),
   };
 }
 
