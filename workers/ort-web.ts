@@ -11,8 +11,9 @@ ort.env.wasm.wasmPaths = { wasm: jsepWasm };
 /**
  * Threads need cross-origin isolation; ORT defaults to 1, so set it explicitly.
  * On two cores the page, this worker and ORT's spinning thread pool contend:
- * measured here, the default LM samples 1.6× faster on one thread (bench/sample),
- * so extra threads start at four cores.
+ * measured here (bench/sample, steady state), two threads sample the default
+ * LM no faster than one (5641 vs 5632 tok/s) and warm up slower, so extra
+ * threads start at four cores.
  */
 export function wasmThreadCount(isolated: boolean, cores: number): number {
   return isolated && cores >= 4 ? Math.min(4, Math.floor(cores / 2)) : 1;
