@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
-import { dataAccuracyCurve } from '../lib/contrast/filter';
+import { dataAccuracyCurve, type FilterRule } from '../lib/contrast/filter';
+import { filterSettingsOf, SETTINGS } from '../lib/settings';
 import { taskKind, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
@@ -18,15 +19,23 @@ export function FilterPanel() {
   const cutoffBin = histogram && cutoff !== null ? bars[Math.max(0, histogram.edges.findIndex((_, i) => cutoff < (histogram.edges[i + 1] ?? Infinity)))]?.similarity : undefined;
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
   // The built-in task has a verifier: show "data accuracy" (share of chosen negatives that are really wrong) against a%.
-  const curve = useMemo(() => {
-    if (!scored) return null;
+  // Verified once per scoring; moving a% only re-selects.
+  const table = scored?.table;
+  const correct = useMemo(() => {
+    if (!table || !scored) return null;
     const prompts = scored.rowIndex.map((i) => rows[i].prompt);
     if (!prompts.every((p) => typeof p === 'string' && taskKind(p) !== null)) return null;
-    const correct = new Uint8Array(scored.table.similarity.length);
-    scored.rowIndex.forEach((i, p) => samples[i]!.forEach((text, j) => (correct[scored.table.offsets[p] + j] = verify(prompts[p] as string, text) ? 1 : 0)));
-    return dataAccuracyCurve(scored.table, scored.ranking, correct, { a: settings.a, m: settings.m, seed: settings.seed, short: settings.shortPrompts }, A_VALUES)
-      .map((c) => ({ a: c.a, accuracy: Number.isNaN(c.accuracy) ? null : +(100 * c.accuracy).toFixed(1) }));
-  }, [scored, rows, samples, settings.a, settings.m, settings.seed, settings.shortPrompts]);
+    const out = new Uint8Array(table.similarity.length);
+    scored.rowIndex.forEach((i, p) => samples[i]!.forEach((text, j) => (out[table.offsets[p] + j] = verify(prompts[p] as string, text) ? 1 : 0)));
+    return out;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the verdicts change only with the scored table
+  }, [table]);
+  const filterSettings = filterSettingsOf(settings);
+  const curve = useMemo(
+    () => (correct && scored ? dataAccuracyCurve(scored.table, scored.ranking, correct, filterSettings, A_VALUES).map((c) => ({ a: c.a, accuracy: Number.isNaN(c.accuracy) ? null : +(100 * c.accuracy).toFixed(1) })) : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- filterSettings is rebuilt each render from these fields
+    [correct, scored, settings.filterRule, settings.m, settings.seed, settings.shortPrompts],
+  );
   return (
     <section className="panel" aria-labelledby="filter-title">
       <h2 id="filter-title">Filter</h2>
@@ -50,7 +59,14 @@ export function FilterPanel() {
           </div>
           <p data-testid="filter-counts" data-pool={poolCount} data-negatives={filter.negatives.length} data-short={filter.shortPrompts.length}>
             {poolCount} samples in the a% pool; {filter.negatives.length} negatives from {filter.promptsKept} prompts; {filter.shortPrompts.length} prompts
-            with fewer than M candidates ({settings.shortPrompts === 'skip' ? 'skipped' : 'kept with fewer'}).
+            with fewer than M pool texts ({settings.shortPrompts === 'skip' ? 'skipped' : 'kept with fewer'}).
+          </p>
+          <p data-testid="filter-rule" data-rule={settings.filterRule}>
+            Rule: <strong>{settings.filterRule === 'reference' ? "reference (the authors' code, lastdedup-p)" : 'distinct (a% of the distinct non-target samples)'}</strong>{' '}
+            <select value={settings.filterRule} aria-label="filter rule" title={SETTINGS.filterRule.describe} onChange={(e) => setSettings({ filterRule: e.target.value as FilterRule })}>
+              <option value="reference">reference</option>
+              <option value="distinct">distinct</option>
+            </select>
           </p>
           <div style={{ width: '100%', height: 260 }} data-testid="similarity-histogram">
             <ResponsiveContainer>

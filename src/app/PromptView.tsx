@@ -12,8 +12,16 @@ export function PromptView() {
   const base = scored.table.offsets[p];
   const chosen = new Set(filter.negatives.subarray(filter.negOffsets[p], filter.negOffsets[p + 1]));
   const order = texts.map((_, j) => j).sort((a, b) => scored.table.similarity[base + a] - scored.table.similarity[base + b]);
-  const status = (j: number) =>
-    scored.table.excluded[base + j] ? 'same as the target or a repeat' : chosen.has(base + j) ? 'negative (exported)' : filter.inPool[base + j] ? 'in the a% pool' : 'dropped (possible positive)';
+  const { table, ranking } = scored;
+  const status = (j: number) => {
+    const i = base + j;
+    if (chosen.has(i)) return 'negative (exported)';
+    if (filter.inPool[i]) return 'in the a% pool';
+    if (!ranking.candidate[i]) return ranking.rule === 'reference' ? 'repeat of an earlier sample' : 'same as the target or a repeat';
+    if (table.isTarget[i]) return 'same as the target';
+    if (table.blank[i] && ranking.rule === 'reference') return 'empty';
+    return 'dropped (possible positive)';
+  };
   return (
     <div data-testid="prompt-view">
       <label>

@@ -3,6 +3,7 @@
 // so an experiment is a link, and is recorded with every export.
 import { DPO_VARIANTS, type DpoVariant } from './train/dpo';
 import { DEFAULT_HUB_HOST } from './model/hub';
+import { FILTER_RULES, type FilterRule, type FilterSettings } from './contrast/filter';
 
 export interface LabSettings {
   hubHost: string;
@@ -14,6 +15,7 @@ export interface LabSettings {
   topK: number;
   maxNewTokens: number;
   seed: number;
+  filterRule: FilterRule;
   a: number; // percent of least-similar samples eligible as negatives
   m: number; // negatives per prompt
   shortPrompts: 'skip' | 'keep-fewer';
@@ -52,9 +54,10 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   topK: { default: 0, describe: 'top-k, 0 = off', parse: num(0, 100000, true) },
   maxNewTokens: { default: 96, describe: 'max new tokens per sample', parse: num(1, 4096, true) },
   seed: { default: 1, describe: 'seed for sampling and negative selection', parse: num(0, 2 ** 31 - 1, true) },
+  filterRule: { default: 'reference', describe: "filter rule: reference = the authors' code (THUDM/Self-Contrast lastdedup-p); distinct = a% of the distinct non-target samples", parse: (s) => (FILTER_RULES.includes(s as FilterRule) ? (s as FilterRule) : null) },
   a: { default: 25, describe: 'a%: least-similar share eligible as negatives (paper: 25; 75 on HH-RLHF)', parse: num(0, 100) },
   m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
-  shortPrompts: { default: 'skip', describe: 'prompts with fewer than M candidates: skip, or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
+  shortPrompts: { default: 'skip', describe: 'prompts whose pool holds fewer than M texts: skip (the reference), or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
   dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
   beta: { default: 0.1, describe: 'β (paper: 0.1)', parse: num(1e-4, 100) },
   labelSmoothing: { default: 0, describe: 'label smoothing ε (cDPO / robust)', parse: num(0, 0.49) },
@@ -96,3 +99,6 @@ export function settingsFromSearch(search: string): { settings: LabSettings; inv
   }
   return { settings: settings as unknown as LabSettings, invalid };
 }
+
+/** The filter's part of the settings. */
+export const filterSettingsOf = (s: LabSettings): FilterSettings => ({ rule: s.filterRule, a: s.a, m: s.m, seed: s.seed, short: s.shortPrompts });

@@ -1,9 +1,9 @@
 import type { StateCreator } from 'zustand';
 import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
-import { cosineToTargets } from '../lib/contrast/similarity';
+import { embedAndScore } from '../lib/contrast/similarity';
 import type { ExportRow } from '../lib/data/export';
-import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
+import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
 import { embedClient, importClient, lmClient } from './workers';
 
@@ -59,11 +59,13 @@ const SAMPLING_CHUNK = 8;
 export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set, get) => {
   /** Re-selects negatives for the current a%/M: milliseconds even for 20k prompts (bench/filter). */
   const refilter = () => {
-    const { scored } = get().data;
+    let { scored } = get().data;
     if (!scored) return;
-    const s = get().settings;
-    const filter = selectNegatives(scored.table, scored.ranking, { a: s.a, m: s.m, seed: s.seed, short: s.shortPrompts });
-    set((st) => ({ data: { ...st.data, filter, histogram: similarityHistogram(scored.table, filter.inPool), cutoff: medianCutoff(scored.table, scored.ranking, s.a) } }));
+    const s = filterSettingsOf(get().settings);
+    if (scored.ranking.rule !== s.rule) scored = { ...scored, ranking: rankCandidates(scored.table, s.rule) };
+    const { table, ranking } = scored;
+    const filter = selectNegatives(table, ranking, s);
+    set((st) => ({ data: { ...st.data, scored, filter, histogram: similarityHistogram(table, ranking, filter.inPool), cutoff: medianCutoff(table, ranking, filter.inPool) } }));
   };
 
   const emptyData: DataSlice['data'] = {
@@ -79,7 +81,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
     newSession: () => set({ data: emptyData, settings: DEFAULT_SETTINGS }),
     setSettings: (patch) => {
       set((st) => ({ settings: { ...st.settings, ...patch } }));
-      if ('a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();
+      if ('filterRule' in patch || 'a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();
     },
     importFile: async (file, format) => {
       set((st) => ({ data: { ...st.data, status: 'importing', fileName: file.name, importedLines: 0, importedBytes: null, importError: null } }));
@@ -143,12 +145,9 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       set((st) => ({ data: { ...st.data, scoring: { running: true, error: null } } }));
       try {
         const prompts = rowIndex.map((i) => ({ target: rows[i].target, samples: samples[i]! }));
-        const owner = Int32Array.from(prompts.flatMap((p, k) => p.samples.map(() => k)));
         const embedder = embedClient();
-        const targets = await embedder.call('embed', { texts: prompts.map((p) => p.target) }).promise;
-        const sampleVecs = await embedder.call('embed', { texts: prompts.flatMap((p) => p.samples) }).promise;
-        const table = buildTable(prompts, cosineToTargets(targets.vectors, sampleVecs.vectors, owner, targets.dimensions));
-        set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table), rowIndex }, scoring: { running: false, error: null } } }));
+        const table = buildTable(prompts, await embedAndScore(prompts, (texts) => embedder.call('embed', { texts }).promise));
+        set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table, get().settings.filterRule), rowIndex }, scoring: { running: false, error: null } } }));
         refilter();
       } catch (e) {
         set((st) => ({ data: { ...st.data, scoring: { running: false, error: e instanceof Error ? e.message : String(e) } } }));

@@ -34,6 +34,12 @@ export const useLab = create<LabState>()(
     }),
     {
       name: SESSION_KEY,
+      // 1: the similarity table carries the reference filter's ranks; older scores are dropped (samples stay).
+      version: 1,
+      migrate: (persisted, version) => {
+        const p = persisted as Persisted;
+        return version < 1 && p?.data ? { ...p, data: { ...p.data, scored: null } } : p;
+      },
       storage: indexedDbStorage<Persisted>(),
       partialize: (s): Persisted => ({
         settings: s.settings,

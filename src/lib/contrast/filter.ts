@@ -1,10 +1,30 @@
-// The Self-Contrast filter, exactly as the paper describes it: per prompt, rank
-// the distinct samples (never the target itself) by cosine similarity to the
-// SFT target; the (1 − a%) most similar are possible positives and dropped; the
-// a% least similar form the pool, from which M distinct negatives are drawn
-// with a seeded RNG. Typed arrays throughout: ranking happens once, and moving
-// a% or M only re-selects (20k prompts × 32 samples well under 100 ms).
+// The Self-Contrast filter. Two rules, named for what they do:
+//
+// `reference` (default) is the authors' code, THUDM/Self-Contrast
+// `construct_synthetic_data.py`, mode `lastdedup-p`, with the ranks of
+// `compute_embeddings.py`. Per prompt, over the R samples in sampled order:
+//   rank[i] = number of samples (duplicates included) with strictly smaller
+//             cosine similarity to the target (ties share a rank);
+//   dedup by exact text, keeping the first occurrence and its rank (copies of
+//             the target stay: they rank highest, so the cut drops them);
+//   K = min(int(R · a/100), D − 1), D = distinct texts; threshold = the K-th
+//             smallest distinct rank; pool = distinct texts with rank < threshold
+//             (a tie at the boundary leaves the whole group out; the most
+//             similar distinct text is never a negative);
+//   then empty / space-only texts leave the pool, and negatives lose leading spaces;
+//   M drawn uniformly without replacement if the pool holds ≥ M, else none.
+// `int(R · a/100)` is computed as the reference does, in float64 (R · (a / 100)),
+// which equals ⌊R·a/100⌋ except at a few float-rounding points (R = 100, a = 29).
+//
+// `distinct` is the lab's earlier reading of the paper: rank the distinct
+// non-target samples (compared trimmed) by similarity and pool round(a% of them).
+//
+// Ranking happens once per table; moving a% or M only re-cuts a sorted prefix
+// and re-draws (20k prompts × 32 samples well under 100 ms, bench/filter).
 import { createRng } from '../random';
+
+export type FilterRule = 'reference' | 'distinct';
+export const FILTER_RULES: readonly FilterRule[] = ['reference', 'distinct'];
 
 export interface PromptSamples {
   target: string;
@@ -15,109 +35,197 @@ export interface PromptSamples {
 export interface SimilarityTable {
   offsets: Int32Array;
   similarity: Float32Array;
-  /** 1 where a sample equals the target or repeats an earlier sample of its prompt. */
-  excluded: Uint8Array;
+  /** Samples of the same prompt with strictly smaller similarity (the reference's rank). */
+  rank: Int32Array;
+  /** 1 where the exact text first occurs among its prompt's samples. */
+  firstCopy: Uint8Array;
+  /** 1 where the text is empty or only spaces. */
+  blank: Uint8Array;
+  /** 1 where the text equals the target exactly. */
+  isTarget: Uint8Array;
+  /** 1 where a sample equals the target or an earlier sample, compared trimmed (the `distinct` rule's exclusions). */
+  trimmedRepeat: Uint8Array;
 }
+
+const isBlank = (text: string): boolean => /^ *$/.test(text);
 
 export function buildTable(prompts: readonly PromptSamples[], similarity: Float32Array): SimilarityTable {
   const offsets = new Int32Array(prompts.length + 1);
   prompts.forEach((p, i) => (offsets[i + 1] = offsets[i] + p.samples.length));
-  if (similarity.length !== offsets[prompts.length]) throw new Error(`filter: ${similarity.length} similarities for ${offsets[prompts.length]} samples`);
-  const excluded = new Uint8Array(similarity.length);
+  const n = offsets[prompts.length];
+  if (similarity.length !== n) throw new Error(`filter: ${similarity.length} similarities for ${n} samples`);
+  const rank = new Int32Array(n);
+  const firstCopy = new Uint8Array(n);
+  const blank = new Uint8Array(n);
+  const isTarget = new Uint8Array(n);
+  const trimmedRepeat = new Uint8Array(n);
+  let sorted = new Float32Array(64);
   prompts.forEach((p, i) => {
-    const seen = new Set<string>([p.target.trim()]);
+    const base = offsets[i];
+    const R = p.samples.length;
+    if (sorted.length < R) sorted = new Float32Array(R);
+    const sims = sorted.subarray(0, R);
+    sims.set(similarity.subarray(base, base + R));
+    sims.sort();
+    const exact = new Set<string>();
+    const trimmed = new Set<string>([p.target.trim()]);
     p.samples.forEach((s, j) => {
+      rank[base + j] = lowerBound(sims, similarity[base + j]);
+      if (!exact.has(s)) firstCopy[base + j] = 1;
+      exact.add(s);
+      if (isBlank(s)) blank[base + j] = 1;
+      if (s === p.target) isTarget[base + j] = 1;
       const key = s.trim();
-      if (seen.has(key)) excluded[offsets[i] + j] = 1;
-      seen.add(key);
+      if (trimmed.has(key)) trimmedRepeat[base + j] = 1;
+      trimmed.add(key);
     });
   });
-  return { offsets, similarity, excluded };
+  return { offsets, similarity, rank, firstCopy, blank, isTarget, trimmedRepeat };
 }
 
-/** Candidates of each prompt in ascending similarity (ties by sample order): computed once per table. */
+/** First index in ascending `xs` whose value is ≥ x: the count of values strictly below x. */
+function lowerBound(xs: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Each prompt's candidates under one rule, least similar first: computed once per table and rule. */
 export interface Ranking {
+  rule: FilterRule;
   offsets: Int32Array;
   order: Int32Array;
+  /** 1 where a sample is a candidate under the rule (shown in the histogram). */
+  candidate: Uint8Array;
 }
 
-export function rankCandidates(t: SimilarityTable): Ranking {
+export function rankCandidates(t: SimilarityTable, rule: FilterRule = 'reference'): Ranking {
   const P = t.offsets.length - 1;
   const offsets = new Int32Array(P + 1);
   const order = new Int32Array(t.similarity.length);
+  const candidate = new Uint8Array(t.similarity.length);
+  // reference: distinct texts by rank (= by similarity), ties in sample order;
+  // distinct: non-target, non-repeated samples by similarity, ties in sample order.
+  const key = rule === 'reference' ? t.rank : t.similarity;
   let n = 0;
   for (let p = 0; p < P; p++) {
     const start = n;
-    for (let s = t.offsets[p]; s < t.offsets[p + 1]; s++) if (!t.excluded[s]) order[n++] = s;
-    order.subarray(start, n).sort((a, b) => t.similarity[a] - t.similarity[b] || a - b);
+    for (let s = t.offsets[p]; s < t.offsets[p + 1]; s++) {
+      if (rule === 'reference' ? t.firstCopy[s] : !t.trimmedRepeat[s]) {
+        candidate[s] = 1;
+        order[n++] = s;
+      }
+    }
+    order.subarray(start, n).sort((a, b) => key[a] - key[b] || a - b);
     offsets[p + 1] = n;
   }
-  return { offsets, order: order.slice(0, n) };
+  return { rule, offsets, order: order.slice(0, n), candidate };
+}
+
+/** The reference's K: int(R · ratio) with ratio = a / 100, in float64 as Python computes it. */
+export const referenceCut = (samples: number, a: number): number => Math.floor(samples * (a / 100));
+
+/** The `distinct` rule's pool size for n candidates: a% of them, rounded. */
+export const poolSize = (n: number, a: number): number => Math.min(n, Math.round((n * a) / 100));
+
+/**
+ * How many of prompt p's ranked candidates (a prefix of its order) fall below
+ * the a% cut, before empty texts leave the reference pool.
+ */
+export function cutLength(t: SimilarityTable, r: Ranking, p: number, a: number): number {
+  const start = r.offsets[p];
+  const distinct = r.offsets[p + 1] - start;
+  if (r.rule === 'distinct') return poolSize(distinct, a);
+  if (distinct === 0) return 0;
+  const k = Math.min(referenceCut(t.offsets[p + 1] - t.offsets[p], a), distinct - 1);
+  const threshold = t.rank[r.order[start + k]];
+  let len = k;
+  while (len > 0 && t.rank[r.order[start + len - 1]] >= threshold) len--;
+  return len;
 }
 
 export interface FilterSettings {
-  /** Percent of the least similar candidates that may be negatives (paper: 25). */
+  rule: FilterRule;
+  /** Percent of the least similar samples that may be negatives (paper: 25). */
   a: number;
   /** Negatives per prompt (paper: 1, 8, 16). */
   m: number;
   seed: number;
-  /** Prompts with fewer than M pool candidates: drop them, or keep what they have. */
+  /** Prompts with fewer than M pool texts: drop them (the reference), or keep what they have. */
   short: 'skip' | 'keep-fewer';
 }
 
-export const PAPER_FILTER: FilterSettings = { a: 25, m: 8, seed: 1, short: 'skip' };
+export const PAPER_FILTER: FilterSettings = { rule: 'reference', a: 25, m: 8, seed: 1, short: 'skip' };
 
 export interface FilterResult {
-  /** Chosen negatives (sample indices), prompt p owns negOffsets[p] .. negOffsets[p + 1]. */
+  rule: FilterRule;
+  /** Chosen negatives (sample indices, ascending), prompt p owns negOffsets[p] .. negOffsets[p + 1]. */
   negatives: Int32Array;
   negOffsets: Int32Array;
-  /** Per sample: 1 = in the a% pool, 0 = dropped as a possible positive or excluded. */
+  /** Per sample: 1 = in the a% pool, 0 = dropped as a possible positive or not a candidate. */
   inPool: Uint8Array;
-  /** Prompts whose pool held fewer than M candidates. */
+  /** Prompts whose pool held fewer than M texts. */
   shortPrompts: number[];
   /** Prompts that contribute at least one negative. */
   promptsKept: number;
 }
 
-/** Pool size for n candidates: a% of them, rounded. */
-export const poolSize = (n: number, a: number): number => Math.min(n, Math.round((n * a) / 100));
+/** The seeded stream prompt p draws its negatives from (anything that re-runs the filter elsewhere must use it). */
+export const promptSeed = (seed: number, p: number): number => (Math.imul(seed ^ 0x9e3779b9, 2654435761) + p) >>> 0;
 
 export function selectNegatives(t: SimilarityTable, r: Ranking, s: FilterSettings): FilterResult {
+  if (r.rule !== s.rule) throw new Error(`filter: ranking was made for the ${r.rule} rule, settings ask for ${s.rule}`);
   const P = r.offsets.length - 1;
   const inPool = new Uint8Array(t.similarity.length);
   const negOffsets = new Int32Array(P + 1);
   const negatives = new Int32Array(P * s.m);
   const shortPrompts: number[] = [];
-  let scratch = new Int32Array(64);
+  let pool = new Int32Array(64);
   let n = 0;
   let promptsKept = 0;
   for (let p = 0; p < P; p++) {
     const start = r.offsets[p];
-    const k = poolSize(r.offsets[p + 1] - start, s.a);
-    for (let i = 0; i < k; i++) inPool[r.order[start + i]] = 1;
+    const len = cutLength(t, r, p, s.a);
+    if (pool.length < len) pool = new Int32Array(len);
+    let k = 0;
+    for (let i = 0; i < len; i++) {
+      const sample = r.order[start + i];
+      if (r.rule === 'reference' && t.blank[sample]) continue;
+      inPool[sample] = 1;
+      pool[k++] = sample;
+    }
     let take = s.m;
     if (k < s.m) {
       shortPrompts.push(p);
       take = s.short === 'skip' ? 0 : k;
     }
     if (take > 0) {
-      // Partial Fisher–Yates over the pool with a stream per (seed, prompt).
-      if (scratch.length < k) scratch = new Int32Array(k);
-      for (let i = 0; i < k; i++) scratch[i] = r.order[start + i];
-      const rng = createRng((Math.imul(s.seed ^ 0x9e3779b9, 2654435761) + p) >>> 0);
+      // The pool in sample order, then a partial Fisher–Yates with a stream per (seed, prompt);
+      // the draw is listed in sample order, as the reference sorts its indices.
+      const members = pool.subarray(0, k).sort();
+      const rng = createRng(promptSeed(s.seed, p));
       for (let i = 0; i < take; i++) {
         const j = i + Math.floor(rng() * (k - i));
-        const tmp = scratch[i];
-        scratch[i] = scratch[j];
-        scratch[j] = tmp;
-        negatives[n++] = scratch[i];
+        const tmp = members[i];
+        members[i] = members[j];
+        members[j] = tmp;
       }
+      negatives.set(members.subarray(0, take).sort(), n);
+      n += take;
       promptsKept++;
     }
     negOffsets[p + 1] = n;
   }
-  return { negatives: negatives.slice(0, n), negOffsets, inPool, shortPrompts, promptsKept };
+  return { rule: s.rule, negatives: negatives.slice(0, n), negOffsets, inPool, shortPrompts, promptsKept };
 }
+
+/** A negative's text as it is exported: the reference strips its leading spaces. */
+export const negativeText = (text: string, rule: FilterRule): string => (rule === 'reference' ? text.replace(/^ +/, '') : text);
 
 export interface Histogram {
   /** bins + 1 edges */
@@ -126,12 +234,12 @@ export interface Histogram {
   dropped: number[];
 }
 
-/** Similarity histogram of all non-excluded samples, split into pool and dropped. */
-export function similarityHistogram(t: SimilarityTable, inPool: Uint8Array, bins = 40): Histogram {
+/** Similarity histogram of every candidate under the ranking's rule, split into pool and dropped. */
+export function similarityHistogram(t: SimilarityTable, r: Ranking, inPool: Uint8Array, bins = 40): Histogram {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < t.similarity.length; i++) {
-    if (t.excluded[i]) continue;
+    if (!r.candidate[i]) continue;
     lo = Math.min(lo, t.similarity[i]);
     hi = Math.max(hi, t.similarity[i]);
   }
@@ -141,7 +249,7 @@ export function similarityHistogram(t: SimilarityTable, inPool: Uint8Array, bins
   const pool = new Array<number>(bins).fill(0);
   const dropped = new Array<number>(bins).fill(0);
   for (let i = 0; i < t.similarity.length; i++) {
-    if (t.excluded[i]) continue;
+    if (!r.candidate[i]) continue;
     const b = Math.min(bins - 1, Math.floor((t.similarity[i] - lo) / width));
     (inPool[i] ? pool : dropped)[b]++;
   }
@@ -152,11 +260,12 @@ export function similarityHistogram(t: SimilarityTable, inPool: Uint8Array, bins
  * The similarity where each prompt's pool ends (its most similar pool member),
  * as the median over prompts with a pool: the cutoff drawn on the histogram.
  */
-export function medianCutoff(t: SimilarityTable, r: Ranking, a: number): number | null {
+export function medianCutoff(t: SimilarityTable, r: Ranking, inPool: Uint8Array): number | null {
   const cutoffs: number[] = [];
   for (let p = 0; p + 1 < r.offsets.length; p++) {
-    const k = poolSize(r.offsets[p + 1] - r.offsets[p], a);
-    if (k > 0) cutoffs.push(t.similarity[r.order[r.offsets[p] + k - 1]]);
+    let top = -Infinity;
+    for (let i = r.offsets[p]; i < r.offsets[p + 1]; i++) if (inPool[r.order[i]]) top = Math.max(top, t.similarity[r.order[i]]);
+    if (top > -Infinity) cutoffs.push(top);
   }
   if (!cutoffs.length) return null;
   cutoffs.sort((x, y) => x - y);

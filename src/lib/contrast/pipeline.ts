@@ -5,8 +5,8 @@ import { generate, type LmStepper } from '../sample/generate';
 import type { SamplingParams } from '../sample/logits';
 import type { PromptCodec } from '../model/codec';
 import { preferenceRecords, type PreferenceRecord } from '../data/export';
-import { buildTable, rankCandidates, selectNegatives, type FilterSettings } from './filter';
-import { cosineToTargets } from './similarity';
+import { buildTable, rankCandidates, selectNegatives, type FilterSettings, type SimilarityTable } from './filter';
+import { embedAndScore, type EmbedTexts } from './similarity';
 
 export interface SelfContrastOptions {
   samplesPerPrompt: number;
@@ -15,12 +15,12 @@ export interface SelfContrastOptions {
   seed: number;
 }
 
-/** Unit vectors, row-major [texts, d]. */
-export type EmbedTexts = (texts: string[]) => Promise<{ vectors: Float32Array; dimensions: number }>;
+export type { EmbedTexts };
 
 export interface SelfContrastData {
   /** Every sample's text per prompt, for inspection and verifier statistics. */
   samples: string[][];
+  table: SimilarityTable;
   /** Preference records for one filter setting (a%, M, seed): sampling and embedding are done once. */
   select(filter: FilterSettings): PreferenceRecord[];
 }
@@ -35,10 +35,7 @@ export async function selfContrastData(
   const samples: string[][] = rows.map(() => []);
   for (const s of generated) samples[s.promptIndex][s.sampleIndex] = codec.decode(s.tokens);
   const exportRows = rows.map((r, i) => ({ prompt: r.prompt, target: r.target, samples: samples[i] }));
-  const owner = Int32Array.from(exportRows.flatMap((r, k) => r.samples.map(() => k)));
-  const targets = await embed(rows.map((r) => r.target));
-  const vectors = await embed(samples.flat());
-  const table = buildTable(exportRows, cosineToTargets(targets.vectors, vectors.vectors, owner, targets.dimensions));
-  const ranking = rankCandidates(table);
-  return { samples, select: (filter) => preferenceRecords(exportRows, table, selectNegatives(table, ranking, filter)) };
+  const table = buildTable(exportRows, await embedAndScore(exportRows, embed));
+  const rankings = { reference: rankCandidates(table, 'reference'), distinct: rankCandidates(table, 'distinct') };
+  return { samples, table, select: (filter) => preferenceRecords(exportRows, table, selectNegatives(table, rankings[filter.rule], filter)) };
 }

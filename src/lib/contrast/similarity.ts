@@ -15,3 +15,14 @@ export function cosineToTargets(targets: Float32Array, samples: Float32Array, ow
   }
   return out;
 }
+
+/** Unit vectors, row-major [texts, d]. */
+export type EmbedTexts = (texts: string[]) => Promise<{ vectors: Float32Array; dimensions: number }>;
+
+/** Embeds every target and sample and returns each sample's cosine to its own target, flat in prompt order. */
+export async function embedAndScore(prompts: readonly { target: string; samples: readonly string[] }[], embed: EmbedTexts): Promise<Float32Array> {
+  const owner = Int32Array.from(prompts.flatMap((p, k) => p.samples.map(() => k)));
+  const targets = await embed(prompts.map((p) => p.target));
+  const samples = await embed(prompts.flatMap((p) => p.samples));
+  return cosineToTargets(targets.vectors, samples.vectors, owner, targets.dimensions);
+}

@@ -9,7 +9,7 @@ const rows: ExportRow[] = [
 ];
 const sims = Float32Array.from([1, 0.8, 0.1, 0.7, 0.2, 1, 0.3]);
 const table = buildTable(rows, sims);
-const result = selectNegatives(table, rankCandidates(table), { a: 100, m: 2, seed: 3, short: 'keep-fewer' });
+const result = selectNegatives(table, rankCandidates(table), { rule: 'reference', a: 100, m: 2, seed: 3, short: 'keep-fewer' });
 
 describe('exports', () => {
   it('writes TRL pairwise rows, conversational for chat input, one per chosen negative', () => {
@@ -28,6 +28,13 @@ describe('exports', () => {
     expect(lines.map((l) => (typeof l.rejected === 'string' ? l.rejected : l.rejected[0].content))).toEqual(chosen);
   });
 
+  it('exports reference-rule negatives without their leading spaces', () => {
+    const spaced: ExportRow[] = [{ prompt: 'p', target: 'T', samples: ['  wrong', 'T'] }];
+    const t = buildTable(spaced, Float32Array.from([0.1, 1]));
+    const r = selectNegatives(t, rankCandidates(t), { rule: 'reference', a: 100, m: 1, seed: 1, short: 'skip' });
+    expect(JSON.parse(trlPairwise(spaced, t, r))).toEqual({ prompt: 'p', chosen: 'T', rejected: 'wrong' });
+  });
+
   it('writes grouped rows with M rejected each, and a settings record', () => {
     const grouped = groupedJsonl(rows, table, result).trim().split('\n').map((l) => JSON.parse(l));
     expect(grouped.map((g) => g.rejected.length)).toEqual([2, 2]);
@@ -42,7 +49,12 @@ describe('exports', () => {
     const dpo = JSON.parse(files.find((f) => f.name === 'trl-dpo-config.json')!.content);
     expect(dpo).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', num_train_epochs: 1 });
     expect(dpo.per_device_train_batch_size * dpo.gradient_accumulation_steps).toBe(128 * 16);
-    expect(files[0].content.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ prompt: 'Add 2 and 2.' }, { messages: [{ role: 'user', content: 'Hi' }] }]);
+    const method = JSON.parse(files.find((f) => f.name === 'self-contrast.json')!.content);
+    expect(method.filter).toMatchObject({ rule: 'reference', a_percent: 25, negatives_per_prompt: 16 });
+    const infonca = scaleOutRecipe(rows, { ...DEFAULT_SETTINGS, dpoLoss: 'infonca' });
+    expect(JSON.parse(infonca.find((f) => f.name === 'trl-dpo-config.json')!.content).loss_type).toBeUndefined();
+    expect(JSON.parse(infonca.find((f) => f.name === 'self-contrast.json')!.content).loss).toMatchObject({ lab: 'infonca', trl: null });
+    expect(files.find((f) => f.name === 'vllm-prompts.jsonl')!.content.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ prompt: 'Add 2 and 2.' }, { messages: [{ role: 'user', content: 'Hi' }] }]);
   });
 
   it('settings round-trip through the URL, with invalid values named', () => {

@@ -3,8 +3,8 @@
 // chat), grouped JSONL (1 chosen vs M rejected), the settings record, and a
 // scale-out recipe (vLLM prompts + sampling parameters, a TRL DPOConfig).
 import type { ChatMessage } from '../model/tokenizer';
-import type { FilterResult, SimilarityTable } from '../contrast/filter';
-import type { LabSettings } from '../settings';
+import { negativeText, type FilterResult, type SimilarityTable } from '../contrast/filter';
+import { SETTINGS, type LabSettings } from '../settings';
 
 export interface ExportRow {
   prompt: string | ChatMessage[];
@@ -22,7 +22,7 @@ const assistant = (content: string): ChatMessage[] => [{ role: 'assistant', cont
 
 /** Per prompt: the chosen negative texts, in selection order. */
 function negativesOf(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string[][] {
-  return rows.map((row, p) => Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (i) => row.samples[i - table.offsets[p]]));
+  return rows.map((row, p) => Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (i) => negativeText(row.samples[i - table.offsets[p]], result.rule)));
 }
 
 export function trlPairwise(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
@@ -76,11 +76,18 @@ export function scaleOutRecipe(rows: readonly ExportRow[], s: LabSettings): Expo
   };
   const dpo = {
     // trl.DPOConfig: the paper's recipe (β 0.1, sigmoid DPO over the M pairs, one epoch); scale the lr to the model.
-    beta: s.beta, loss_type: s.dpoLoss === 'infonca' ? 'sigmoid' : s.dpoLoss, label_smoothing: s.labelSmoothing, num_train_epochs: s.epochs, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
+    beta: s.beta, ...(s.dpoLoss === 'infonca' ? {} : { loss_type: s.dpoLoss }), label_smoothing: s.labelSmoothing, num_train_epochs: s.epochs, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
     per_device_train_batch_size: 8, gradient_accumulation_steps: Math.max(1, Math.round((128 * s.m) / 8)),
     max_length: 1024, bf16: true, logging_steps: 10, report_to: 'none',
   };
+  const method = {
+    filter: { rule: s.filterRule, describe: SETTINGS.filterRule.describe, a_percent: s.a, negatives_per_prompt: s.m, seed: s.seed, short_prompts: s.shortPrompts, samples_per_prompt: s.samplesPerPrompt },
+    loss: s.dpoLoss === 'infonca'
+      ? { lab: 'infonca', trl: null, note: "TRL has no 1-vs-M InfoNCA loss: trl-dpo-config.json leaves loss_type unset (TRL's default, sigmoid DPO over the M pairs); train InfoNCA elsewhere" }
+      : { lab: s.dpoLoss, trl: s.dpoLoss },
+  };
   return [
+    { name: 'self-contrast.json', mime: 'application/json', content: JSON.stringify(method, null, 2) + '\n' },
     { name: 'vllm-prompts.jsonl', mime: 'application/jsonl', content: prompts },
     { name: 'vllm-sampling.json', mime: 'application/json', content: JSON.stringify(sampling, null, 2) + '\n' },
     { name: 'trl-dpo-config.json', mime: 'application/json', content: JSON.stringify(dpo, null, 2) + '\n' },
