@@ -50,7 +50,7 @@ await page.evaluate(async (text) => {
   const lab = window.lab!.getState();
   lab.setSettings({ a: 100, m: Number(text.m), promptsPerStep: Number(text.pps), maxSteps: Number(text.steps), heldOut: 0, evalPrompts: 0 });
   await lab.importFile(new File([text.jsonl], 'bench.jsonl'));
-  await window.lab!.getState().scoreSamples();
+  await window.lab!.getState().scoreSamples('wasm');
   await window.lab!.getState().startTraining('wasm');
 }, { jsonl: rows.map((r) => JSON.stringify(r)).join('\n') + '\n', m: M, pps: PROMPTS_PER_STEP, steps: STEPS });
 const browserLogs = await page.evaluate(() => window.lab!.getState().training.history);

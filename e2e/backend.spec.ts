@@ -10,7 +10,22 @@ test('the probe graph runs on WebGPU and WASM and both agree to 1e-5', async ({ 
   await expect(report).toHaveAttribute('data-chosen', 'webgpu');
   await expect(page.getByTestId('run-webgpu')).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('run-wasm')).toHaveAttribute('data-ok', 'true');
-  await expect(page.getByTestId('backend-chosen')).toContainText('Using WebGPU');
+  await expect(page.getByTestId('backend-chosen')).toHaveAttribute('data-fallback', 'true');
+
+  // Each stage times the loaded model on both backends and runs on the faster: WASM on this software adapter.
+  for (const stage of ['sample', 'embed']) {
+    const decision = page.getByTestId(`backend-${stage}`);
+    await expect(decision).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
+    await expect(decision).toHaveAttribute('data-backend', 'wasm');
+    await expect(decision).toContainText(/WASM: [\d.]+× faster than WebGPU on this machine for this model/);
+  }
+  // The choice can be overridden, and the override is a setting (in the link).
+  await page.getByLabel('sampling backend').selectOption('webgpu');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('backend-sample')).toContainText('chosen by you; measurement would pick WASM');
+  expect(new URL(page.url()).searchParams.get('sampleBackend')).toBe('webgpu');
+  await page.getByLabel('sampling backend').selectOption('auto');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-backend', 'wasm');
 
   const diff = Number(await report.getAttribute('data-max-abs-diff'));
   expect(Number.isFinite(diff)).toBe(true);
@@ -36,7 +51,9 @@ test('without WebGPU the lab falls back to WASM and says why', async ({ page, co
   await page.goto('/');
   const report = page.getByTestId('backend-report');
   await expect(report).toHaveAttribute('data-chosen', 'wasm');
-  await expect(page.getByTestId('backend-chosen')).toContainText('WASM fallback');
+  await expect(page.getByTestId('backend-chosen')).toContainText('everything runs on WASM');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-backend', 'wasm');
+  await expect(page.getByTestId('backend-sample')).toContainText('WebGPU is unavailable');
   await expect(page.getByTestId('run-webgpu')).toContainText('navigator.gpu is missing');
   // The embedding worker may still be loading through the route: let it go when the test ends.
   await page.unrouteAll({ behavior: 'ignoreErrors' });

@@ -78,7 +78,7 @@ test('a reload restores the session; "New session" clears it', async ({ page, co
     await lab.importFile(new File([text], 'sft.jsonl'));
     lab.setSettings({ samplesPerPrompt: 4, maxNewTokens: 32, a: 50, m: 1 });
     await window.lab!.getState().sampleDataset('wasm');
-    await window.lab!.getState().scoreSamples();
+    await window.lab!.getState().scoreSamples('wasm');
   }, file);
   const counts = page.getByTestId('filter-counts');
   await expect(counts).toBeVisible();

@@ -108,12 +108,12 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await open(page);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
   const texts = ['Ben has 28 books.', 'I cannot help with that.'];
-  const local = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  const local = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
   await page.getByLabel('Hub embedding model id').fill('lab-tiny/embed');
   await page.getByRole('button', { name: 'Load encoder' }).click();
   await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed@main`);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
-  const hub = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  const hub = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
   expect(hub.computed).toBe(2); // a different source: nothing reused from the local model's cache
   const a = Array.from(local.vectors);
   const b = Array.from(hub.vectors);
@@ -124,7 +124,7 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await page.getByLabel('encoder folder').setInputFiles('models/embed');
   await expect(page.getByTestId('embedder-info')).toContainText('embed/');
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
-  const dropped = await page.evaluate((t) => window.lab!.getState().embedTexts(t), texts);
+  const dropped = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
   expect(Math.max(...Array.from(dropped.vectors).map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
   expect(consoleErrors).toEqual([]);
 });

@@ -18,7 +18,7 @@ await page.evaluate(async (text) => {
   await lab.importFile(new File([text], 'builtin-test.jsonl'));
   lab.setSettings({ samplesPerPrompt: 16, maxNewTokens: 64, a: 50, m: 2 });
   await window.lab!.getState().sampleDataset('wasm');
-  await window.lab!.getState().scoreSamples();
+  await window.lab!.getState().scoreSamples('wasm');
 }, jsonl);
 await page.getByTestId('similarity-histogram').waitFor();
 await page.waitForTimeout(500);

@@ -9,7 +9,8 @@ import type { PreferenceRecord } from './lib/data/export';
 import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 
-export type Backend = 'webgpu' | 'wasm';
+import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
+export type { Backend };
 
 export interface ErrorInfo {
   name: string;
@@ -29,6 +30,7 @@ export interface BackendReport {
   chosen: Backend | null;
   wasmThreads: number;
   crossOriginIsolated: boolean;
+  adapter: AdapterInfo;
 }
 
 export interface EngineCheckResult {
@@ -148,6 +150,10 @@ export interface HubPlan {
   refusal: { sample: string | null; full: string | null; lora: string | null };
 }
 
+export type TimeBackendsRequest =
+  | { stage: 'sample'; backends: Backend[]; samplesPerPrompt: number; newTokens: number }
+  | { stage: 'train'; backends: Backend[]; settings: DpoRunSettings; records: PreferenceRecord[] };
+
 export interface TrainDpoRequest {
   /** Names the run's checkpoint in OPFS; a resumed run reuses its id. */
   runId: string;
@@ -221,7 +227,9 @@ export interface ExportModelRequest {
 export type EmbedRequests = {
   'load-embedder': { payload: { source: EmbedderSource; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
   /** Unit vectors, row-major [texts, dimensions]; each distinct text is embedded once and cached. */
-  embed: { payload: { texts: string[] }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
+  embed: { payload: { texts: string[]; backend: Backend }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
+  /** The encoder's texts per second on each backend (the measurement behind the embedding stage's backend). */
+  'time-backends': { payload: { backends: Backend[]; texts: number }; result: StageTimings; progress: { backend: Backend } };
 };
 
 /** The import worker: JSONL parsing off the page thread. */
@@ -239,6 +247,8 @@ export type LmRequests = {
   };
   'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
   'hub-plan': { payload: { id: string; host: string }; result: HubPlan; progress: never };
+  /** One real step of the loaded model's sampling or DPO training on each backend (the measurement behind each stage's backend). */
+  'time-backends': { payload: TimeBackendsRequest; result: StageTimings; progress: { backend: Backend } };
   'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
   'next-token-logits': { payload: { text: string; backend: Backend }; result: { ids: number[]; logits: Float32Array }; progress: never };

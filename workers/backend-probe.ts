@@ -3,6 +3,7 @@
 import type { BackendReport, BackendRun } from '../src/protocol';
 import { buildProbeCase, maxAbsDiff } from '../src/lib/onnx/probe-graph';
 import { createSession, readFloats, type ExecutionProvider, type OrtApi } from '../src/lib/onnx/runtime';
+import { isFallbackAdapter, type AdapterInfo } from '../src/lib/backend-choice';
 
 export const AGREEMENT_TOLERANCE = 1e-5;
 
@@ -19,20 +20,20 @@ async function runProbe(ort: OrtApi, ep: ExecutionProvider, seed: number): Promi
   }
 }
 
-export async function describeWebGpu(): Promise<{ adapter: GPUAdapter; description: string } | { reason: string }> {
+export async function describeWebGpu(): Promise<{ adapter: GPUAdapter; description: string; fallback: boolean } | { reason: string }> {
   if (!('gpu' in navigator) || !navigator.gpu) return { reason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) return { reason: 'navigator.gpu.requestAdapter() returned no adapter' };
   const info = adapter.info;
   const parts = [info.vendor, info.architecture, info.description].filter(Boolean);
-  const fallback = info.isFallbackAdapter ? ' (software fallback adapter)' : '';
-  return { adapter, description: `${parts.join(' / ') || 'unnamed adapter'}${fallback}` };
+  const fallback = isFallbackAdapter(info);
+  return { adapter, description: `${parts.join(' / ') || 'unnamed adapter'}${fallback ? ' (software fallback adapter)' : ''}`, fallback };
 }
 
 export interface ProbeDeps {
   ort: OrtApi;
   threads: number;
-  webgpu: () => Promise<{ adapter: GPUAdapter; description: string } | { reason: string }>;
+  webgpu: () => Promise<{ adapter: GPUAdapter; description: string; fallback: boolean } | { reason: string }>;
   useAdapter: (adapter: GPUAdapter) => void;
 }
 
@@ -61,6 +62,7 @@ export async function probeBackends(deps: ProbeDeps, seed: number, onStage: (sta
   }
 
   const diff = webgpu.ok && wasm.ok ? maxAbsDiff(webgpu.output, wasm.output) : null;
+  const adapter: AdapterInfo = 'reason' in gpu ? { available: false, fallback: false, description: gpu.reason } : { available: webgpu.ok, fallback: gpu.fallback, description: gpu.description };
   return {
     webgpu,
     wasm,
@@ -68,5 +70,6 @@ export async function probeBackends(deps: ProbeDeps, seed: number, onStage: (sta
     chosen: webgpu.ok ? 'webgpu' : wasm.ok ? 'wasm' : null,
     wasmThreads: deps.threads,
     crossOriginIsolated: self.crossOriginIsolated,
+    adapter,
   };
 }

@@ -1,10 +1,11 @@
 // DPO in the LM worker: runs, checkpoints in OPFS, evaluation and export. The
 // trained policies of this page's runs stay in memory; after a reload they come
 // back from their checkpoints.
-import type { CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
+import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, rewardAccuracy, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { DpoRun, rewardAccuracy, type DpoCheckpoint, type DpoRunSettings } from '../src/lib/train/dpo-run';
+import type { PreferenceRecord } from '../src/lib/data/export';
 import { encodeRecord, groupRows } from '../src/lib/train/preference-data';
 import { mergeLora } from '../src/lib/train/lora';
 import { lmCodec } from '../src/lib/model/codec';
@@ -61,6 +62,22 @@ export class DpoTraining {
       // is not saved: the last good checkpoint stays.
       if (e instanceof CancelledError) await save();
       throw e;
+    } finally {
+      await run.release();
+    }
+  }
+
+  /** Training tokens per second of one optimizer step (the second; the first compiles) on one backend, with the run's settings. */
+  async trainingThroughput(backend: Backend, settings: DpoRunSettings, records: PreferenceRecord[]): Promise<number> {
+    const lm = this.model.loaded();
+    const codec = lmCodec(lm);
+    const groups = records.slice(0, settings.promptsPerStep).map((r) => encodeRecord(codec, r));
+    await assertFits(lm.config, backend, settings.lora ? 'lora' : 'full');
+    const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...settings, epochs: 1, maxSteps: 2 });
+    try {
+      await run.step();
+      const log = await run.step();
+      return log.tokens / log.seconds;
     } finally {
       await run.release();
     }

@@ -2,24 +2,47 @@
 // ort-web first: it sets ORT's wasm location before transformers.js loads.
 import { configureOrtWeb } from './ort-web';
 import { createEmbedHandler } from './embed-handler';
-import { Embedder } from './embedder';
-import type { EmbedRequests, ToWorker } from '../src/protocol';
+import { Embedder, THROUGHPUT_TEXTS } from './embedder';
+import type { Backend, EmbedderSource, EmbedRequests, ToWorker } from '../src/protocol';
+import type { StageTimings } from '../src/lib/backend-choice';
 
 if (!self.name?.startsWith('em-pthread')) {
   configureOrtWeb();
-  let embedder: Embedder | null = null;
+  // The loaded encoder, one instance per backend it has run on (each compiled on first use).
+  let source: EmbedderSource | null = null;
+  const byBackend = new Map<Backend, Embedder>();
+  const on = async (backend: Backend): Promise<Embedder> => {
+    if (!source) throw new Error('no embedding model is loaded');
+    let e = byBackend.get(backend);
+    if (!e) {
+      e = await Embedder.load(source, backend, () => {});
+      byBackend.set(backend, e);
+    }
+    return e;
+  };
   const handle = createEmbedHandler(
     {
       'load-embedder': async (p, onProgress) => {
         // A local path, not a full URL: transformers.js probes optional files (the tokenizer) only on local paths.
         const next = await Embedder.load(p.source, p.backend, onProgress);
-        await embedder?.release();
-        embedder = next;
+        for (const e of byBackend.values()) await e.release();
+        byBackend.clear();
+        byBackend.set(p.backend, next);
+        source = p.source;
         return next.info;
       },
-      embed: async (p, onProgress) => {
-        if (!embedder) throw new Error('no embedding model is loaded');
-        return embedder.embed(p.texts, onProgress);
+      embed: async (p, onProgress) => (await on(p.backend)).embed(p.texts, onProgress),
+      'time-backends': async (p, onProgress) => {
+        const timings: StageTimings = { webgpu: null, wasm: null };
+        for (const backend of p.backends) {
+          onProgress({ backend });
+          try {
+            timings[backend] = { ok: true, perSecond: await (await on(backend)).throughput(THROUGHPUT_TEXTS.slice(0, p.texts)), unit: 'texts' };
+          } catch (e) {
+            timings[backend] = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+          }
+        }
+        return timings;
       },
     },
     (reply) => self.postMessage(reply),

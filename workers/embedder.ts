@@ -48,6 +48,10 @@ class VectorStore {
 
 const vectorStore = new VectorStore();
 
+/** A batch like the lab's samples (short answers of varied length): what the backends are timed on. */
+export const THROUGHPUT_TEXTS = Array.from({ length: 32 }, (_, i) =>
+  [`The answer is ${i * 7 + 3}.`, `First add ${i} and ${i + 5}, which gives ${2 * i + 5}; then subtract 4 to get ${2 * i + 1}.`, `I can't help with that request, but here is a safer alternative to consider instead.`][i % 3]);
+
 const DROPPED_PATH = '__dropped-encoder__';
 
 /** A read-only stand-in for the Web Cache that transformers.js consults before fetching: the dropped files by path. */
@@ -143,6 +147,14 @@ export class Embedder {
     const vectors = new Float32Array(texts.length * dimensions);
     texts.forEach((t, r) => vectors.set(this.cache.get(t)!, r * dimensions));
     return { vectors, dimensions, computed: missing.length };
+  }
+
+  /** Texts per second of the encoder alone (no caches): what the backend choice compares. */
+  async throughput(texts: string[]): Promise<number> {
+    await this.extractor(texts.slice(0, 2), { pooling: 'mean', normalize: true });
+    const t0 = performance.now();
+    await this.extractor(texts, { pooling: 'mean', normalize: true });
+    return texts.length / ((performance.now() - t0) / 1000);
   }
 
   async release(): Promise<void> {

@@ -9,6 +9,7 @@ const report: BackendReport = {
   chosen: 'wasm',
   wasmThreads: 1,
   crossOriginIsolated: false,
+  adapter: { available: false, fallback: false, description: 'none here' },
 };
 
 const notCalled = async (): Promise<never> => {
@@ -18,7 +19,7 @@ const notCalled = async (): Promise<never> => {
 function harness(parts: Partial<LmEngine>) {
   const engine: LmEngine = {
     'probe-backends': notCalled, 'hub-plan': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'next-token-logits': notCalled, 'generate-benchmark': notCalled,
-    'train-dpo': notCalled, evaluate: notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, ...parts,
+    'train-dpo': notCalled, evaluate: notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, 'time-backends': notCalled, ...parts,
   };
   const replies: FromWorker<LmRequests>[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };

@@ -10,6 +10,7 @@ import { assertFits } from './hub-plan';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { generate } from '../src/lib/sample/generate';
+import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import type { OrtApi } from '../src/lib/onnx/runtime';
 
 /** Fetches `${baseUrl}${file}`, reporting bytes as they arrive; null on 404. */
@@ -132,6 +133,15 @@ export class LmModelState {
     const logits = await decoder.step(BigInt64Array.from(ids, BigInt), BigInt64Array.from(ids, (_, t) => BigInt(t)), new BigInt64Array(T).fill(1n), 1, T, T);
     decoder.reset();
     return { ids, logits };
+  }
+
+  /** Sampling tokens per second of the loaded model on one backend: R rows of one prompt, after a short warm-up run. */
+  async samplingThroughput(backend: Backend, samplesPerPrompt: number, newTokens: number): Promise<number> {
+    const lm = this.loaded();
+    const decoder = await this.decoder(backend);
+    const setup = { promptIds: this.encodePrompt('Measure this backend: what is 12 plus 30?'), samplesPerPrompt: Math.min(32, samplesPerPrompt), seed: 1 };
+    await ourTokensPerSecond(decoder, { ...setup, newTokens: 2 }, lm.padTokenId);
+    return ourTokensPerSecond(decoder, { ...setup, newTokens }, lm.padTokenId);
   }
 
   async sample(req: SampleRequest, onProgress: (p: SampleProgress) => void): Promise<SampleResult> {

@@ -10,6 +10,7 @@ import { generateBenchmark } from './generate-benchmark';
 import { DpoTraining } from './dpo-training';
 import { hubPlan } from './hub-plan';
 import type { LmRequests, ToWorker } from '../src/protocol';
+import type { StageTimings } from '../src/lib/backend-choice';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
 if (!self.name?.startsWith('em-pthread')) {
@@ -29,6 +30,20 @@ if (!self.name?.startsWith('em-pthread')) {
         return info;
       },
       sample: (p, onProgress) => model.sample(p, onProgress),
+      'time-backends': async (p, onProgress) => {
+        const timings: StageTimings = { webgpu: null, wasm: null };
+        for (const backend of p.backends) {
+          onProgress({ backend });
+          try {
+            timings[backend] = p.stage === 'sample'
+              ? { ok: true, perSecond: await model.samplingThroughput(backend, p.samplesPerPrompt, p.newTokens), unit: 'tokens' }
+              : { ok: true, perSecond: await training.trainingThroughput(backend, p.settings, p.records), unit: 'tokens' };
+          } catch (e) {
+            timings[backend] = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+          }
+        }
+        return timings;
+      },
       'next-token-logits': (p) => model.nextTokenLogits(p.text, p.backend),
       'generate-benchmark': (p) => generateBenchmark(model, p),
       'train-dpo': (p, onProgress) => training.train(p, onProgress),

@@ -8,6 +8,7 @@ import { FilterPanel } from './FilterPanel';
 import { ExportPanel } from './ExportPanel';
 import { TrainPanel } from './TrainPanel';
 import { useLab } from '../store';
+import { stageDecision } from '../store/backend-slice';
 import { SETTINGS, settingsFromSearch, settingsToSearch, type LabSettings } from '../lib/settings';
 
 export function App() {
@@ -17,7 +18,7 @@ export function App() {
   useEffect(() => {
     void probeBackends().then(async () => {
       await loadLm();
-      await loadEmbedder(useLab.getState().backend.report?.chosen ?? 'wasm');
+      await loadEmbedder(stageDecision(useLab.getState(), 'embed').backend);
     });
   }, [probeBackends, loadLm, loadEmbedder]);
 

@@ -26,9 +26,10 @@ export function BackendPanel() {
       )}
       {report && (
         <div data-testid="backend-report" data-chosen={report.chosen ?? 'none'} data-max-abs-diff={report.maxAbsDiff ?? ''}>
-          <p data-testid="backend-chosen">
-            {report.chosen === 'webgpu' && <>Using <strong>WebGPU</strong>.</>}
-            {report.chosen === 'wasm' && <>Using <strong>WASM fallback</strong>: WebGPU is unavailable.</>}
+          <p data-testid="backend-chosen" data-fallback={String(report.adapter.fallback)}>
+            {report.adapter.available
+              ? <>WebGPU adapter: <strong>{report.adapter.description}</strong>. Each stage runs on the backend measured faster for its model (see Sampling, Filter, DPO training).</>
+              : <>WebGPU is unavailable ({report.adapter.description}): everything runs on <strong>WASM</strong>.</>}
           </p>
           <ul>
             <RunLine run={report.webgpu} />

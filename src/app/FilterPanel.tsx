@@ -3,6 +3,8 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, R
 import { useLab } from '../store';
 import { dataAccuracyCurve, type FilterRule } from '../lib/contrast/filter';
 import { filterSettingsOf, SETTINGS } from '../lib/settings';
+import { stageDecision } from '../store/backend-slice';
+import { StageBackend } from './StageBackend';
 import { taskKind, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
@@ -14,6 +16,7 @@ export function FilterPanel() {
   const { rows, samples, scoring, scored, filter, histogram, cutoff } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
+  const embedBackend = useLab((s) => stageDecision(s, 'embed').backend);
   const withSamples = samples.filter((x) => x?.length).length;
   const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: +histogram.edges[i].toFixed(4), pool, dropped: histogram.dropped[i] })) : [];
   const cutoffBin = histogram && cutoff !== null ? bars[Math.max(0, histogram.edges.findIndex((_, i) => cutoff < (histogram.edges[i + 1] ?? Infinity)))]?.similarity : undefined;
@@ -39,12 +42,23 @@ export function FilterPanel() {
   return (
     <section className="panel" aria-labelledby="filter-title">
       <h2 id="filter-title">Filter</h2>
+      <StageBackend stage="embed" />
       <p>
-        <button type="button" disabled={!embedderReady || scoring.running || withSamples === 0} onClick={() => void score()}>
+        <button type="button" disabled={!embedderReady || scoring.running || withSamples === 0} onClick={() => void score(embedBackend)}>
           Embed and score {withSamples} prompts
-        </button>
+        </button>{' '}
+        {scoring.progress && <span data-testid="scoring-progress">{scoring.progress.done} / {scoring.progress.total} texts embedded</span>}
       </p>
-      {scoring.error && <p role="alert" className="error">{scoring.error}</p>}
+      {scoring.error && (
+        <p role="alert" className="error" data-testid="scoring-error">
+          {scoring.error}{' '}
+          {scoring.failedOn === 'webgpu' && (
+            <button type="button" onClick={() => { setSettings({ embedBackend: 'wasm' }); void score('wasm'); }}>
+              Continue on WASM
+            </button>
+          )}
+        </p>
+      )}
       {scored && filter && (
         <>
           <div className="row">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useLab } from '../store';
+import { stageDecision } from '../store/backend-slice';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -43,7 +44,7 @@ function HubPicker() {
 function EmbedderHubPicker() {
   const host = useLab((s) => s.settings.hubHost);
   const loading = useLab((s) => s.embedder.status === 'loading');
-  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const backend = useLab((s) => stageDecision(s, 'embed').backend);
   const loadEmbedder = useLab((s) => s.loadEmbedder);
   const [id, setId] = useState('');
   return (

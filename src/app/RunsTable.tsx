@@ -1,4 +1,5 @@
 import { useLab } from '../store';
+import { stageDecision } from '../store/backend-slice';
 import { download } from './download';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
@@ -7,7 +8,8 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 export function RunsTable() {
   const runs = useLab((s) => s.runs);
   const busy = useLab((s) => s.training.phase !== 'idle');
-  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  // Evaluation samples from the model: it runs where sampling runs.
+  const backend = useLab((s) => stageDecision(s, 'sample').backend);
   const { exportRun, evaluateRun, deleteRun } = useLab.getState();
   if (!runs.length) return null;
   return (

@@ -1,5 +1,7 @@
 import { useLab } from '../store';
 import type { LabSettings } from '../lib/settings';
+import { stageDecision } from '../store/backend-slice';
+import { StageBackend } from './StageBackend';
 
 const fields: [keyof LabSettings, string, number][] = [
   ['samplesPerPrompt', 'R (samples per prompt)', 1],
@@ -33,7 +35,7 @@ export function SamplingPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
   const { rows, samples, sampling } = useLab((s) => s.data);
-  const backend = useLab((s) => s.backend.report?.chosen ?? 'wasm');
+  const backend = useLab((s) => stageDecision(s, 'sample').backend);
   const lmReady = useLab((s) => s.lm.status === 'ready');
   const sample = useLab((s) => s.sampleDataset);
   const cancel = useLab((s) => s.cancelDatasetSampling);
@@ -49,6 +51,7 @@ export function SamplingPanel() {
           </label>
         ))}
       </div>
+      <StageBackend stage="sample" />
       <p>
         {done} of {rows.length} prompts have samples.{' '}
         <button type="button" disabled={!lmReady || sampling.running || done === rows.length} onClick={() => void sample(backend)}>
@@ -66,7 +69,16 @@ export function SamplingPanel() {
           {sampling.progress.promptsDone} / {sampling.progress.promptsTotal} prompts, {sampling.progress.tokensGenerated} tokens
         </p>
       )}
-      {sampling.error && <p role="alert" className="error">{sampling.error}</p>}
+      {sampling.error && (
+        <p role="alert" className="error" data-testid="sampling-error">
+          {sampling.error}{' '}
+          {sampling.failedOn === 'webgpu' && (
+            <button type="button" onClick={() => { setSettings({ sampleBackend: 'wasm' }); void sample('wasm'); }}>
+              Continue on WASM
+            </button>
+          )}
+        </p>
+      )}
     </section>
   );
 }

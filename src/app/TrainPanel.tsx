@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { Backend } from '../protocol';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
@@ -7,6 +7,9 @@ import { planSteps } from '../lib/train/dpo-run';
 import { DPO_VARIANTS } from '../lib/train/dpo';
 import type { LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
+import { StageBackend } from './StageBackend';
+import { stageDecision } from '../store/backend-slice';
+import type { PreferenceRecord } from '../lib/data/export';
 
 type NumberKey = { [K in keyof LabSettings]: LabSettings[K] extends number ? K : never }[keyof LabSettings];
 
@@ -24,6 +27,12 @@ function NumberSetting({ name, label, step }: { name: NumberKey; label: string; 
 
 const fmt = (x: number | undefined, digits = 3) => (x === undefined ? '–' : x.toFixed(digits));
 
+/** On auto, one timed DPO step on each backend comes first (cached per run shape), then the faster one trains. */
+async function withMeasuredBackend(records: PreferenceRecord[], go: (backend: Backend) => Promise<void>): Promise<void> {
+  if (useLab.getState().settings.trainBackend === 'auto') await useLab.getState().measureTraining(records);
+  await go(stageDecision(useLab.getState(), 'train').backend);
+}
+
 export function TrainPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
@@ -31,10 +40,7 @@ export function TrainPanel() {
   const training = useLab((s) => s.training);
   const checkpoints = useLab((s) => s.checkpoints);
   const lmReady = useLab((s) => s.lm.status === 'ready');
-  const chosen = useLab((s) => s.backend.report?.chosen ?? 'wasm');
-  const webgpuRuns = useLab((s) => s.backend.report?.webgpu.ok ?? false);
-  const [picked, setPicked] = useState<Backend | null>(null);
-  const backend = picked ?? chosen;
+  const backend = useLab((s) => stageDecision(s, 'train').backend);
   const { startTraining, pauseTraining, stopTraining, resumeTraining, refreshCheckpoints } = useLab.getState();
   const split = useMemo(() => preferenceSplit({ data, settings }), [data, settings]);
   useEffect(() => {
@@ -89,19 +95,13 @@ export function TrainPanel() {
         <NumberSetting name="evalPrompts" label="eval prompts" step={1} />
         <NumberSetting name="checkpointEvery" label="checkpoint every" step={1} />
       </div>
+      <StageBackend stage="train" />
       <div className="row">
-        <label>
-          on{' '}
-          <select aria-label="training backend" value={backend} onChange={(e) => setPicked(e.target.value === 'webgpu' ? 'webgpu' : 'wasm')}>
-            <option value="webgpu" disabled={!webgpuRuns}>WebGPU</option>
-            <option value="wasm">WASM</option>
-          </select>
-        </label>
-        <button type="button" disabled={!lmReady || busy || plan.total === 0} onClick={() => void startTraining(backend)}>Train</button>
+        <button type="button" disabled={!lmReady || busy || plan.total === 0} onClick={() => void withMeasuredBackend(split.train, (b) => startTraining(b))}>Train</button>
         <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={pauseTraining}>Pause</button>
         <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={() => void stopTraining()}>Stop and discard</button>
         {resumable.map((c) => (
-          <button key={c.runId} type="button" disabled={busy || !lmReady} onClick={() => void resumeTraining(c.runId, backend)}>
+          <button key={c.runId} type="button" disabled={busy || !lmReady} onClick={() => void withMeasuredBackend(split.train, (b) => resumeTraining(c.runId, b))}>
             Resume {c.label} from step {c.step} of {c.totalSteps}
           </button>
         ))}

@@ -4,11 +4,15 @@
 import { DPO_VARIANTS, type DpoVariant } from './train/dpo';
 import { DEFAULT_HUB_HOST } from './model/hub';
 import { FILTER_RULES, type FilterRule, type FilterSettings } from './contrast/filter';
+import { BACKEND_PREFERENCES, type BackendPreference } from './backend-choice';
 
 export interface LabSettings {
   hubHost: string;
   lm: string;
   embedder: string;
+  sampleBackend: BackendPreference;
+  embedBackend: BackendPreference;
+  trainBackend: BackendPreference;
   samplesPerPrompt: number; // R
   temperature: number;
   topP: number;
@@ -44,10 +48,15 @@ const num = (lo: number, hi: number, int = false) => (s: string) => {
   return Number.isFinite(v) && v >= lo && v <= hi && (!int || Number.isInteger(v)) ? v : null;
 };
 
+const backendPreference = (s: string): BackendPreference | null => (BACKEND_PREFERENCES.includes(s as BackendPreference) ? (s as BackendPreference) : null);
+
 export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   hubHost: { default: DEFAULT_HUB_HOST, describe: 'Hub address (the Hub, a mirror, or a self-hosted server); model downloads go only there', parse: (s) => (/^https?:\/\/[^\s]+$/.test(s) ? s.replace(/\/$/, '') : null) },
   lm: { default: '/models/lm/', describe: 'language model (θ_SFT): shipped default, Hub id or folder', parse: (s) => s || null },
   embedder: { default: '/models/embed', describe: 'sentence-embedding model', parse: (s) => s || null },
+  sampleBackend: { default: 'auto', describe: 'sampling backend: auto = the faster one measured on this machine for this model', parse: backendPreference },
+  embedBackend: { default: 'auto', describe: 'embedding backend: auto = the faster one measured on this machine for this encoder', parse: backendPreference },
+  trainBackend: { default: 'auto', describe: 'DPO training backend: auto = the faster one measured on one training step', parse: backendPreference },
   samplesPerPrompt: { default: 32, describe: 'R, samples per prompt (paper: 32; 64 for M = 16)', parse: num(1, 256, true) },
   temperature: { default: 1, describe: 'sampling temperature (paper: 1.0)', parse: num(0, 5) },
   topP: { default: 1, describe: 'nucleus top-p (paper: 1.0)', parse: num(0, 1) },

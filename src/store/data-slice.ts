@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { embedAndScore } from '../lib/contrast/similarity';
+import { isWebGpuLoss } from '../lib/backend-choice';
 import type { ExportRow } from '../lib/data/export';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
@@ -26,8 +27,9 @@ export interface DataSlice {
     rows: SftRow[];
     /** Samples per row (imported `outputs` or sampled here). */
     samples: (string[] | null)[];
-    sampling: { running: boolean; progress: SampleProgress | null; error: string | null; current: number[] };
-    scoring: { running: boolean; error: string | null };
+    /** `failedOn`: the backend a failed run was on (WebGPU failures offer to continue on WASM). */
+    sampling: { running: boolean; progress: SampleProgress | null; error: string | null; failedOn: Backend | null; current: number[] };
+    scoring: { running: boolean; error: string | null; failedOn: Backend | null; progress: { done: number; total: number } | null };
     scored: Scored | null;
     filter: FilterResult | null;
     histogram: Histogram | null;
@@ -38,7 +40,7 @@ export interface DataSlice {
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
-  scoreSamples: () => Promise<void>;
+  scoreSamples: (backend: Backend) => Promise<void>;
   /** Re-selects negatives for the current settings (after a reload restores the scores). */
   refreshFilter: () => void;
   /** Forgets the dataset, its samples and scores (the persisted session too). */
@@ -52,6 +54,13 @@ export function exportRowsOf(data: Pick<DataSlice['data'], 'rows' | 'samples' | 
 }
 
 let cancelSampling: (() => void) | null = null;
+
+/** A failed run's message; a WebGPU failure says what is kept, since WASM can carry on from there. */
+function failureMessage(e: unknown, backend: Backend, kept: string): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (backend !== 'webgpu') return message;
+  return `${isWebGpuLoss(message) ? 'The WebGPU device was lost' : 'WebGPU failed'} (${message}); ${kept}.`;
+}
 
 /** Prompts per sampling request. */
 const SAMPLING_CHUNK = 8;
@@ -70,7 +79,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
 
   const emptyData: DataSlice['data'] = {
     status: 'empty', fileName: null, importedLines: 0, importedBytes: null, importError: null, summary: null, rows: [], samples: [],
-    sampling: { running: false, progress: null, error: null, current: [] }, scoring: { running: false, error: null },
+    sampling: { running: false, progress: null, error: null, failedOn: null, current: [] }, scoring: { running: false, error: null, failedOn: null, progress: null },
     scored: null, filter: null, histogram: null, cutoff: null,
   };
 
@@ -104,7 +113,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       const { rows } = get().data;
       const s = get().settings;
       const todo = rows.map((_, i) => i).filter((i) => !get().data.samples[i]).slice(0, limit ?? rows.length);
-      set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null, current: [] } } }));
+      set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null, failedOn: null, current: [] } } }));
       let done = 0;
       let tokens = 0;
       try {
@@ -133,24 +142,28 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
         set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, running: false, current: [] } } }));
       } catch (e) {
         const cancelled = e instanceof Error && e.name === 'CancelledError';
-        set((st) => ({ data: { ...st.data, sampling: { running: false, current: [], progress: st.data.sampling.progress, error: cancelled ? null : e instanceof Error ? e.message : String(e) } } }));
+        const error = cancelled ? null : failureMessage(e, backend, `${done} of ${todo.length} prompts sampled before it are kept`);
+        set((st) => ({ data: { ...st.data, sampling: { running: false, current: [], progress: st.data.sampling.progress, error, failedOn: cancelled ? null : backend } } }));
       } finally {
         cancelSampling = null;
       }
     },
     cancelDatasetSampling: () => cancelSampling?.(),
-    scoreSamples: async () => {
+    scoreSamples: async (backend) => {
       const { rows, samples } = get().data;
       const rowIndex = rows.map((_, i) => i).filter((i) => samples[i]?.length);
-      set((st) => ({ data: { ...st.data, scoring: { running: true, error: null } } }));
+      const scoring = (patch: Partial<DataSlice['data']['scoring']>) => set((st) => ({ data: { ...st.data, scoring: { ...st.data.scoring, ...patch } } }));
+      scoring({ running: true, error: null, failedOn: null, progress: null });
       try {
         const prompts = rowIndex.map((i) => ({ target: rows[i].target, samples: samples[i]! }));
         const embedder = embedClient();
-        const table = buildTable(prompts, await embedAndScore(prompts, (texts) => embedder.call('embed', { texts }).promise));
-        set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table, get().settings.filterRule), rowIndex }, scoring: { running: false, error: null } } }));
+        const table = buildTable(prompts, await embedAndScore(prompts, (texts) => embedder.call('embed', { texts, backend }, (progress) => scoring({ progress })).promise));
+        set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table, get().settings.filterRule), rowIndex } } }));
+        scoring({ running: false, progress: null });
         refilter();
       } catch (e) {
-        set((st) => ({ data: { ...st.data, scoring: { running: false, error: e instanceof Error ? e.message : String(e) } } }));
+        // Vectors already computed stay cached in the embedding worker; a retry embeds only the rest.
+        scoring({ running: false, error: failureMessage(e, backend, 'embeddings computed before it are kept'), failedOn: backend });
       }
     },
   };

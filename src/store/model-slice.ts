@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { Backend, EmbedderInfo, EmbedderSource, HubPlan, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
+import type { BackendSlice } from './backend-slice';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
 export const DEFAULT_LM_URL = '/models/lm/';
@@ -31,16 +32,19 @@ export interface ModelSlice {
   /** The shipped default unless a source is given. */
   loadEmbedder: (backend: Backend, source?: EmbedderSource) => Promise<EmbedderInfo | null>;
   /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
-  embedTexts: (texts: string[]) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
+  embedTexts: (texts: string[], backend: Backend) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
 
-export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (set) => ({
+/** Each model load is followed by timing its stage on every backend: the measurement picks the backend. */
+export const createModelSlice: StateCreator<ModelSlice & BackendSlice, [], [], ModelSlice> = (set, get) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));
     try {
       const info = await lmClient().call('load-lm', source, (progress) => set((s) => ({ lm: { ...s.lm, progress } }))).promise;
       set({ lm: { status: 'ready', info, progress: null, error: null } });
+      get().forgetTimings('train');
+      await get().measureStage('sample');
       return info;
     } catch (e) {
       // A failed load leaves the previous model in place in the worker; say what happened.
@@ -67,11 +71,12 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = (s
     try {
       const info = await embedClient().call('load-embedder', { source, backend }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
       set({ embedder: { status: 'ready', info, progress: null, error: null } });
+      await get().measureStage('embed');
       return info;
     } catch (e) {
       set((s) => ({ embedder: { ...s.embedder, status: 'failed', progress: null, error: e instanceof Error ? e.message : String(e) } }));
       return null;
     }
   },
-  embedTexts: (texts) => embedClient().call('embed', { texts }).promise,
+  embedTexts: (texts, backend) => embedClient().call('embed', { texts, backend }).promise,
 });
