@@ -1,6 +1,6 @@
 import { useLab } from '../store';
 import { download } from './download';
-import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise } from '../lib/data/export';
+import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, scaleOutRecipe, settingsRecord, trlPairwise } from '../lib/data/export';
 import { exportRowsOf } from '../store/data-slice';
 
 export function ExportPanel() {
@@ -18,7 +18,13 @@ export function ExportPanel() {
           TRL pairwise JSONL ({counts.pairs} rows)
         </button>
         <button type="button" onClick={() => download('self-contrast-grouped.jsonl', groupedJsonl(exportRows, scored.table, filter), 'application/jsonl')}>
-          Grouped JSONL (1 vs M)
+          Grouped JSONL (1 vs M; the lab&apos;s own format)
+        </button>
+        <button type="button" onClick={() => {
+          download('self_contrast.jsonl', llamaFactoryPairs(exportRows, scored.table, filter), 'application/jsonl');
+          download('dataset_info.json', llamaFactoryDatasetInfo('self_contrast', 'self_contrast.jsonl'), 'application/json');
+        }}>
+          LLaMA-Factory pairs + dataset_info.json (the authors&apos; trainer)
         </button>
         <button type="button" onClick={() => download('self-contrast-settings.json', settingsRecord(settings, counts), 'application/json')}>
           Settings record

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupedJsonl, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from './export';
+import { alpacaTurns, groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from './export';
+import { importJsonl } from './import';
 import { buildTable, rankCandidates, selectNegatives } from '../contrast/filter';
 import { DEFAULT_SETTINGS, settingsFromSearch, settingsToSearch } from '../settings';
 
@@ -33,6 +34,23 @@ describe('exports', () => {
     const t = buildTable(spaced, Float32Array.from([0.1, 1]));
     const r = selectNegatives(t, rankCandidates(t), { rule: 'reference', a: 100, m: 1, seed: 1, short: 'skip' });
     expect(JSON.parse(trlPairwise(spaced, t, r))).toEqual({ prompt: 'p', chosen: 'T', rejected: 'wrong' });
+  });
+
+  it('writes the reference trainer\'s rows: output [chosen, rejected], history pairs, system, and the dataset_info entry', () => {
+    const lines = llamaFactoryPairs(rows, table, result).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ instruction: 'Add 2 and 2.', input: '', system: '', history: [] });
+    expect(lines[0].output[0]).toBe('The answer is 4.');
+    expect(lines[2]).toMatchObject({ instruction: 'Hi', history: [] });
+    expect(lines.map((l) => l.output[1])).toEqual(JSON.parse(`[${trlPairwise(rows, table, result).trim().split('\n').join(',')}]`).map((r: { rejected: string | { content: string }[] }) => (typeof r.rejected === 'string' ? r.rejected : r.rejected[0].content)));
+    const multi = alpacaTurns([{ role: 'system', content: 'S' }, { role: 'user', content: 'u1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'u2' }]);
+    expect(multi).toEqual({ system: 'S', history: [['u1', 'a1']], instruction: 'u2' });
+    expect(JSON.parse(llamaFactoryDatasetInfo('self_contrast', 'self_contrast.jsonl'))).toEqual({
+      self_contrast: { file_name: 'self_contrast.jsonl', columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system', history: 'history' }, ranking: true },
+    });
+    // A row in the reference's shape imports back to the same prompt and target.
+    const back = importJsonl(JSON.stringify({ ...lines[0], target: lines[0].output[0], outputs: [lines[0].output[1]] })).rows[0];
+    expect(back).toMatchObject({ prompt: 'Add 2 and 2.', target: 'The answer is 4.' });
   });
 
   it('writes grouped rows with M rejected each, and a settings record', () => {

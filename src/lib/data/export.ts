@@ -39,6 +39,46 @@ export function trlPairwise(rows: readonly ExportRow[], table: SimilarityTable, 
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
+/** A prompt as LLaMA-Factory's alpaca columns: system, earlier [user, assistant] pairs, and the last user turn. */
+export function alpacaTurns(prompt: string | ChatMessage[]): { system: string; history: [string, string][]; instruction: string } {
+  if (typeof prompt === 'string') return { system: '', history: [], instruction: prompt };
+  const system = prompt.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const turns = prompt.filter((m) => m.role !== 'system');
+  if (turns.at(-1)?.role !== 'user') throw new Error('LLaMA-Factory export: a prompt must end with a user turn');
+  const history: [string, string][] = [];
+  let user: string | null = null;
+  for (const m of turns.slice(0, -1)) {
+    if (m.role === 'user') {
+      if (user !== null) history.push([user, '']);
+      user = m.content;
+    } else {
+      history.push([user ?? '', m.content]);
+      user = null;
+    }
+  }
+  if (user !== null) history.push([user, '']);
+  return { system, history, instruction: turns.at(-1)!.content };
+}
+
+/**
+ * The authors' training data (LLaMA-Factory as bundled with THUDM/Self-Contrast):
+ * one row per pair, `output: [chosen, rejected]`, multi-turn prompts as history.
+ */
+export function llamaFactoryPairs(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult): string {
+  const negatives = negativesOf(rows, table, result);
+  const lines = rows.flatMap((row, p) => {
+    const { system, history, instruction } = alpacaTurns(row.prompt);
+    return negatives[p].map((rejected) => JSON.stringify({ instruction, input: '', output: [row.target, rejected], system, history }));
+  });
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** The matching `dataset_info.json` entry (a ranking dataset with the alpaca column map). */
+export function llamaFactoryDatasetInfo(name: string, fileName: string): string {
+  const entry = { file_name: fileName, columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system', history: 'history' }, ranking: true };
+  return JSON.stringify({ [name]: entry }, null, 2) + '\n';
+}
+
 export interface PreferenceRecord {
   prompt: string | ChatMessage[];
   chosen: string;

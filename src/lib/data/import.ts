@@ -62,14 +62,69 @@ function messages(v: unknown, field: string): ChatMessage[] {
 /** A completion given as text or as chat messages (TRL's conversational form): its assistant text. */
 function completionText(v: unknown, field: string): string {
   if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) throw new FieldError(field, `expected a string or a list of {role, content} messages, got ${v === undefined ? 'nothing' : typeof v}`);
   const turns = messages(v, field);
   const last = turns[turns.length - 1];
   if (!last || last.role !== 'assistant') throw new FieldError(field, 'expected the last message to be the assistant turn');
   return last.content;
 }
 
+// The Self-Contrast repository's inference output: the dataset's own row plus
+// `outputs` (R samples) and the SFT `target`. Its three shapes keep the prompt's
+// earlier turns: HH-RLHF (instruction + history pairs), Nectar (one string with
+// "\n\nHuman: " / "\n\nAssistant: " turns, answers ranked) and UltraChat
+// (messages, whose last assistant turn inference blanks).
+const HUMAN = '\n\nHuman: ';
+const ASSISTANT = '\n\nAssistant: ';
+
+/** "\n\nHuman: a\n\nAssistant: b\n\nHuman: c\n\nAssistant: " → user a, assistant b, user c. */
+export function splitHumanAssistant(chat: string, field: string): ChatMessage[] {
+  const turns: ChatMessage[] = [];
+  const marks = new RegExp(`(${HUMAN}|${ASSISTANT})`);
+  const parts = chat.split(marks);
+  if (parts[0].trim()) throw new FieldError(field, `expected the text to start with ${JSON.stringify(HUMAN)}`);
+  for (let i = 1; i < parts.length; i += 2) turns.push({ role: parts[i] === HUMAN ? 'user' : 'assistant', content: parts[i + 1] });
+  if (turns.at(-1)?.role === 'assistant' && turns.at(-1)!.content === '') turns.pop();
+  return turns;
+}
+
+/** A single user turn stays plain text (as the other formats give it); longer conversations stay messages. */
+const promptOf = (turns: ChatMessage[]): string | ChatMessage[] => (turns.length === 1 && turns[0].role === 'user' ? turns[0].content : turns);
+
+function referencePromptAndTarget(o: Json): { prompt: string | ChatMessage[]; target: string } {
+  let turns: ChatMessage[];
+  let fromMessages = '';
+  if (Array.isArray(o.messages)) {
+    // UltraChat: the last assistant turn is the target (blanked by the reference's inference when it samples).
+    turns = messages(o.messages, 'messages');
+    if (turns.at(-1)?.role === 'assistant') fromMessages = turns.pop()!.content;
+  } else if (typeof o.instruction === 'string') {
+    // HH-RLHF as LLaMA-Factory rows: history pairs, then the instruction (+ input).
+    const history = o.history === undefined ? [] : o.history;
+    if (!Array.isArray(history)) throw new FieldError('history', 'expected a list of [user, assistant] pairs');
+    turns = history.flatMap((pair, i): ChatMessage[] => {
+      if (!Array.isArray(pair) || pair.length !== 2 || pair.some((x) => typeof x !== 'string')) throw new FieldError(`history[${i}]`, 'expected a [user, assistant] pair of strings');
+      return [{ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] }];
+    });
+    const input = typeof o.input === 'string' && o.input ? `\n\n${o.input}` : '';
+    turns.push({ role: 'user', content: o.instruction + input });
+    if (typeof o.system === 'string' && o.system) turns.unshift({ role: 'system', content: o.system });
+  } else {
+    const prompt = str(o, 'prompt');
+    turns = prompt.startsWith(HUMAN) ? splitHumanAssistant(prompt, 'prompt') : [{ role: 'user', content: prompt }];
+  }
+  const answers = Array.isArray(o.answers) ? o.answers : [];
+  const firstAnswer = answers.length && typeof answers[0] === 'object' && answers[0] !== null ? (answers[0] as Json).answer : undefined;
+  const output = Array.isArray(o.output) ? o.output[0] : o.output;
+  // The reference's order: an explicit target, else Nectar's top answer, else the dataset's response.
+  const target = [o.target, firstAnswer, fromMessages || undefined, output].find((t) => typeof t === 'string' && t !== '');
+  if (typeof target !== 'string') throw new FieldError('target', 'missing: expected target, answers[0].answer, a final assistant message or output');
+  if (!turns.length) throw new FieldError('prompt', 'no user turn');
+  return { prompt: promptOf(turns), target };
+}
+
 export function detectFormat(o: Json): ImportFormat | null {
-  if (Array.isArray(o.outputs) && 'target' in o) return 'samples';
+  if (Array.isArray(o.outputs)) return 'samples';
   if ('messages' in o) return 'chat';
   if ('chosen' in o) return 'preference';
   if ('instruction' in o) return 'alpaca';
@@ -79,8 +134,12 @@ export function detectFormat(o: Json): ImportFormat | null {
 
 function toRow(o: Json, format: ImportFormat, line: number): SftRow {
   switch (format) {
-    case 'prompt-completion':
-      return { prompt: str(o, 'prompt'), target: 'completion' in o ? str(o, 'completion') : str(o, 'response'), format, line };
+    case 'prompt-completion': {
+      // TRL's standard (strings) or conversational (message lists) prompt–completion rows.
+      const prompt = typeof o.prompt === 'string' ? o.prompt : messages(o.prompt, 'prompt');
+      const target = 'completion' in o ? completionText(o.completion, 'completion') : str(o, 'response');
+      return { prompt, target, format, line };
+    }
     case 'alpaca': {
       const input = o.input === undefined || o.input === '' ? '' : str(o, 'input');
       return { prompt: input ? `${str(o, 'instruction')}\n\n${input}` : str(o, 'instruction'), target: str(o, 'output'), format, line };
@@ -96,10 +155,10 @@ function toRow(o: Json, format: ImportFormat, line: number): SftRow {
       return { prompt, target: completionText(o.chosen, 'chosen'), format, line };
     }
     case 'samples': {
-      const outputs = o.outputs as unknown[];
-      const bad = outputs.findIndex((x) => typeof x !== 'string');
+      if (!Array.isArray(o.outputs)) throw new FieldError('outputs', 'expected a list of sampled responses');
+      const bad = o.outputs.findIndex((x) => typeof x !== 'string');
       if (bad >= 0) throw new FieldError(`outputs[${bad}]`, 'expected a string');
-      return { prompt: str(o, 'prompt'), target: str(o, 'target'), samples: outputs as string[], format, line };
+      return { ...referencePromptAndTarget(o), samples: o.outputs as string[], format, line };
     }
   }
 }
@@ -132,7 +191,7 @@ export function createJsonlImporter(formatOverride?: ImportFormat) {
     }
     const format = formatOverride ?? detectFormat(o as Json);
     if (!format) {
-      errors.push({ line: lineNo, field: '(line)', reason: 'no known format: expected prompt+completion, instruction+output, messages, prompt+chosen, or prompt+target+outputs' });
+      errors.push({ line: lineNo, field: '(line)', reason: 'no known format: expected prompt+completion, instruction+output, messages, prompt+chosen, or sampled outputs (prompt/instruction/messages + target + outputs)' });
       return;
     }
     try {
