@@ -107,8 +107,8 @@ for (const name of MODELS) {
   const model = name === 'smollm2-135m' ? smollm2() : await defaultModel();
   for (const ep of EPS) {
     const ort = await ortFor(ep);
-    let sample = 'failed';
-    let step = 'failed';
+    let sample: string;
+    let step: string;
     try {
       sample = `${(await sampling(ort, ep, model)).toFixed(0)} tok/s`;
     } catch (e) {

@@ -1,6 +1,8 @@
 // A local stand-in for the Hugging Face Hub: serves e2e/hub-fixtures (and the
 // shipped encoder as lab-tiny/embed) at /{org}/{name}/resolve/{revision}/{file},
 // with HEAD, single-range requests, CORS and CORP as the Hub's CDN sends them.
+// lab-tiny/embed-cls is the shipped encoder with a sentence-transformers pooling config
+// that asks for CLS (as WhereIsAI/UAE-Large-V1's does).
 // Test hooks: lab-tiny/flaky-llama is llama-sharded whose first shard is cut off
 // half-way on its first full request (a dropped connection), and /__requests
 // lists what was asked for.
@@ -11,7 +13,12 @@ import { join, normalize } from 'node:path';
 
 export const HUB_PORT = 4180;
 const port = Number(process.argv[2] ?? HUB_PORT);
-const ROOTS: Record<string, string> = { 'lab-tiny/embed': 'models/embed', 'lab-tiny/flaky-llama': 'e2e/hub-fixtures/lab-tiny/llama-sharded' };
+// Folders a repository's files come from, first match wins.
+const ROOTS: Record<string, string[]> = {
+  'lab-tiny/embed': ['models/embed'],
+  'lab-tiny/embed-cls': ['e2e/hub-fixtures/lab-tiny/embed-cls', 'models/embed'],
+  'lab-tiny/flaky-llama': ['e2e/hub-fixtures/lab-tiny/llama-sharded'],
+};
 const requests: { method: string; path: string; range: string | null; status: number }[] = [];
 let flakyCut = false;
 
@@ -31,9 +38,13 @@ const server = createServer((req, res) => {
     return;
   }
   const m = url.pathname.match(/^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/);
-  const root = m ? ROOTS[m[1]] ?? join('e2e/hub-fixtures', m[1]) : null;
-  const file = m && root ? normalize(join(root, decodeURIComponent(m[3]))) : null;
-  if (!m || !file || !file.startsWith(normalize(root!)) || !existsSync(file) || !statSync(file).isFile()) {
+  const roots = m ? ROOTS[m[1]] ?? [join('e2e/hub-fixtures', m[1])] : [];
+  const inside = (root: string) => {
+    const f = normalize(join(root, decodeURIComponent(m![3])));
+    return f.startsWith(normalize(root)) && existsSync(f) && statSync(f).isFile() ? f : null;
+  };
+  const file = roots.map(inside).find((f) => f !== null) ?? null;
+  if (!m || !file) {
     log(404);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Entry not found');
     return;

@@ -126,6 +126,27 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
   const dropped = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
   expect(Math.max(...Array.from(dropped.vectors).map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
+
+  // A model whose sentence-transformers pooling config says CLS (as UAE-Large-V1's does) is pooled by CLS:
+  // its vectors are the normalised first-token states, which transformers.js computes here in Node as the reference.
+  await page.getByLabel('Hub embedding model id').fill('lab-tiny/embed-cls');
+  await page.getByRole('button', { name: 'Load encoder' }).click();
+  await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed-cls@main`);
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-pooling', 'cls');
+  await expect(page.getByTestId('embedder-info')).toContainText("CLS pooling (the model's 1_Pooling/config.json)");
+  const cls = Array.from((await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts)).vectors);
+  const { env, pipeline } = await import('@huggingface/transformers');
+  env.localModelPath = 'models/';
+  env.allowRemoteModels = false;
+  const extractor = await pipeline('feature-extraction', 'embed', { dtype: 'fp32', device: 'cpu' });
+  const reference = Array.from((await extractor(texts, { pooling: 'cls', normalize: true })).data as Float32Array);
+  expect(Math.max(...cls.map((x, i) => Math.abs(x - reference[i])))).toBeLessThan(1e-4);
+  expect(Math.max(...cls.map((x, i) => Math.abs(x - a[i])))).toBeGreaterThan(1e-2); // not the mean-pooled vectors
+  // The setting overrides the model: mean pooling gives the shipped vectors again.
+  await page.getByLabel('embedding pooling').selectOption('mean');
+  await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-pooling', 'mean');
+  const mean = Array.from((await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts)).vectors);
+  expect(Math.max(...mean.map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
   expect(consoleErrors).toEqual([]);
 });
 

@@ -10,6 +10,7 @@ import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
+import type { Pooling, PoolingSetting } from './lib/model/pooling';
 export type { Backend };
 
 export interface ErrorInfo {
@@ -131,6 +132,9 @@ export interface EmbedderInfo {
   source: string;
   backend: Backend;
   dimensions: number;
+  pooling: Pooling;
+  /** Where the pooling came from: the model's 1_Pooling/config.json, the lab's default (mean), or the setting. */
+  poolingSource: 'model' | 'default' | 'setting';
 }
 
 /** Where a causal LM comes from: a URL folder in Hugging Face layout, or files the user dropped (a folder, or a zip). */
@@ -225,7 +229,7 @@ export interface ExportModelRequest {
 
 /** The embedding worker's requests (transformers.js feature extraction). */
 export type EmbedRequests = {
-  'load-embedder': { payload: { source: EmbedderSource; backend: Backend }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
+  'load-embedder': { payload: { source: EmbedderSource; backend: Backend; pooling: PoolingSetting }; result: EmbedderInfo; progress: { file: string; loaded: number; total: number | null } };
   /** Unit vectors, row-major [texts, dimensions]; each distinct text is embedded once and cached. */
   embed: { payload: { texts: string[]; backend: Backend }; result: { vectors: Float32Array; dimensions: number; computed: number }; progress: { done: number; total: number } };
   /** The encoder's texts per second on each backend (the measurement behind the embedding stage's backend). */

@@ -7,7 +7,7 @@ describe('embedding worker handler', () => {
     const replies: FromWorker<EmbedRequests>[] = [];
     const handle = createEmbedHandler(
       {
-        'load-embedder': async () => ({ source: '/models/embed', backend: 'wasm', dimensions: 2 }),
+        'load-embedder': async () => ({ source: '/models/embed', backend: 'wasm', dimensions: 2, pooling: 'mean', poolingSource: 'default' }),
         embed: async ({ texts }, onProgress) => {
           onProgress({ done: texts.length, total: texts.length });
           return { vectors: Float32Array.from([1, 0, 0, 1]), dimensions: 2, computed: 2 };
@@ -29,7 +29,7 @@ describe('embedding worker handler', () => {
       { 'load-embedder': async () => { throw new Error('config.json is missing'); }, embed: async () => { throw new Error('unused'); }, 'time-backends': async () => { throw new Error('unused'); } },
       (r) => replies.push(r),
     );
-    await handle({ type: 'request', id: 1, kind: 'load-embedder', payload: { source: { kind: 'local', localModelPath: '/models/', modelId: 'nope' }, backend: 'wasm' } });
+    await handle({ type: 'request', id: 1, kind: 'load-embedder', payload: { source: { kind: 'local', localModelPath: '/models/', modelId: 'nope' }, backend: 'wasm', pooling: 'auto' } });
     expect(replies).toEqual([{ type: 'error', id: 1, error: { name: 'Error', message: 'config.json is missing' } }]);
   });
 });

@@ -5,17 +5,19 @@ import { createEmbedHandler } from './embed-handler';
 import { Embedder, THROUGHPUT_TEXTS } from './embedder';
 import type { Backend, EmbedderSource, EmbedRequests, ToWorker } from '../src/protocol';
 import type { StageTimings } from '../src/lib/backend-choice';
+import type { PoolingSetting } from '../src/lib/model/pooling';
 
 if (!self.name?.startsWith('em-pthread')) {
   configureOrtWeb();
   // The loaded encoder, one instance per backend it has run on (each compiled on first use).
   let source: EmbedderSource | null = null;
+  let pooling: PoolingSetting = 'auto';
   const byBackend = new Map<Backend, Embedder>();
   const on = async (backend: Backend): Promise<Embedder> => {
     if (!source) throw new Error('no embedding model is loaded');
     let e = byBackend.get(backend);
     if (!e) {
-      e = await Embedder.load(source, backend, () => {});
+      e = await Embedder.load(source, backend, pooling, () => {});
       byBackend.set(backend, e);
     }
     return e;
@@ -24,11 +26,12 @@ if (!self.name?.startsWith('em-pthread')) {
     {
       'load-embedder': async (p, onProgress) => {
         // A local path, not a full URL: transformers.js probes optional files (the tokenizer) only on local paths.
-        const next = await Embedder.load(p.source, p.backend, onProgress);
+        const next = await Embedder.load(p.source, p.backend, p.pooling, onProgress);
         for (const e of byBackend.values()) await e.release();
         byBackend.clear();
         byBackend.set(p.backend, next);
         source = p.source;
+        pooling = p.pooling;
         return next.info;
       },
       embed: async (p, onProgress) => (await on(p.backend)).embed(p.texts, onProgress),

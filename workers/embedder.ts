@@ -3,7 +3,8 @@
 // embedded once per model: in memory, and in IndexedDB so a reload keeps them.
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Backend, EmbedderInfo, EmbedderSource } from '../src/protocol';
-import { parseRepoId } from '../src/lib/model/hub';
+import { hubFileUrl, parseRepoId } from '../src/lib/model/hub';
+import { poolingFromConfig, resolvePooling, type PoolingSetting } from '../src/lib/model/pooling';
 
 const BATCH = 32;
 const DB = 'self-contrast-embeddings';
@@ -69,6 +70,22 @@ function droppedFilesCache(files: File[], modelId: string): { match(key: string)
   };
 }
 
+/** sentence-transformers' pooling config beside the model, if it has one. */
+async function readPoolingConfig(source: EmbedderSource): Promise<unknown> {
+  const file = '1_Pooling/config.json';
+  try {
+    if (source.kind === 'files') {
+      const f = source.files.find((x) => (x.webkitRelativePath || x.name).endsWith(file));
+      return f ? JSON.parse(await f.text()) : null;
+    }
+    const url = source.kind === 'local' ? `${source.localModelPath}${source.modelId}/${file}` : hubFileUrl(parseRepoId(source.id, source.host), file);
+    const response = await fetch(url);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null; // absent or not JSON: the model states no pooling
+  }
+}
+
 export class Embedder {
   private readonly cache = new Map<string, Float32Array>();
 
@@ -77,7 +94,7 @@ export class Embedder {
     readonly info: EmbedderInfo,
   ) {}
 
-  static async load(source: EmbedderSource, backend: Backend, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<Embedder> {
+  static async load(source: EmbedderSource, backend: Backend, poolingSetting: PoolingSetting, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<Embedder> {
     let modelId: string;
     let revision = 'main';
     let label: string;
@@ -121,23 +138,24 @@ export class Embedder {
         if (p.status === 'progress') onProgress({ file: p.file, loaded: p.loaded, total: p.total || null });
       },
     });
-    const probe = await extractor(['dimension probe'], { pooling: 'mean', normalize: true });
+    const { pooling, source: poolingSource } = resolvePooling(poolingSetting, poolingFromConfig(await readPoolingConfig(source)));
+    const probe = await extractor(['dimension probe'], { pooling, normalize: true });
     const dimensions = probe.dims[1];
-    return new Embedder(extractor, { source: label, backend, dimensions });
+    return new Embedder(extractor, { source: label, backend, dimensions, pooling, poolingSource });
   }
 
   /** Unit vectors for the texts, row-major; `computed` counts the texts found in neither cache. */
   async embed(texts: readonly string[], onProgress: (p: { done: number; total: number }) => void): Promise<{ vectors: Float32Array; dimensions: number; computed: number }> {
-    const { dimensions, source, backend } = this.info;
+    const { dimensions, source, backend, pooling } = this.info;
     // Keyed by backend too: vectors agree across backends only to float tolerance.
-    const key = (t: string) => `${source}\u0000${backend}\u0000${t}`;
+    const key = (t: string) => `${source}\u0000${backend}\u0000${pooling}\u0000${t}`;
     const unseen = [...new Set(texts.filter((t) => !this.cache.has(t)))];
     const stored = await vectorStore.getMany(unseen.map(key));
     unseen.forEach((t, i) => stored[i] && this.cache.set(t, stored[i]!));
     const missing = unseen.filter((_, i) => !stored[i]);
     for (let i = 0; i < missing.length; i += BATCH) {
       const batch = missing.slice(i, i + BATCH);
-      const out = await this.extractor(batch, { pooling: 'mean', normalize: true });
+      const out = await this.extractor(batch, { pooling, normalize: true });
       const data = out.data as Float32Array;
       const fresh = batch.map((t, r): [string, Float32Array] => [t, data.slice(r * dimensions, (r + 1) * dimensions)]);
       for (const [t, v] of fresh) this.cache.set(t, v);
@@ -151,9 +169,10 @@ export class Embedder {
 
   /** Texts per second of the encoder alone (no caches): what the backend choice compares. */
   async throughput(texts: string[]): Promise<number> {
-    await this.extractor(texts.slice(0, 2), { pooling: 'mean', normalize: true });
+    const { pooling } = this.info;
+    await this.extractor(texts.slice(0, 2), { pooling, normalize: true });
     const t0 = performance.now();
-    await this.extractor(texts, { pooling: 'mean', normalize: true });
+    await this.extractor(texts, { pooling, normalize: true });
     return texts.length / ((performance.now() - t0) / 1000);
   }
 

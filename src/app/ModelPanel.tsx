@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
+import type { PoolingSetting } from '../lib/model/pooling';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -63,7 +64,12 @@ function EmbedderHubPicker() {
   );
 }
 
+const POOLING_NAMES = { mean: 'mean', cls: 'CLS', last_token: 'last-token' } as const;
+
 export function ModelPanel() {
+  const embedPooling = useLab((s) => s.settings.embedPooling);
+  const setSettings = useLab((s) => s.setSettings);
+  const reloadEmbedder = useLab((s) => s.reloadEmbedder);
   const { status, info, progress, error } = useLab((s) => s.lm);
   const loadLm = useLab((s) => s.loadLm);
   const loadFiles = (list: FileList | null) => {
@@ -104,8 +110,19 @@ export function ModelPanel() {
       {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}
       <EmbedderHubPicker />
       {embedder.info && (
-        <p data-testid="embedder-info" data-status={embedder.status} data-backend={embedder.info.backend}>
-          <code>{embedder.info.source}</code> on {embedder.info.backend}: {embedder.info.dimensions}-dimensional, mean-pooled and normalised
+        <p data-testid="embedder-info" data-status={embedder.status} data-backend={embedder.info.backend} data-pooling={embedder.info.pooling}>
+          <code>{embedder.info.source}</code>: {embedder.info.dimensions}-dimensional, <strong>{POOLING_NAMES[embedder.info.pooling]} pooling</strong>{' '}
+          ({embedder.info.poolingSource === 'model' ? "the model's 1_Pooling/config.json" : embedder.info.poolingSource === 'setting' ? 'your setting' : 'the model names none: mean'}), normalised.{' '}
+          <label>
+            pooling{' '}
+            <select aria-label="embedding pooling" value={embedPooling} disabled={embedder.status === 'loading'}
+              onChange={(e) => { setSettings({ embedPooling: e.target.value as PoolingSetting }); void reloadEmbedder(); }}>
+              <option value="auto">as the model says</option>
+              <option value="mean">mean</option>
+              <option value="cls">CLS</option>
+              <option value="last_token">last token</option>
+            </select>
+          </label>
         </p>
       )}
     </section>

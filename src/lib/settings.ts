@@ -5,6 +5,7 @@ import { DPO_VARIANTS, type DpoVariant } from './train/dpo';
 import { DEFAULT_HUB_HOST } from './model/hub';
 import { FILTER_RULES, type FilterRule, type FilterSettings } from './contrast/filter';
 import { BACKEND_PREFERENCES, type BackendPreference } from './backend-choice';
+import { POOLINGS, type Pooling, type PoolingSetting } from './model/pooling';
 
 export interface LabSettings {
   hubHost: string;
@@ -13,6 +14,7 @@ export interface LabSettings {
   sampleBackend: BackendPreference;
   embedBackend: BackendPreference;
   trainBackend: BackendPreference;
+  embedPooling: PoolingSetting;
   samplesPerPrompt: number; // R
   temperature: number;
   topP: number;
@@ -57,6 +59,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   sampleBackend: { default: 'auto', describe: 'sampling backend: auto = the faster one measured on this machine for this model', parse: backendPreference },
   embedBackend: { default: 'auto', describe: 'embedding backend: auto = the faster one measured on this machine for this encoder', parse: backendPreference },
   trainBackend: { default: 'auto', describe: 'DPO training backend: auto = the faster one measured on one training step', parse: backendPreference },
+  embedPooling: { default: 'auto', describe: "embedding pooling: auto = the model's own (sentence-transformers 1_Pooling/config.json; UAE-Large-V1: CLS), else mean", parse: (s) => (s === 'auto' || POOLINGS.includes(s as Pooling) ? (s as PoolingSetting) : null) },
   samplesPerPrompt: { default: 32, describe: 'R, samples per prompt (paper: 32; 64 for M = 16)', parse: num(1, 256, true) },
   temperature: { default: 1, describe: 'sampling temperature (paper: 1.0)', parse: num(0, 5) },
   topP: { default: 1, describe: 'nucleus top-p (paper: 1.0)', parse: num(0, 1) },

@@ -1,7 +1,8 @@
 import type { StateCreator } from 'zustand';
 import type { Backend, EmbedderInfo, EmbedderSource, HubPlan, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
-import type { BackendSlice } from './backend-slice';
+import { stageDecision, type BackendSlice } from './backend-slice';
+import type { LabSettings } from '../lib/settings';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
 export const DEFAULT_LM_URL = '/models/lm/';
@@ -31,12 +32,16 @@ export interface ModelSlice {
   };
   /** The shipped default unless a source is given. */
   loadEmbedder: (backend: Backend, source?: EmbedderSource) => Promise<EmbedderInfo | null>;
+  /** Loads the current encoder again (after a pooling change). */
+  reloadEmbedder: () => Promise<EmbedderInfo | null>;
   /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
   embedTexts: (texts: string[], backend: Backend) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
 
+let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
+
 /** Each model load is followed by timing its stage on every backend: the measurement picks the backend. */
-export const createModelSlice: StateCreator<ModelSlice & BackendSlice, [], [], ModelSlice> = (set, get) => ({
+export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings }, [], [], ModelSlice> = (set, get) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));
@@ -66,10 +71,12 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice, [], [], M
   },
   nextTokenLogits: (text, backend) => lmClient().call('next-token-logits', { text, backend }).promise,
   embedder: { status: 'idle', info: null, progress: null, error: null },
+  reloadEmbedder: () => get().loadEmbedder(stageDecision(get(), 'embed').backend, embedderSource),
   loadEmbedder: async (backend, source = { kind: 'local', ...DEFAULT_EMBEDDER }) => {
+    embedderSource = source;
     set((s) => ({ embedder: { ...s.embedder, status: 'loading', progress: null, error: null } }));
     try {
-      const info = await embedClient().call('load-embedder', { source, backend }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
+      const info = await embedClient().call('load-embedder', { source, backend, pooling: get().settings.embedPooling }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
       set({ embedder: { status: 'ready', info, progress: null, error: null } });
       await get().measureStage('embed');
       return info;
