@@ -110,6 +110,28 @@ describe('DpoRun', () => {
     await four.release();
   });
 
+  it("logs TRL's metrics per pair, whatever the passes; rewards start at zero to float32 noise", async () => {
+    const data = groups(8, 3);
+    for (const variant of ['sigmoid', 'infonca'] as const) {
+      const loss = { ...settings.loss, variant };
+      const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss, maxRowsPerPass: 16 });
+      const three = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss, maxRowsPerPass: 5 });
+      const a = await one.step();
+      const b = await three.step();
+      // Policy = reference at step 1. The reference log-probs come from the inference graph, whose float32
+      // rounding differs from the training graph's by ~1e-7 (not bit-exact: see the note on issue #14).
+      for (const log of [a, b]) for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins'] as const) expect(Math.abs(log[name])).toBeLessThan(1e-5);
+      // Later steps: the same numbers from 1 pass or 3 (metrics weigh by real pairs).
+      const a2 = await one.step();
+      const b2 = await three.step();
+      for (const name of ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected'] as const) {
+        expect(Math.abs(a2[name] - b2[name]), `${variant} ${name}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a2[name])));
+      }
+      await one.release();
+      await three.release();
+    }
+  });
+
   it('LoRA: starts at the base model (loss log 2), trains only adapters, merged weights change only the targets', async () => {
     const lora = defaultLora(cfg);
     const run = await DpoRun.create(ort, 'cpu', model, groups(8, 4), { ...settings, lora, learningRate: 5e-2 });

@@ -205,7 +205,10 @@ export class DpoRun {
     const weightOf = (g: { mask: number[] }) => (this.settings.loss.variant === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
     const totalWeight = grouped.reduce((a, g) => a + weightOf(g), 0);
     const pairWeight = (p: typeof grouped) => p.reduce((a, g) => a + weightOf(g), 0) / totalWeight;
-    const promptWeight = (p: typeof grouped) => p.length / prompts.length;
+    // Metrics are per pair for every loss (TRL's logging), so they weigh by real pairs whatever the passes.
+    const pairsOf = (g: { mask: number[] }) => g.mask.reduce((a, x) => a + x, 0) - 1;
+    const totalPairs = grouped.reduce((a, g) => a + pairsOf(g), 0);
+    const metricWeight = (p: typeof grouped) => p.reduce((a, g) => a + pairsOf(g), 0) / totalPairs;
     const sums: Record<string, number> = {};
     let gradNorm = 0;
     let tokens = 0;
@@ -224,11 +227,9 @@ export class DpoRun {
       const share = pairWeight(pass);
       const last = at + perPass >= prompts.length;
       const out = last ? await this.session.step(feeds, lr, step, share) : await this.session.accumulate(feeds, share);
-      // Pair metrics weigh like the loss; chosen-side metrics are per prompt.
       for (const [name, v] of Object.entries(out)) {
         if (name === 'grad_norm') continue;
-        const w = name === 'rewards/chosen' || name === 'logps/chosen' ? promptWeight(pass) : share;
-        sums[name] = (sums[name] ?? 0) + w * v[0];
+        sums[name] = (sums[name] ?? 0) + (name === 'loss' ? share : metricWeight(pass)) * v[0];
       }
       if (last) gradNorm = out.grad_norm[0];
     }

@@ -65,6 +65,8 @@ describe('DPO losses', () => {
         g.input('mask', 'float32', ['batch', 4]));
       g.output(out.loss, 'loss');
       g.output(out.metrics['rewards/accuracies'], 'acc');
+      g.output(out.metrics['rewards/chosen'], 'chosen');
+      g.output(out.metrics['logps/chosen'], 'logpChosen');
       const session = await ort.InferenceSession.create(encodeModel(g.toModel()));
       // Garbage in the padded slot must not leak into anything.
       const junk = policy.map((row, b) => row.map((x, k) => (mask[b][k] ? x : 1e6)));
@@ -74,6 +76,11 @@ describe('DPO losses', () => {
       const margins = policy.flatMap((row, b) => row.slice(1).flatMap((p, k) => (mask[b][k + 1]
         ? [(row[0] - reference[b][0]) / per(b, 0) - (p - reference[b][k + 1]) / per(b, k + 1)] : [])));
       expect((r.acc.data as Float32Array)[0]).toBeCloseTo(margins.filter((x) => x > 1e-9).length / margins.length, 6);
+      // TRL logs per pair row: prompt 0's chosen side counts 3 times, prompt 1's twice (one pair is padding).
+      const chosen0 = (o.beta * (policy[0][0] - reference[0][0])) / per(0, 0);
+      const chosen1 = (o.beta * (policy[1][0] - reference[1][0])) / per(1, 0);
+      expect((r.chosen.data as Float32Array)[0]).toBeCloseTo((3 * chosen0 + 2 * chosen1) / 5, 5);
+      expect((r.logpChosen.data as Float32Array)[0]).toBeCloseTo((3 * policy[0][0] + 2 * policy[1][0]) / 5, 4);
     });
   }
 });

@@ -59,7 +59,7 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   const bh = mul(h, o.beta);
   const pairMask = rowMask ? slice(rowMask, [1], [1], [END]) : null; // [B, M]
   const mean = (v: Value) => reduceMean(v, v.shape.map((_, i) => i), false);
-  /** Mean over real pairs only. */
+  /** Mean over real pairs only; a [B, 1] value counts once per pair of its prompt (TRL logs per pair row). */
   const pairMean = (v: Value) => (pairMask ? div(sumAll(mul(v, pairMask)), sumAll(pairMask)) : mean(v));
 
   let losses: Value; // [B, M] or [B, 1]
@@ -93,12 +93,13 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   const logpRejected = slice(policy, [1], [1], [END]);
   return {
     loss: o.variant === 'infonca' ? mean(losses) : pairMean(losses),
+    // TRL logs every metric per pair row (the chosen side repeats once per negative), so padded prompts weigh by their real pairs.
     metrics: {
-      'rewards/chosen': mean(rewardChosen),
+      'rewards/chosen': pairMean(rewardChosen),
       'rewards/rejected': pairMean(rewardRejected),
       'rewards/accuracies': pairMean(cast(greater(rewardChosen, rewardRejected), policy.dtype)),
       'rewards/margins': pairMean(sub(rewardChosen, rewardRejected)),
-      'logps/chosen': mean(logpChosen),
+      'logps/chosen': pairMean(logpChosen),
       'logps/rejected': pairMean(logpRejected),
     },
   };
