@@ -1,11 +1,15 @@
 import { useLab } from '../store';
 import { download } from './download';
-import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, scaleOutRecipe, settingsRecord, trlPairwise } from '../lib/data/export';
+import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise } from '../lib/data/export';
+import { JOB_FOLDER, scaleOutJob } from '../lib/data/scale-out/job';
+import { writeZip } from '../lib/data/zip';
 import { exportRowsOf } from '../store/data-slice';
 
 export function ExportPanel() {
   const settings = useLab((s) => s.settings);
   const data = useLab((s) => s.data);
+  const lmSource = useLab((s) => s.lm.info?.source ?? '');
+  const embedderSource = useLab((s) => s.embedder.info?.source ?? '');
   const { scored, filter } = data;
   if (!scored || !filter) return null;
   const exportRows = exportRowsOf(data);
@@ -29,8 +33,12 @@ export function ExportPanel() {
         <button type="button" onClick={() => download('self-contrast-settings.json', settingsRecord(settings, counts), 'application/json')}>
           Settings record
         </button>
-        <button type="button" onClick={() => scaleOutRecipe(exportRows, settings).forEach((f) => download(f.name, f.content, f.mime))}>
-          Scale-out recipe (vLLM + TRL)
+        <button type="button" onClick={() => {
+          const files = scaleOutJob(exportRows, scored.table, filter, settings, counts, { lm: lmSource, embedder: embedderSource });
+          const encoder = new TextEncoder();
+          download(`${JOB_FOLDER}.zip`, writeZip(files.map((f) => ({ name: f.name, data: encoder.encode(f.content) }))), 'application/zip');
+        }}>
+          Scale-out job (vLLM + TRL / LLaMA-Factory, zip)
         </button>
       </div>
     </section>

@@ -5,7 +5,7 @@ import { generate, type LmStepper } from '../sample/generate';
 import type { SamplingParams } from '../sample/logits';
 import type { PromptCodec } from '../model/codec';
 import { preferenceRecords, type PreferenceRecord } from '../data/export';
-import { buildTable, rankCandidates, selectNegatives, type FilterSettings, type SimilarityTable } from './filter';
+import { buildTable, rankCandidates, selectNegatives, type FilterRule, type FilterSettings, type Ranking, type SimilarityTable } from './filter';
 import { embedAndScore, type EmbedTexts } from './similarity';
 
 export interface SelfContrastOptions {
@@ -20,9 +20,13 @@ export type { EmbedTexts };
 export interface SelfContrastData {
   /** Every sample's text per prompt, for inspection and verifier statistics. */
   samples: string[][];
-  table: SimilarityTable;
+  /**
+   * The table over each prompt's first `samplesPerPrompt` samples (all by default): the paper
+   * draws 32 for M ≤ 8 and 64 for M = 16, and a prefix of 64 i.i.d. draws is such a draw of 32.
+   */
+  table(samplesPerPrompt?: number): { table: SimilarityTable; rankings: Record<FilterRule, Ranking> };
   /** Preference records for one filter setting (a%, M, seed): sampling and embedding are done once. */
-  select(filter: FilterSettings): PreferenceRecord[];
+  select(filter: FilterSettings, samplesPerPrompt?: number): PreferenceRecord[];
 }
 
 export async function selfContrastData(
@@ -35,7 +39,25 @@ export async function selfContrastData(
   const samples: string[][] = rows.map(() => []);
   for (const s of generated) samples[s.promptIndex][s.sampleIndex] = codec.decode(s.tokens);
   const exportRows = rows.map((r, i) => ({ prompt: r.prompt, target: r.target, samples: samples[i] }));
-  const table = buildTable(exportRows, await embedAndScore(exportRows, embed));
-  const rankings = { reference: rankCandidates(table, 'reference'), distinct: rankCandidates(table, 'distinct') };
-  return { samples, table, select: (filter) => preferenceRecords(exportRows, table, selectNegatives(table, rankings[filter.rule], filter)) };
+  const similarity = await embedAndScore(exportRows, embed);
+  const tables = new Map<number, { rows: typeof exportRows; table: SimilarityTable; rankings: Record<FilterRule, Ranking> }>();
+  const prefix = (r = o.samplesPerPrompt) => {
+    let t = tables.get(r);
+    if (!t) {
+      const sub = exportRows.map((row) => ({ ...row, samples: row.samples.slice(0, r) }));
+      const sims = Float32Array.from(exportRows.flatMap((row, i) => Array.from(similarity.subarray(i * o.samplesPerPrompt, i * o.samplesPerPrompt + Math.min(r, row.samples.length)))));
+      const table = buildTable(sub, sims);
+      t = { rows: sub, table, rankings: { reference: rankCandidates(table, 'reference'), distinct: rankCandidates(table, 'distinct') } };
+      tables.set(r, t);
+    }
+    return t;
+  };
+  return {
+    samples,
+    table: (r) => prefix(r),
+    select: (filter, r) => {
+      const t = prefix(r);
+      return preferenceRecords(t.rows, t.table, selectNegatives(t.table, t.rankings[filter.rule], filter));
+    },
+  };
 }

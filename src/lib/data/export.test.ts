@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alpacaTurns, groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, scaleOutRecipe, settingsRecord, trlPairwise, type ExportRow } from './export';
+import { alpacaTurns, groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise, type ExportRow } from './export';
 import { importJsonl } from './import';
 import { buildTable, rankCandidates, selectNegatives } from '../contrast/filter';
 import { DEFAULT_SETTINGS, settingsFromSearch, settingsToSearch } from '../settings';
@@ -58,21 +58,6 @@ describe('exports', () => {
     expect(grouped.map((g) => g.rejected.length)).toEqual([2, 2]);
     const record = JSON.parse(settingsRecord(DEFAULT_SETTINGS, { prompts: 2, promptsKept: 2, pairs: 4, shortPrompts: 0 }, new Date(0)));
     expect(record).toMatchObject({ tool: 'self-contrast-lab', created: '1970-01-01T00:00:00.000Z', settings: { a: 25, m: 8, samplesPerPrompt: 32 }, counts: { pairs: 4 } });
-  });
-
-  it('writes a vLLM + TRL recipe that matches the lab settings', () => {
-    const files = scaleOutRecipe(rows, { ...DEFAULT_SETTINGS, topK: 0, m: 16 });
-    const sampling = JSON.parse(files.find((f) => f.name === 'vllm-sampling.json')!.content);
-    expect(sampling).toEqual({ n: 32, temperature: 1, top_p: 1, top_k: -1, max_tokens: 96, seed: 1 });
-    const dpo = JSON.parse(files.find((f) => f.name === 'trl-dpo-config.json')!.content);
-    expect(dpo).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', num_train_epochs: 1 });
-    expect(dpo.per_device_train_batch_size * dpo.gradient_accumulation_steps).toBe(128 * 16);
-    const method = JSON.parse(files.find((f) => f.name === 'self-contrast.json')!.content);
-    expect(method.filter).toMatchObject({ rule: 'reference', a_percent: 25, negatives_per_prompt: 16 });
-    const infonca = scaleOutRecipe(rows, { ...DEFAULT_SETTINGS, dpoLoss: 'infonca' });
-    expect(JSON.parse(infonca.find((f) => f.name === 'trl-dpo-config.json')!.content).loss_type).toBeUndefined();
-    expect(JSON.parse(infonca.find((f) => f.name === 'self-contrast.json')!.content).loss).toMatchObject({ lab: 'infonca', trl: null });
-    expect(files.find((f) => f.name === 'vllm-prompts.jsonl')!.content.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ prompt: 'Add 2 and 2.' }, { messages: [{ role: 'user', content: 'Hi' }] }]);
   });
 
   it('settings round-trip through the URL, with invalid values named', () => {

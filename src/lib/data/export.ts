@@ -1,10 +1,10 @@
 // Exports of the filtered preference data in the formats the next tools read:
 // TRL pairwise JSONL (M rows per prompt; conversational when the input was
-// chat), grouped JSONL (1 chosen vs M rejected), the settings record, and a
-// scale-out recipe (vLLM prompts + sampling parameters, a TRL DPOConfig).
+// chat), grouped JSONL (1 chosen vs M rejected; the lab's own format), the
+// authors' LLaMA-Factory rows, and the settings record. The scale-out job is scale-out/.
 import type { ChatMessage } from '../model/tokenizer';
 import { negativeText, type FilterResult, type SimilarityTable } from '../contrast/filter';
-import { SETTINGS, type LabSettings } from '../settings';
+import type { LabSettings } from '../settings';
 
 export interface ExportRow {
   prompt: string | ChatMessage[];
@@ -105,31 +105,4 @@ export interface ExportCounts {
 
 export function settingsRecord(settings: LabSettings, counts: ExportCounts, created = new Date()): string {
   return JSON.stringify({ tool: 'self-contrast-lab', created: created.toISOString(), settings, counts }, null, 2) + '\n';
-}
-
-/** For users who outgrow the browser: the same experiment on vLLM + TRL. */
-export function scaleOutRecipe(rows: readonly ExportRow[], s: LabSettings): ExportFile[] {
-  const prompts = rows.map((r) => JSON.stringify(typeof r.prompt === 'string' ? { prompt: r.prompt } : { messages: r.prompt })).join('\n') + '\n';
-  const sampling = {
-    // vllm.SamplingParams
-    n: s.samplesPerPrompt, temperature: s.temperature, top_p: s.topP, top_k: s.topK > 0 ? s.topK : -1, max_tokens: s.maxNewTokens, seed: s.seed,
-  };
-  const dpo = {
-    // trl.DPOConfig: the paper's recipe (β 0.1, sigmoid DPO over the M pairs, one epoch); scale the lr to the model.
-    beta: s.beta, ...(s.dpoLoss === 'infonca' ? {} : { loss_type: s.dpoLoss }), label_smoothing: s.labelSmoothing, num_train_epochs: s.epochs, learning_rate: 5e-7, lr_scheduler_type: 'cosine', warmup_ratio: 0.1,
-    per_device_train_batch_size: 8, gradient_accumulation_steps: Math.max(1, Math.round((128 * s.m) / 8)),
-    max_length: 1024, bf16: true, logging_steps: 10, report_to: 'none',
-  };
-  const method = {
-    filter: { rule: s.filterRule, describe: SETTINGS.filterRule.describe, a_percent: s.a, negatives_per_prompt: s.m, seed: s.seed, short_prompts: s.shortPrompts, samples_per_prompt: s.samplesPerPrompt },
-    loss: s.dpoLoss === 'infonca'
-      ? { lab: 'infonca', trl: null, note: "TRL has no 1-vs-M InfoNCA loss: trl-dpo-config.json leaves loss_type unset (TRL's default, sigmoid DPO over the M pairs); train InfoNCA elsewhere" }
-      : { lab: s.dpoLoss, trl: s.dpoLoss },
-  };
-  return [
-    { name: 'self-contrast.json', mime: 'application/json', content: JSON.stringify(method, null, 2) + '\n' },
-    { name: 'vllm-prompts.jsonl', mime: 'application/jsonl', content: prompts },
-    { name: 'vllm-sampling.json', mime: 'application/json', content: JSON.stringify(sampling, null, 2) + '\n' },
-    { name: 'trl-dpo-config.json', mime: 'application/json', content: JSON.stringify(dpo, null, 2) + '\n' },
-  ];
 }

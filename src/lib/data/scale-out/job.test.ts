@@ -1,0 +1,67 @@
+// The scale-out job: its Python compiles, and its filter.py, run on the lab's own
+// samples and similarities, selects exactly the pairs the lab exports.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTable, rankCandidates, selectNegatives, type FilterRule } from '../../contrast/filter';
+import { createRng } from '../../random';
+import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../../settings';
+import type { ExportRow } from '../export';
+import { hubIdOf, JOB_FOLDER, scaleOutJob } from './job';
+
+// Prompts as the lab sees them: plain and chat, with repeats, the target itself, blanks, leading spaces and ties.
+const rng = createRng(17);
+const vocab = ['The answer is 4.', ' The answer is 5.', 'It is 22.', '', '  ', 'The answer is 3.', 'I cannot help with that.', 'Four.', 'four', ' four', 'TARGET'];
+const rows: ExportRow[] = Array.from({ length: 120 }, (_, p) => ({
+  prompt: p % 3 === 0 ? [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: `Question ${p}` }] : `Question ${p}`,
+  target: 'TARGET',
+  samples: Array.from({ length: 4 + Math.floor(rng() * 29) }, () => vocab[Math.floor(rng() * vocab.length)]),
+}));
+const simOf = (text: string) => (text === 'TARGET' ? 1 : Math.fround(Math.round(rng() * 9) / 10));
+const table = buildTable(rows, Float32Array.from(rows.flatMap((r) => r.samples.map(simOf))));
+
+function writeJob(settings: LabSettings): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scale-out-'));
+  const result = selectNegatives(table, rankCandidates(table, settings.filterRule), filterSettingsOf(settings));
+  const counts = { prompts: rows.length, promptsKept: result.promptsKept, pairs: result.negatives.length, shortPrompts: result.shortPrompts.length };
+  for (const f of scaleOutJob(rows, table, result, settings, counts, { lm: 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct@main', embedder: '/models/embed' })) {
+    mkdirSync(dirname(join(dir, f.name)), { recursive: true });
+    writeFileSync(join(dir, f.name), f.content);
+  }
+  return join(dir, JOB_FOLDER);
+}
+
+const jsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('scale-out job', () => {
+  it('every Python step compiles', () => {
+    const job = writeJob(DEFAULT_SETTINGS);
+    for (const py of ['sample.py', 'embed.py', 'filter.py', 'dpo.py']) execFileSync('python3', ['-m', 'py_compile', join(job, py)]);
+    expect(readFileSync(join(job, 'README.md'), 'utf8')).toContain('python sample.py --model HuggingFaceTB/SmolLM2-135M-Instruct');
+    expect(readFileSync(join(job, 'README.md'), 'utf8')).toContain('PATH/TO/YOUR/EMBEDDING-MODEL');
+    expect(JSON.parse(readFileSync(join(job, 'settings.json'), 'utf8')).settings).toMatchObject({ filterRule: 'reference', a: 25, m: 8 });
+  });
+
+  const cases: [FilterRule, number, number, number, LabSettings['shortPrompts']][] = [
+    ['reference', 25, 1, 1, 'skip'], ['reference', 50, 3, 7, 'skip'], ['reference', 75, 2, 3, 'keep-fewer'], ['reference', 100, 4, 11, 'skip'],
+    ['distinct', 25, 1, 1, 'skip'], ['distinct', 60, 3, 5, 'keep-fewer'],
+  ];
+  for (const [rule, a, m, seed, short] of cases) {
+    it(`filter.py on the lab's samples gives the lab's pairs row by row (${rule}, a = ${a}%, M = ${m}, seed ${seed}, ${short})`, () => {
+      const job = writeJob({ ...DEFAULT_SETTINGS, filterRule: rule, a, m, seed, shortPrompts: short });
+      execFileSync('python3', ['filter.py', '--scored', 'lab/scored.jsonl'], { cwd: job });
+      const lab = jsonl(join(job, 'lab/pairs.jsonl'));
+      expect(lab.length).toBeGreaterThan(0);
+      expect(jsonl(join(job, 'pairs.jsonl'))).toEqual(lab);
+      expect(jsonl(join(job, 'llamafactory/self_contrast.jsonl'))).toEqual(jsonl(join(job, 'lab/llamafactory-pairs.jsonl')));
+    });
+  }
+
+  it('names Hub models by id and revision, and nothing else', () => {
+    expect(hubIdOf('https://huggingface.co/WhereIsAI/UAE-Large-V1@main')).toEqual({ id: 'WhereIsAI/UAE-Large-V1', revision: 'main' });
+    expect(hubIdOf('/models/lm/')).toBeNull();
+    expect(hubIdOf('my-model/')).toBeNull();
+  });
+});
