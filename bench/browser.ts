@@ -24,7 +24,8 @@ export interface LabPage {
   close(): Promise<void>;
 }
 
-export async function openLab(): Promise<LabPage> {
+/** `debug`: expose the store (window.lab) for scripted checks; the flow benchmark drives the UI only. */
+export async function openLab(opts: { debug?: boolean } = {}): Promise<LabPage> {
   if (!existsSync('dist/index.html')) throw new Error('no dist/: run `npx vite build` first');
   const server: ChildProcess = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${PORT}`;
@@ -33,8 +34,8 @@ export async function openLab(): Promise<LabPage> {
     executablePath: '/usr/bin/chromium',
     args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const page = await browser.newPage();
-  await page.goto(`${url}/?debug`);
+  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  await page.goto(opts.debug === false ? url : `${url}/?debug`);
   await page.getByTestId('backend-report').waitFor({ timeout: 60_000 });
   return {
     page,
