@@ -42,6 +42,12 @@ export class WorkerClient<M extends RequestSpecs> {
     this.worker.postMessage({ type: 'request', id, kind, payload });
     return { promise, cancel: () => this.worker.postMessage({ type: 'cancel', id }) };
   }
+
+  /** Stops the worker; pending calls fail. */
+  terminate(): void {
+    this.worker.terminate();
+    for (const [id, settle] of this.pending) settle({ type: 'error', id, error: { name: 'WorkerStopped', message: 'the worker was stopped' } });
+  }
 }
 
 export type LmClient = WorkerClient<LmRequests>;

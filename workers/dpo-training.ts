@@ -46,7 +46,7 @@ export class DpoTraining {
       // A resumed run reports what it already did, so the charts continue where they were.
       for (const log of run.history) onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       while (run.stepsDone < run.totalSteps) {
-        const log = await run.step();
+        const log = await (req.backend === 'webgpu' ? this.model.guardGpu(run.step()) : run.step());
         if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps) {
           await save();
           onProgress({ stage: 'checkpoint', step: run.stepsDone });
@@ -61,9 +61,13 @@ export class DpoTraining {
       // Pause: keep everything up to the last finished step. A non-finite loss
       // is not saved: the last good checkpoint stays.
       if (e instanceof CancelledError) await save();
+      // A lost WebGPU device: the last checkpoint stays (reading GPU state now would hang); the run resumes from it, on WASM.
+      if (req.backend === 'webgpu' && e instanceof Error && /device lost/.test(e.message)) {
+        throw new Error(`${e.message}. The run's last checkpoint is kept: resume it on WASM.`, { cause: e });
+      }
       throw e;
     } finally {
-      await run.release();
+      if (!(req.backend === 'webgpu' && this.model.gpuLost)) await run.release();
     }
   }
 

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // ort-web first: it sets ORT's wasm location before transformers.js loads.
-import { configureOrtWeb } from './ort-web';
+import { configureOrtWeb, guardWebGpu } from './ort-web';
 import { createEmbedHandler } from './embed-handler';
 import { Embedder, THROUGHPUT_TEXTS } from './embedder';
 import type { Backend, EmbedderSource, EmbedRequests, ToWorker } from '../src/protocol';
@@ -34,7 +34,10 @@ if (!self.name?.startsWith('em-pthread')) {
         pooling = p.pooling;
         return next.info;
       },
-      embed: async (p, onProgress) => (await on(p.backend)).embed(p.texts, onProgress),
+      embed: async (p, onProgress) => {
+        const work = (await on(p.backend)).embed(p.texts, onProgress);
+        return p.backend === 'webgpu' ? guardWebGpu(work) : work;
+      },
       'time-backends': async (p, onProgress) => {
         const timings: StageTimings = { webgpu: null, wasm: null };
         for (const backend of p.backends) {

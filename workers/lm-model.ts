@@ -74,12 +74,32 @@ export class LmModelState {
   private source = '';
   private readonly decoders = new Map<Backend, DecoderSession>();
 
-  constructor(private readonly ort: OrtApi) {}
+  /** Why WebGPU can no longer run in this worker (its device was lost); null while it can. */
+  gpuLost: string | null = null;
+
+  /** `guard` races WebGPU work against the loss of the device (workers/ort-web.ts). */
+  constructor(
+    private readonly ort: OrtApi,
+    private readonly guard: <T>(work: Promise<T>) => Promise<T> = (w) => w,
+  ) {}
+
+  /** WebGPU work that fails, instead of hanging, when the device goes; after that WebGPU requests fail at once. */
+  async guardGpu<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await this.guard(work);
+    } catch (e) {
+      if (e instanceof Error && /device lost/.test(e.message)) {
+        this.gpuLost = e.message;
+        this.decoders.delete('webgpu'); // its buffers died with the device; releasing would wait forever
+      }
+      throw e;
+    }
+  }
 
   async load(source: LmSource, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
     const { reader, label } = await readerFor(source, onProgress);
     const lm = await loadLm(reader);
-    for (const d of this.decoders.values()) await d.release();
+    for (const [backend, d] of this.decoders) if (backend === 'wasm' || !this.gpuLost) await d.release();
     this.decoders.clear();
     this.lm = lm;
     this.source = label;
@@ -108,6 +128,7 @@ export class LmModelState {
   }
 
   async decoder(backend: Backend): Promise<DecoderSession> {
+    if (backend === 'webgpu' && this.gpuLost) throw new Error(this.gpuLost);
     let d = this.decoders.get(backend);
     if (!d) {
       const lm = this.loaded();
@@ -148,7 +169,7 @@ export class LmModelState {
     const lm = this.loaded();
     const decoder = await this.decoder(req.backend);
     const t0 = performance.now();
-    const samples = await generate(decoder, req.prompts.map((p) => this.encodePrompt(p)), {
+    const generating = generate(decoder, req.prompts.map((p) => this.encodePrompt(p)), {
       samplesPerPrompt: req.samplesPerPrompt,
       maxNewTokens: req.maxNewTokens,
       sampling: { temperature: req.temperature, topP: req.topP, topK: req.topK },
@@ -158,6 +179,7 @@ export class LmModelState {
       stop: { strings: req.stop, decode: (ids) => lm.tokenizer.decode(ids) },
       onProgress: (p) => onProgress({ promptsDone: p.promptsDone, promptsTotal: p.promptsTotal, tokensGenerated: p.tokensGenerated }),
     });
+    const samples = await (req.backend === 'webgpu' ? this.guardGpu(generating) : generating);
     const seconds = (performance.now() - t0) / 1000;
     const tokens = samples.reduce((a, s) => a + s.tokens.length + (s.finish === 'eos' ? 1 : 0), 0);
     return {

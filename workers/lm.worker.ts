@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // ort-web first: it sets ORT's wasm location before transformers.js loads.
-import { configureOrtWeb, useWebGpuAdapter } from './ort-web';
+import { configureOrtWeb, guardWebGpu, useWebGpuAdapter } from './ort-web';
 import { createLmHandler } from './lm-handler';
 import { probeBackends, describeWebGpu } from './backend-probe';
 import { engineCheck, opCoverage } from './engine-check';
@@ -16,7 +16,7 @@ import type { StageTimings } from '../src/lib/backend-choice';
 if (!self.name?.startsWith('em-pthread')) {
   installOrtLogTap();
   const { ort, threads } = configureOrtWeb();
-  const model = new LmModelState(ort);
+  const model = new LmModelState(ort, guardWebGpu);
   const training = new DpoTraining(ort, model);
   const handle = createLmHandler(
     {

@@ -30,3 +30,21 @@ export function configureOrtWeb(): { ort: OrtApi; threads: number } {
 export function useWebGpuAdapter(adapter: GPUAdapter): void {
   ort.env.webgpu.adapter = adapter;
 }
+
+let loss: Promise<never> | null = null;
+
+/**
+ * Work on WebGPU, failing with a clear error if the device is lost or destroyed
+ * meanwhile: ORT's own promises never settle then, and the request would hang.
+ * Call only after a WebGPU session exists (before that, reading the device creates one).
+ */
+export function guardWebGpu<T>(work: Promise<T>): Promise<T> {
+  if (!loss) {
+    // ORT 1.30 gives the device itself once a session exists (its types say a Promise): accept either.
+    loss = Promise.resolve(ort.env.webgpu.device).then((device) => device.lost.then((info) => {
+      throw new Error(`WebGPU device lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}); reload the page to use WebGPU again`);
+    }));
+    loss.catch(() => {}); // observed by every race below; never an unhandled rejection
+  }
+  return Promise.race([work, loss]);
+}

@@ -16,6 +16,7 @@ export function FilterPanel() {
   const { rows, samples, scoring, scored, filter, histogram, cutoff } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
+  const continueOnWasm = useLab((s) => s.continueOnWasm);
   const embedBackend = useLab((s) => stageDecision(s, 'embed').backend);
   const withSamples = samples.filter((x) => x?.length).length;
   const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: +histogram.edges[i].toFixed(4), pool, dropped: histogram.dropped[i] })) : [];
@@ -53,7 +54,7 @@ export function FilterPanel() {
         <p role="alert" className="error" data-testid="scoring-error">
           {scoring.error}{' '}
           {scoring.failedOn === 'webgpu' && (
-            <button type="button" onClick={() => { setSettings({ embedBackend: 'wasm' }); void score('wasm'); }}>
+            <button type="button" onClick={() => void continueOnWasm('embed')}>
               Continue on WASM
             </button>
           )}

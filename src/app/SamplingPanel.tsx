@@ -39,6 +39,7 @@ export function SamplingPanel() {
   const lmReady = useLab((s) => s.lm.status === 'ready');
   const sample = useLab((s) => s.sampleDataset);
   const cancel = useLab((s) => s.cancelDatasetSampling);
+  const continueOnWasm = useLab((s) => s.continueOnWasm);
   const done = samples.filter(Boolean).length;
   return (
     <section className="panel" aria-labelledby="sampling-title">
@@ -73,7 +74,7 @@ export function SamplingPanel() {
         <p role="alert" className="error" data-testid="sampling-error">
           {sampling.error}{' '}
           {sampling.failedOn === 'webgpu' && (
-            <button type="button" onClick={() => { setSettings({ sampleBackend: 'wasm' }); void sample('wasm'); }}>
+            <button type="button" onClick={() => void continueOnWasm('sample')}>
               Continue on WASM
             </button>
           )}

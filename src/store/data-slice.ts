@@ -6,7 +6,8 @@ import { isWebGpuLoss } from '../lib/backend-choice';
 import type { ExportRow } from '../lib/data/export';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
-import { embedClient, importClient, lmClient } from './workers';
+import { embedClient, importClient, lmClient, restartWorker } from './workers';
+import type { ModelSlice } from './model-slice';
 
 export interface Scored {
   table: SimilarityTable;
@@ -40,6 +41,8 @@ export interface DataSlice {
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
+  /** After WebGPU failed mid-run: a fresh worker with the same model, then the rest of the work on WASM. */
+  continueOnWasm: (stage: 'sample' | 'embed') => Promise<void>;
   scoreSamples: (backend: Backend) => Promise<void>;
   /** Re-selects negatives for the current settings (after a reload restores the scores). */
   refreshFilter: () => void;
@@ -65,7 +68,7 @@ function failureMessage(e: unknown, backend: Backend, kept: string): string {
 /** Prompts per sampling request. */
 const SAMPLING_CHUNK = 8;
 
-export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set, get) => {
+export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadLm' | 'reloadEmbedder'>, [], [], DataSlice> = (set, get) => {
   /** Re-selects negatives for the current a%/M: milliseconds even for 20k prompts (bench/filter). */
   const refilter = () => {
     let { scored } = get().data;
@@ -149,6 +152,18 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set,
       }
     },
     cancelDatasetSampling: () => cancelSampling?.(),
+    continueOnWasm: async (stage) => {
+      const lab = get();
+      if (stage === 'sample') {
+        lab.setSettings({ sampleBackend: 'wasm' });
+        restartWorker('lm');
+        if (await lab.reloadLm()) await get().sampleDataset('wasm');
+      } else {
+        lab.setSettings({ embedBackend: 'wasm' });
+        restartWorker('embed');
+        if (await lab.reloadEmbedder()) await get().scoreSamples('wasm');
+      }
+    },
     scoreSamples: async (backend) => {
       const { rows, samples } = get().data;
       const rowIndex = rows.map((_, i) => i).filter((i) => samples[i]?.length);

@@ -32,18 +32,23 @@ export interface ModelSlice {
   };
   /** The shipped default unless a source is given. */
   loadEmbedder: (backend: Backend, source?: EmbedderSource) => Promise<EmbedderInfo | null>;
-  /** Loads the current encoder again (after a pooling change). */
+  /** Loads the current encoder again (after a pooling change, or in a fresh worker). */
   reloadEmbedder: () => Promise<EmbedderInfo | null>;
+  /** Loads the current LM again (in a fresh worker). */
+  reloadLm: () => Promise<LmInfo | null>;
   /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
   embedTexts: (texts: string[], backend: Backend) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
 
 let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
+let lmSource: LmSource = { kind: 'url', baseUrl: DEFAULT_LM_URL };
 
 /** Each model load is followed by timing its stage on every backend: the measurement picks the backend. */
 export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings }, [], [], ModelSlice> = (set, get) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
+  reloadLm: () => get().loadLm(lmSource),
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
+    lmSource = source;
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));
     try {
       const info = await lmClient().call('load-lm', source, (progress) => set((s) => ({ lm: { ...s.lm, progress } }))).promise;

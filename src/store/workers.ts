@@ -21,3 +21,18 @@ export function importClient(): ImportClient {
   importer ??= new WorkerClient(new Worker(new URL('../../workers/import.worker.ts', import.meta.url), { type: 'module', name: 'import' }));
   return importer;
 }
+
+/**
+ * A fresh LM or embedding worker. After a lost WebGPU device the old one cannot
+ * run anything again (its stalled WebGPU run holds ORT's wasm module), so WASM
+ * continues in a new worker.
+ */
+export function restartWorker(which: 'lm' | 'embed'): void {
+  if (which === 'lm') {
+    lm?.terminate();
+    lm = null;
+  } else {
+    embedder?.terminate();
+    embedder = null;
+  }
+}

@@ -1,0 +1,70 @@
+// The used-by path through the UI alone (no ?debug): what bench/flow.ts times, on a small file.
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { test, expect, dropFile } from './fixtures';
+
+const pool = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; completion: string });
+const chatFile = (n: number) => pool.slice(0, n).map((r) => JSON.stringify({ messages: [{ role: 'user', content: r.prompt }, { role: 'assistant', content: r.completion }] })).join('\n') + '\n';
+
+async function openAndDrop(page: Page, prompts: number, r: number, tokens: number) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
+  await dropFile(page, 'sft-chat.jsonl', chatFile(prompts));
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', String(prompts));
+  await page.getByLabel('R (samples per prompt)').fill(String(r));
+  await page.getByLabel('max new tokens').fill(String(tokens));
+}
+
+test('drop a chat file, sample, embed, move a%, export: the TRL rows are the filter\'s pairs', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await openAndDrop(page, 6, 8, 32);
+  await page.getByRole('button', { name: /^Sample 6 prompts on wasm/ }).click();
+  await expect(page.getByText('6 of 6 prompts have samples.')).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
+  const counts = page.getByTestId('filter-counts');
+  await expect(counts).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('filter-rule')).toHaveAttribute('data-rule', 'reference');
+  await page.getByLabel('a percent').fill('100');
+  await page.getByLabel('negatives per prompt').fill('1');
+  await expect.poll(async () => Number(await counts.getAttribute('data-negatives'))).toBeGreaterThan(0);
+  const negatives = Number(await counts.getAttribute('data-negatives'));
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /TRL pairwise JSONL/ }).click();
+  const rows = readFileSync(await (await download).path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(negatives);
+  for (const row of rows) {
+    // Conversational rows, as the input was: the prompt's messages, the SFT target as chosen, a self-sample as rejected.
+    const source = pool.find((p) => p.prompt === row.prompt[0].content)!;
+    expect(row.prompt).toEqual([{ role: 'user', content: source.prompt }]);
+    expect(row.chosen).toEqual([{ role: 'assistant', content: source.completion }]);
+    expect(row.rejected[0].role).toBe('assistant');
+    expect(row.rejected[0].content).not.toBe(source.completion);
+  }
+  expect(consoleErrors).toEqual([]);
+});
+
+test('WebGPU chosen by hand, then its device is destroyed mid-run: the lab says so, keeps what finished, and continues on WASM', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openAndDrop(page, 24, 2, 4);
+  // The LM worker's WebGPU device is destroyed at its next command once the test says so (a real loss, not a stub).
+  const lm = page.workers().find((w) => w.url().includes('lm.worker'))!;
+  await lm.evaluate(`(() => {
+    const create = GPUDevice.prototype.createCommandEncoder;
+    GPUDevice.prototype.createCommandEncoder = function (...args) { if (self.loseDeviceNow) this.destroy(); return create.apply(this, args); };
+  })()`);
+  await page.getByLabel('sampling backend').selectOption('webgpu');
+  await page.getByRole('button', { name: /^Sample 24 prompts on webgpu/ }).click();
+  // The first chunk of 8 prompts finishes on WebGPU; the device goes away while the next ones run.
+  await expect(page.getByText('8 of 24 prompts have samples.')).toBeVisible({ timeout: 180_000 });
+  await lm.evaluate('self.loseDeviceNow = true');
+  const error = page.getByTestId('sampling-error');
+  await expect(error).toBeVisible({ timeout: 120_000 });
+  await expect(error).toContainText(/WebGPU/);
+  const kept = Number((await error.innerText()).match(/(\d+) of 24 prompts sampled before it are kept/)![1]);
+  expect([8, 16]).toContain(kept);
+  await expect(page.getByText(`${kept} of 24 prompts have samples.`)).toBeVisible();
+  await error.getByRole('button', { name: 'Continue on WASM' }).click();
+  await expect(page.getByText('24 of 24 prompts have samples.')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-backend', 'wasm');
+});
