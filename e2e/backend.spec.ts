@@ -4,7 +4,7 @@ test('the probe graph runs on WebGPU and WASM and both agree to 1e-5', async ({ 
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Self-Contrast Lab' })).toBeVisible();
   const report = page.getByTestId('backend-report');
-  await expect(report).toBeVisible();
+  await expect(report).toBeAttached(); // inside the Diagnostics view
 
   // WebGPU really ran (SwiftShader here), not a silent fallback.
   await expect(report).toHaveAttribute('data-chosen', 'webgpu');

@@ -1,27 +1,62 @@
-// Screenshots the running lab (npm start) for the README, after a short run on
-// twelve built-in prompts: npx tsx scripts/screenshot.ts [url] [out.png]
-import { readFileSync } from 'node:fs';
-import { chromium } from '@playwright/test';
+// Screenshots of a real run, driven through the UI as a person would (no debug
+// hooks), for the README: the whole page, then one picture per step, and the
+// page in dark mode.  npx tsx scripts/screenshot.ts [url]   (with `npm start` running)
+import { mkdirSync, readFileSync } from 'node:fs';
+import { chromium, type Page } from '@playwright/test';
 
 const url = process.argv[2] ?? 'http://127.0.0.1:4173';
-const out = process.argv[3] ?? 'docs/screenshot.png';
+// A small experiment as a link: every setting of the run is in it.
+const link = `${url}/?samplesPerPrompt=32&maxNewTokens=64&m=2&promptsPerStep=4&maxSteps=4&evalPrompts=24&heldOut=10`;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-await page.goto(`${url}/?debug`);
-await page.getByTestId('embedder-info').waitFor({ timeout: 60_000 });
-const jsonl = readFileSync('public/builtin/test.jsonl', 'utf8').trim().split('\n').slice(0, 12).join('\n');
-await page.evaluate(async (text) => {
-  const lab = window.lab!.getState();
-  await lab.importFile(new File([text], 'builtin-test.jsonl'));
-  lab.setSettings({ samplesPerPrompt: 16, maxNewTokens: 64, a: 50, m: 2 });
-  await window.lab!.getState().sampleDataset('wasm');
-  await window.lab!.getState().scoreSamples('wasm');
-}, jsonl);
-await page.getByTestId('similarity-histogram').waitFor();
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+await page.goto(link);
+await page.getByTestId('backend-embed').and(page.locator('[data-measured="true"]')).waitFor({ timeout: 180_000 });
+
+// The built-in task's pool prompts with their SFT targets, dropped on the page.
+const text = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n').slice(0, 40).map((l) => {
+  const r = JSON.parse(l) as { prompt: string; completion: string };
+  return JSON.stringify({ prompt: r.prompt, completion: r.completion });
+}).join('\n') + '\n';
+const dt = await page.evaluateHandle((t) => {
+  const d = new DataTransfer();
+  d.items.add(new File([t], 'builtin-pool-40.jsonl', { type: 'application/jsonl' }));
+  return d;
+}, text);
+await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+await page.getByTestId('import-summary').waitFor();
+const shot = async (id: string, name: string, p: Page = page) => {
+  await p.locator(`#step-${id}`).screenshot({ path: `docs/steps/${name}.png` });
+  console.log(`wrote docs/steps/${name}.png`);
+};
+mkdirSync('docs/steps', { recursive: true });
+// The sticky step bar would cover the top of each step's picture.
+await page.addStyleTag({ content: '.stepper { position: static; }' });
+await shot('data', '1-data');
+
+await page.getByRole('button', { name: /^Sample 40 prompts/ }).click();
+await page.getByText('40 of 40 prompts have samples.').waitFor({ timeout: 600_000 });
+await shot('sample', '2-sample');
+
+await page.getByRole('button', { name: /^Embed and score 40 prompts/ }).click();
+await page.getByTestId('filter-counts').waitFor({ timeout: 600_000 });
+await page.getByTestId('similarity-histogram').locator('.recharts-bar-rectangle').nth(8).click();
 await page.waitForTimeout(500);
-await page.screenshot({ path: out, fullPage: true });
+await shot('filter', '3-filter');
+await shot('export', '4-export');
+
+await page.getByRole('button', { name: 'Train', exact: true }).click();
+await page.getByTestId('runs-table').locator('tr[data-run^="run-"][data-status="done"]').first().waitFor({ timeout: 600_000 });
+await page.waitForTimeout(1000);
+await shot('train', '5-train');
+await page.evaluate(() => window.scrollTo(0, 0));
+await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
+await page.addStyleTag({ content: '.stepper { position: sticky; }' });
+console.log('wrote docs/screenshot.png');
+await page.emulateMedia({ colorScheme: 'dark' });
+await page.evaluate(() => window.scrollTo(0, 0));
+await page.screenshot({ path: 'docs/screenshot-dark.png' });
+console.log('wrote docs/screenshot-dark.png');
 await browser.close();
-console.log(`wrote ${out}`);

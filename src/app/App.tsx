@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { BackendPanel } from './BackendPanel';
+import { Stepper } from './Stepper';
 import { EngineCheckPanel } from './EngineCheckPanel';
 import { ModelPanel } from './ModelPanel';
 import { DatasetPanel } from './DatasetPanel';
@@ -68,14 +69,20 @@ export function App() {
         <h1>Self-Contrast Lab</h1>
         <p className="tagline">Feedback-free alignment with many self-generated negatives, on your device.</p>
       </header>
-      <BackendPanel />
+      <Stepper />
+      <div className="flow">
+        <DatasetPanel />
+        <SamplingPanel />
+        <FilterPanel />
+        <ExportPanel />
+        <TrainPanel />
+      </div>
       <ModelPanel />
-      <DatasetPanel />
-      <SamplingPanel />
-      <FilterPanel />
-      <ExportPanel />
-      <TrainPanel />
-      <EngineCheckPanel />
+      <details className="diagnostics" data-testid="diagnostics">
+        <summary>Diagnostics: the backend probe and the training-engine check</summary>
+        <BackendPanel />
+        <EngineCheckPanel />
+      </details>
     </main>
   );
 }

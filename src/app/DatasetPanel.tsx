@@ -14,8 +14,8 @@ export function DatasetPanel() {
   const newSession = useLab((s) => s.newSession);
   const [format, setFormat] = useState<ImportFormat | 'auto'>('auto');
   return (
-    <section className="panel" aria-labelledby="dataset-title">
-      <h2 id="dataset-title">Dataset</h2>
+    <section className="panel" id="step-data" aria-labelledby="dataset-title">
+      <h2 id="dataset-title"><span className="n">1</span> Data</h2>
       <p className="muted">
         Drop a JSONL file anywhere on the page, or pick one. Formats: prompt/completion, prompt/response, Alpaca, chat messages, TRL preference
         rows, or prompt/target/outputs with samples from elsewhere.

@@ -11,12 +11,19 @@ export function ExportPanel() {
   const lmSource = useLab((s) => s.lm.info?.source ?? '');
   const embedderSource = useLab((s) => s.embedder.info?.source ?? '');
   const { scored, filter } = data;
-  if (!scored || !filter) return null;
+  if (!scored || !filter) {
+    return (
+      <section className="panel" id="step-export" aria-labelledby="export-title">
+        <h2 id="export-title"><span className="n">4</span> Export</h2>
+        <p className="muted">The preference data downloads here once the filter has selected pairs.</p>
+      </section>
+    );
+  }
   const exportRows = exportRowsOf(data);
   const counts = { prompts: exportRows.length, promptsKept: filter.promptsKept, pairs: filter.negatives.length, shortPrompts: filter.shortPrompts.length };
   return (
-    <section className="panel" aria-labelledby="export-title">
-      <h2 id="export-title">Export</h2>
+    <section className="panel" id="step-export" aria-labelledby="export-title">
+      <h2 id="export-title"><span className="n">4</span> Export</h2>
       <div className="row">
         <button type="button" onClick={() => download('self-contrast-pairs.jsonl', trlPairwise(exportRows, scored.table, filter), 'application/jsonl')}>
           TRL pairwise JSONL ({counts.pairs} rows)

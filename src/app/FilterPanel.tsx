@@ -1,10 +1,12 @@
 import { useMemo } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CutoffHistogram, SimilarityHistogram } from './SimilarityCharts';
 import { useLab } from '../store';
 import { dataAccuracyCurve, type FilterRule } from '../lib/contrast/filter';
 import { filterSettingsOf, SETTINGS } from '../lib/settings';
 import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
+import { JobProgress } from './JobProgress';
 import { taskKind, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
@@ -13,14 +15,12 @@ const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
 export function FilterPanel() {
   const settings = useLab((s) => s.settings);
   const setSettings = useLab((s) => s.setSettings);
-  const { rows, samples, scoring, scored, filter, histogram, cutoff } = useLab((s) => s.data);
+  const { rows, samples, scoring, scored, filter } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
   const continueOnWasm = useLab((s) => s.continueOnWasm);
   const embedBackend = useLab((s) => stageDecision(s, 'embed').backend);
   const withSamples = samples.filter((x) => x?.length).length;
-  const bars = histogram ? histogram.pool.map((pool, i) => ({ similarity: +histogram.edges[i].toFixed(4), pool, dropped: histogram.dropped[i] })) : [];
-  const cutoffBin = histogram && cutoff !== null ? bars[Math.max(0, histogram.edges.findIndex((_, i) => cutoff < (histogram.edges[i + 1] ?? Infinity)))]?.similarity : undefined;
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
   // The built-in task has a verifier: show "data accuracy" (share of chosen negatives that are really wrong) against a%.
   // Verified once per scoring; moving a% only re-selects.
@@ -41,15 +41,18 @@ export function FilterPanel() {
     [correct, scored, settings.filterRule, settings.m, settings.seed, settings.shortPrompts],
   );
   return (
-    <section className="panel" aria-labelledby="filter-title">
-      <h2 id="filter-title">Filter</h2>
+    <section className="panel" id="step-filter" aria-labelledby="filter-title">
+      <h2 id="filter-title"><span className="n">3</span> Filter</h2>
       <StageBackend stage="embed" />
       <p>
         <button type="button" disabled={!embedderReady || scoring.running || withSamples === 0} onClick={() => void score(embedBackend)}>
           Embed and score {withSamples} prompts
         </button>{' '}
-        {scoring.progress && <span data-testid="scoring-progress">{scoring.progress.done} / {scoring.progress.total} texts embedded</span>}
       </p>
+      {scoring.running && scoring.progress && (
+        <JobProgress testId="scoring-progress" label="embedding" done={scoring.progress.done} total={scoring.progress.total} unit="texts"
+          rate={`${scoring.progress.perSecond.toFixed(0)} texts/s`} secondsLeft={scoring.progress.secondsLeft} />
+      )}
       {scoring.error && (
         <p role="alert" className="error" data-testid="scoring-error">
           {scoring.error}{' '}
@@ -83,36 +86,27 @@ export function FilterPanel() {
               <option value="distinct">distinct</option>
             </select>
           </p>
-          <div style={{ width: '100%', height: 260 }} data-testid="similarity-histogram">
-            <ResponsiveContainer>
-              <BarChart data={bars}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="similarity" label={{ value: 'cosine similarity to target', position: 'insideBottom', offset: -2 }} />
-                <YAxis allowDecimals={false} />
-                <Tooltip />
-                <Legend verticalAlign="top" />
-                {cutoffBin !== undefined && <ReferenceLine x={cutoffBin} stroke="#c0392b" strokeDasharray="4 2" label={{ value: `cutoff ≈ ${cutoff!.toFixed(3)} (median per prompt)`, position: 'top' }} />}
-                <Bar dataKey="pool" name="a% pool (negative candidates)" stackId="s" fill="#c0392b" isAnimationActive={false} />
-                <Bar dataKey="dropped" name="dropped (possible positives)" stackId="s" fill="#7f8c9d" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
+          <div className="charts">
+            <SimilarityHistogram />
+            <CutoffHistogram />
+            {curve && (
+              <figure className="chart" data-testid="data-accuracy-chart">
+                <figcaption>Data accuracy of the selected negatives vs a% (verifier; paper Fig. 5)</figcaption>
+                <ResponsiveContainer width="100%" height={240}>
+                  <LineChart data={curve} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="a" type="number" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} label={{ value: 'a%', position: 'insideBottom', offset: -12 }} />
+                    <YAxis domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} width={52} unit="%" />
+                    <Tooltip />
+                    <ReferenceLine x={settings.a} stroke="var(--error)" strokeDasharray="4 2" />
+                    <Line dataKey="accuracy" name="negatives really wrong" stroke="var(--accent)" dot={false} isAnimationActive={false} connectNulls />
+                  </LineChart>
+                </ResponsiveContainer>
+              </figure>
+            )}
           </div>
-          {curve && (
-            <div style={{ width: '100%', height: 220 }} data-testid="data-accuracy-chart">
-              <ResponsiveContainer>
-                <LineChart data={curve} margin={{ left: 20, bottom: 10 }}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="a" type="number" domain={[0, 100]} label={{ value: 'a%', position: 'insideBottom', offset: -2 }} />
-                  <YAxis domain={[0, 100]} label={{ value: 'data accuracy %', angle: -90, position: 'insideLeft' }} />
-                  <Tooltip />
-                  <ReferenceLine x={settings.a} stroke="#c0392b" label="a%" />
-                  <Line dataKey="accuracy" name="negatives that are really wrong (verifier)" stroke="#2c3e50" dot isAnimationActive={false} connectNulls />
-                </LineChart>
-              </ResponsiveContainer>
-            </div>
-          )}
           <label>
-            prompts with fewer than M candidates{' '}
+            prompts with fewer than M pool texts{' '}
             <select value={settings.shortPrompts} aria-label="short prompts" onChange={(e) => setSettings({ shortPrompts: e.target.value === 'skip' ? 'skip' : 'keep-fewer' })}>
               <option value="skip">skip</option>
               <option value="keep-fewer">keep fewer</option>

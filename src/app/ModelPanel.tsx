@@ -78,7 +78,8 @@ export function ModelPanel() {
   const embedder = useLab((s) => s.embedder);
   return (
     <section className="panel" aria-labelledby="model-title">
-      <h2 id="model-title">Language model</h2>
+      <h2 id="model-title">Models</h2>
+      <h3>Language model</h3>
       {status === 'loading' && (
         <p>
           Loading{progress ? ` ${progress.file}: ${mb(progress.loaded)}${progress.total ? ` of ${mb(progress.total)}` : ''}` : '…'}
@@ -105,7 +106,7 @@ export function ModelPanel() {
         <button type="button" disabled={status === 'loading'} onClick={() => void loadLm()}>Shipped default</button>
       </div>
       <HubPicker />
-      <h2 id="embedder-title">Embedding model</h2>
+      <h3 id="embedder-title">Embedding model</h3>
       {embedder.status === 'loading' && <p>Loading{embedder.progress ? ` ${embedder.progress.file}` : '…'}</p>}
       {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}
       <EmbedderHubPicker />

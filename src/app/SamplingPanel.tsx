@@ -2,6 +2,7 @@ import { useLab } from '../store';
 import type { LabSettings } from '../lib/settings';
 import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
+import { JobProgress } from './JobProgress';
 
 const fields: [keyof LabSettings, string, number][] = [
   ['samplesPerPrompt', 'R (samples per prompt)', 1],
@@ -42,8 +43,8 @@ export function SamplingPanel() {
   const continueOnWasm = useLab((s) => s.continueOnWasm);
   const done = samples.filter(Boolean).length;
   return (
-    <section className="panel" aria-labelledby="sampling-title">
-      <h2 id="sampling-title">Sampling</h2>
+    <section className="panel" id="step-sample" aria-labelledby="sampling-title">
+      <h2 id="sampling-title"><span className="n">2</span> Sample</h2>
       <div className="row">
         {fields.map(([key, label, step]) => (
           <label key={key}>
@@ -58,18 +59,13 @@ export function SamplingPanel() {
         <button type="button" disabled={!lmReady || sampling.running || done === rows.length} onClick={() => void sample(backend)}>
           Sample {rows.length - done} prompts on {backend}
         </button>{' '}
-        {sampling.running && (
-          <button type="button" onClick={cancel}>
-            Cancel
-          </button>
-        )}
       </p>
-      {rows.length > 0 && <PromptStrip total={rows.length} done={(i) => Boolean(samples[i])} current={new Set(sampling.current)} />}
-      {sampling.progress && (
-        <p data-testid="sampling-progress">
-          {sampling.progress.promptsDone} / {sampling.progress.promptsTotal} prompts, {sampling.progress.tokensGenerated} tokens
-        </p>
+      {sampling.running && sampling.progress && (
+        <JobProgress testId="sampling-progress" label="sampling" done={sampling.progress.promptsDone} total={sampling.progress.promptsTotal} unit="prompts"
+          rate={`${sampling.progress.perSecond.toFixed(0)} tokens/s`} secondsLeft={sampling.progress.secondsLeft} onCancel={cancel} />
       )}
+      {rows.length > 0 && <PromptStrip total={rows.length} done={(i) => Boolean(samples[i])} current={new Set(sampling.current)} />}
+
       {sampling.error && (
         <p role="alert" className="error" data-testid="sampling-error">
           {sampling.error}{' '}

@@ -46,7 +46,14 @@ export function TrainPanel() {
   useEffect(() => {
     if (lmReady) void refreshCheckpoints();
   }, [lmReady, refreshCheckpoints]);
-  if (!split) return null;
+  if (!split) {
+    return (
+      <section className="panel" id="step-train" aria-labelledby="train-title">
+        <h2 id="train-title"><span className="n">5</span> Train (DPO)</h2>
+        <p className="muted">DPO trains the loaded model on the selected pairs, on this device, once the filter has selected them.</p>
+      </section>
+    );
+  }
   const plan = planSteps(split.train.length, settings);
   const busy = training.phase !== 'idle';
   const last = training.history.at(-1);
@@ -55,8 +62,8 @@ export function TrainPanel() {
     step: h.step, loss: h.loss, accuracy: h['rewards/accuracies'], chosen: h['rewards/chosen'], rejected: h['rewards/rejected'], margin: h['rewards/margins'],
   }));
   return (
-    <section className="panel" aria-labelledby="train-title">
-      <h2 id="train-title">DPO training</h2>
+    <section className="panel" id="step-train" aria-labelledby="train-title">
+      <h2 id="train-title"><span className="n">5</span> Train (DPO)</h2>
       <p data-testid="train-plan" data-steps={plan.total}>
         {split.train.length} prompts with negatives to train on, {split.heldOut.length} held out; {plan.total} optimizer steps of {settings.promptsPerStep} prompts
         ({settings.m} negatives each) on {backend}.

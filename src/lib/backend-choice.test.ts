@@ -30,6 +30,8 @@ describe('backend choice', () => {
     expect(o).toMatchObject({ backend: 'webgpu', overridden: true });
     expect(o.why).toMatch(/^WebGPU: chosen by you; measurement would pick WASM: 125× faster/);
     expect(decideBackend('sample', 'wasm', timed(20, 2500), software).why).toBe('WASM: chosen by you');
+    expect(decideBackend('train', 'auto', { webgpu: { ok: false, skipped: true, reason: 'not timed: slower at sampling' }, wasm: { ok: true, perSecond: 9, unit: 'tokens' } }, software).why)
+      .toBe('WASM: WebGPU not timed: slower at sampling');
     // WebGPU asked for where there is none: WASM, and it says so.
     expect(decideBackend('sample', 'webgpu', unmeasured, none)).toMatchObject({ backend: 'wasm', overridden: false });
   });

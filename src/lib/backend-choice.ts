@@ -12,7 +12,7 @@ export type BackendPreference = 'auto' | Backend;
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
 
 /** One backend's measurement of one stage: work units per second (tokens, texts, sequences), or why it could not run. */
-export type BackendTiming = { ok: true; perSecond: number; unit: string } | { ok: false; reason: string };
+export type BackendTiming = { ok: true; perSecond: number; unit: string } | { ok: false; reason: string; skipped?: boolean };
 
 export interface StageTimings {
   webgpu: BackendTiming | null;
@@ -56,7 +56,7 @@ function automatic(stage: Stage, timings: StageTimings, adapter: AdapterInfo): {
     };
   }
   if (!adapter.available) return { backend: 'wasm', measured: Boolean(cpu?.ok), why: `WASM: WebGPU is unavailable (${adapter.description})` };
-  if (gpu && !gpu.ok) return { backend: 'wasm', measured: Boolean(cpu?.ok), why: `WASM: WebGPU failed on this model (${gpu.reason})` };
+  if (gpu && !gpu.ok) return { backend: 'wasm', measured: Boolean(cpu?.ok), why: gpu.skipped ? `WASM: WebGPU ${gpu.reason}` : `WASM: WebGPU failed on this model (${gpu.reason})` };
   if (cpu && !cpu.ok) return { backend: 'webgpu', measured: Boolean(gpu?.ok), why: `WebGPU: WASM failed on this model (${cpu.reason})` };
   if (adapter.fallback) return { backend: 'wasm', measured: false, why: `WASM: the WebGPU adapter is a software fallback (${adapter.description}), counted as slow until measured` };
   return { backend: 'webgpu', measured: false, why: `WebGPU: a hardware adapter (${adapter.description}); ${stage} not measured yet` };

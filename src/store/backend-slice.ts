@@ -89,7 +89,7 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
           stage: 'train', backends, records, settings: { ...settings, promptsPerStep: promptsPerPass(settings) },
         }, (p) => measuring({ stage: 'train', backend: p.backend })).promise;
         if (skipGpu && sampling.webgpu?.ok && sampling.wasm?.ok) {
-          timings.webgpu = { ok: false, reason: `not timed: this software adapter sampled this model ${(sampling.wasm.perSecond / sampling.webgpu.perSecond).toFixed(0)}× slower than WASM` };
+          timings.webgpu = { ok: false, skipped: true, reason: `not timed: this software adapter sampled this model ${(sampling.wasm.perSecond / sampling.webgpu.perSecond).toFixed(0)}× slower than WASM` };
         }
         setTimings('train', timings);
         set((st) => ({ backend: { ...st.backend, trainTimedFor: trainShape(s) } }));

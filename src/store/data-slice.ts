@@ -3,6 +3,7 @@ import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { embedAndScore } from '../lib/contrast/similarity';
 import { isWebGpuLoss } from '../lib/backend-choice';
+import { pace } from '../lib/pace';
 import type { ExportRow } from '../lib/data/export';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
@@ -14,6 +15,12 @@ export interface Scored {
   ranking: Ranking;
   /** Rows that have samples, in table order (indices into data.rows). */
   rowIndex: number[];
+}
+
+/** Where a job stands: tokens (or texts) per second and time left, measured from its start. */
+export interface Pace {
+  perSecond: number;
+  secondsLeft: number | null;
 }
 
 export interface DataSlice {
@@ -29,8 +36,8 @@ export interface DataSlice {
     /** Samples per row (imported `outputs` or sampled here). */
     samples: (string[] | null)[];
     /** `failedOn`: the backend a failed run was on (WebGPU failures offer to continue on WASM). */
-    sampling: { running: boolean; progress: SampleProgress | null; error: string | null; failedOn: Backend | null; current: number[] };
-    scoring: { running: boolean; error: string | null; failedOn: Backend | null; progress: { done: number; total: number } | null };
+    sampling: { running: boolean; progress: (SampleProgress & Pace) | null; error: string | null; failedOn: Backend | null; current: number[] };
+    scoring: { running: boolean; error: string | null; failedOn: Backend | null; progress: ({ done: number; total: number } & Pace) | null };
     scored: Scored | null;
     filter: FilterResult | null;
     histogram: Histogram | null;
@@ -119,6 +126,11 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
       set((st) => ({ data: { ...st.data, sampling: { running: true, progress: null, error: null, failedOn: null, current: [] } } }));
       let done = 0;
       let tokens = 0;
+      const startedAt = performance.now();
+      const progress = (promptsDone: number, tokensGenerated: number) => {
+        const byPrompts = pace(startedAt, performance.now(), promptsDone, todo.length);
+        return { promptsDone, promptsTotal: todo.length, tokensGenerated, perSecond: pace(startedAt, performance.now(), tokensGenerated, 0).perSecond, secondsLeft: byPrompts.secondsLeft };
+      };
       try {
         // Chunks of prompts: each chunk's samples are stored (and persisted) as it finishes,
         // so a reload or a cancel loses at most one chunk.
@@ -128,7 +140,8 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
           const call = lmClient().call('sample', {
             prompts: chunk.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
             maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
-          }, (p) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress: { promptsDone: done + p.promptsDone, promptsTotal: todo.length, tokensGenerated: tokens + p.tokensGenerated } } } })));
+          }, (p) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress: progress(done, tokens + p.tokensGenerated) } } })));
+          // Prompts count once their samples are stored (the chunk ends): the bar and "N of M prompts have samples" agree.
           cancelSampling = call.cancel;
           const result = await call.promise;
           const samples = [...get().data.samples];
@@ -140,7 +153,7 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
           }
           for (const [row, texts] of fresh) samples[row] = texts;
           done += chunk.length;
-          set((st) => ({ data: { ...st.data, samples, sampling: { ...st.data.sampling, progress: { promptsDone: done, promptsTotal: todo.length, tokensGenerated: tokens } } } }));
+          set((st) => ({ data: { ...st.data, samples, sampling: { ...st.data.sampling, progress: progress(done, tokens) } } }));
         }
         set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, running: false, current: [] } } }));
       } catch (e) {
@@ -172,7 +185,10 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
       try {
         const prompts = rowIndex.map((i) => ({ target: rows[i].target, samples: samples[i]! }));
         const embedder = embedClient();
-        const table = buildTable(prompts, await embedAndScore(prompts, (texts) => embedder.call('embed', { texts, backend }, (progress) => scoring({ progress })).promise));
+        const table = buildTable(prompts, await embedAndScore(prompts, (texts) => {
+          const startedAt = performance.now();
+          return embedder.call('embed', { texts, backend }, (p) => scoring({ progress: { ...p, ...pace(startedAt, performance.now(), p.done, p.total) } })).promise;
+        }));
         set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table, get().settings.filterRule), rowIndex } } }));
         scoring({ running: false, progress: null });
         refilter();

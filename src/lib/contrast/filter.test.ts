@@ -215,3 +215,14 @@ describe('filter views', () => {
     expect(Array.from(cosineToTargets(targets, samples, Int32Array.from([0, 1]), 2)).map((x) => +x.toFixed(6))).toEqual([0.6, 0.8]);
   });
 });
+
+describe('filter views for the charts', () => {
+  it('lists each prompt\'s cutoff and the candidates a histogram bar holds', async () => {
+    const { poolCutoffs, candidatesBetween } = await import('./filter');
+    const r = selectNegatives(table, distinct, distinctSettings({ a: 50 }));
+    expect(poolCutoffs(table, distinct, r.inPool).map((x) => +x.toFixed(3))).toEqual([0.3, 0.4]);
+    const h = similarityHistogram(table, distinct, r.inPool, 4);
+    const bars = h.pool.map((_, b) => candidatesBetween(table, distinct, h.edges[b], h.edges[b + 1], b === 3));
+    expect(bars.map((x) => x.length)).toEqual(h.pool.map((p, b) => p + h.dropped[b]));
+  });
+});

@@ -256,20 +256,31 @@ export function similarityHistogram(t: SimilarityTable, r: Ranking, inPool: Uint
   return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), pool, dropped };
 }
 
-/**
- * The similarity where each prompt's pool ends (its most similar pool member),
- * as the median over prompts with a pool: the cutoff drawn on the histogram.
- */
-export function medianCutoff(t: SimilarityTable, r: Ranking, inPool: Uint8Array): number | null {
+/** Where each prompt's a% cut falls: the similarity of its most similar pool member, for every prompt with a pool. */
+export function poolCutoffs(t: SimilarityTable, r: Ranking, inPool: Uint8Array): number[] {
   const cutoffs: number[] = [];
   for (let p = 0; p + 1 < r.offsets.length; p++) {
     let top = -Infinity;
     for (let i = r.offsets[p]; i < r.offsets[p + 1]; i++) if (inPool[r.order[i]]) top = Math.max(top, t.similarity[r.order[i]]);
     if (top > -Infinity) cutoffs.push(top);
   }
-  if (!cutoffs.length) return null;
-  cutoffs.sort((x, y) => x - y);
-  return cutoffs[Math.floor(cutoffs.length / 2)];
+  return cutoffs;
+}
+
+/** The median of the per-prompt cutoffs: the line drawn on the global histogram. */
+export function medianCutoff(t: SimilarityTable, r: Ranking, inPool: Uint8Array): number | null {
+  const cutoffs = poolCutoffs(t, r, inPool).sort((x, y) => x - y);
+  return cutoffs.length ? cutoffs[Math.floor(cutoffs.length / 2)] : null;
+}
+
+/** Candidates whose similarity falls in [lo, hi) (hi inclusive for the last bin): what a histogram bar holds. */
+export function candidatesBetween(t: SimilarityTable, r: Ranking, lo: number, hi: number, last: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < t.similarity.length; i++) {
+    const s = t.similarity[i];
+    if (r.candidate[i] && s >= lo && (s < hi || (last && s <= hi))) out.push(i);
+  }
+  return out;
 }
 
 /** "Data accuracy" (paper Fig. 5): share of chosen negatives that are really wrong, for each a%. */
