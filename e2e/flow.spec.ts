@@ -68,3 +68,22 @@ test('WebGPU chosen by hand, then its device is destroyed mid-run: the lab says 
   await expect(page.getByText('24 of 24 prompts have samples.')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-backend', 'wasm');
 });
+
+test('a prompt longer than the context is named at import, skipped when sampling, and left out of scoring', async ({ page, consoleErrors }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  const long = { prompt: Array.from({ length: 400 }, (_, i) => `Ben has ${i} books and gives away ${i % 7}.`).join(' '), completion: 'The answer is 1.' };
+  const text = [...pool.slice(0, 2), long].map((r) => JSON.stringify({ prompt: r.prompt, completion: r.completion })).join('\n') + '\n';
+  await dropFile(page, 'with-a-long-prompt.jsonl', text);
+  const tooLong = page.getByTestId('too-long');
+  await expect(tooLong).toHaveAttribute('data-count', '1');
+  await expect(tooLong).toContainText("longer than the model's context, 512 tokens");
+  await page.getByLabel('R (samples per prompt)').fill('4');
+  await page.getByLabel('max new tokens').fill('16');
+  await page.getByRole('button', { name: /^Sample 3 prompts on wasm/ }).click();
+  await expect(page.getByText('3 of 3 prompts have samples.')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('long-prompts')).toHaveAttribute('data-skipped', '1');
+  await expect(page.getByRole('button', { name: /^Embed and score 2 prompts/ })).toBeVisible();
+  expect(consoleErrors).toEqual([]);
+});

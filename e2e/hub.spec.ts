@@ -24,7 +24,7 @@ async function check(page: Page, id: string) {
 async function sampleTwo(page: Page) {
   return page.evaluate(() => window.lab!.getState().runSampling({
     prompts: ['Ben has 32 books. He gives away 4. How many books does Ben have now?'], samplesPerPrompt: 2, temperature: 1, topP: 1, topK: 0,
-    maxNewTokens: 8, seed: 1, backend: 'wasm', stop: [],
+    maxNewTokens: 8, seed: 1, backend: 'wasm', stop: [], longPrompts: 'skip',
   }));
 }
 

@@ -17,7 +17,7 @@ test('the default LM samples in the LM worker, with the same tokens for the same
   await expect(page.getByTestId('backend-report')).toHaveAttribute('data-chosen', 'webgpu');
 
   // SwiftShader WebGPU is slow: a small request, the same on both backends.
-  const request: SampleRequest = { prompts, samplesPerPrompt: 3, temperature: 1, topP: 1, topK: 0, maxNewTokens: 16, seed: 7, backend: 'wasm', stop: [] };
+  const request: SampleRequest = { prompts, samplesPerPrompt: 3, temperature: 1, topP: 1, topK: 0, maxNewTokens: 16, seed: 7, backend: 'wasm', stop: [], longPrompts: 'skip' };
   const wasm = await sample(page, request);
   const wasmAgain = await sample(page, request);
   const webgpu = await sample(page, { ...request, backend: 'webgpu' });

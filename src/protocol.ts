@@ -11,6 +11,7 @@ import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
 import type { Pooling, PoolingSetting } from './lib/model/pooling';
+import type { LongPromptPolicy } from './lib/model/context';
 export type { Backend };
 
 export interface ErrorInfo {
@@ -78,6 +79,8 @@ export interface SampleRequest {
   seed: number;
   backend: Backend;
   stop: string[];
+  /** Prompts longer than the context minus maxNewTokens: skipped (no samples) or left-truncated. */
+  longPrompts: LongPromptPolicy;
 }
 
 export interface SampleOutput {
@@ -91,6 +94,10 @@ export interface SampleOutput {
 
 export interface SampleResult {
   samples: SampleOutput[];
+  /** Prompts too long for the context, by index, that got no samples (longPrompts: skip). */
+  skipped: number[];
+  /** Prompts whose start was dropped to fit (longPrompts: truncate-left). */
+  truncated: number[];
   backend: Backend;
   /** Generated tokens per second over the whole request (prefill included). */
   tokensPerSecond: number;
@@ -251,6 +258,8 @@ export type LmRequests = {
   };
   'op-coverage': { payload: { backend: Backend }; result: OpCoverageResult; progress: never };
   'hub-plan': { payload: { id: string; host: string }; result: HubPlan; progress: never };
+  /** Prompt tokens as the loaded model sees them (chat template included). */
+  'prompt-lengths': { payload: { prompts: PromptInput[] }; result: { lengths: number[]; contextLength: number }; progress: never };
   /** One real step of the loaded model's sampling or DPO training on each backend (the measurement behind each stage's backend). */
   'time-backends': { payload: TimeBackendsRequest; result: StageTimings; progress: { backend: Backend } };
   'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };

@@ -11,6 +11,7 @@ import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { generate } from '../src/lib/sample/generate';
 import { ourTokensPerSecond } from '../src/lib/sample/throughput';
+import { fitPrompt, promptBudget } from '../src/lib/model/context';
 import type { OrtApi } from '../src/lib/onnx/runtime';
 
 /** Fetches `${baseUrl}${file}`, reporting bytes as they arrive; null on 404. */
@@ -167,9 +168,16 @@ export class LmModelState {
 
   async sample(req: SampleRequest, onProgress: (p: SampleProgress) => void): Promise<SampleResult> {
     const lm = this.loaded();
+    const budget = promptBudget(lm.config.maxPositions, req.maxNewTokens);
+    const encoded = req.prompts.map((p) => this.encodePrompt(p));
+    const fitted = encoded.map((ids) => fitPrompt(ids, budget, req.longPrompts));
+    const kept = fitted.flatMap((ids, i) => (ids ? [i] : []));
+    const skipped = fitted.flatMap((ids, i) => (ids ? [] : [i]));
+    const truncated = fitted.flatMap((ids, i) => (ids && ids.length < encoded[i].length ? [i] : []));
+    if (!kept.length) return { backend: req.backend, tokensPerSecond: 0, samples: [], skipped, truncated };
     const decoder = await this.decoder(req.backend);
     const t0 = performance.now();
-    const generating = generate(decoder, req.prompts.map((p) => this.encodePrompt(p)), {
+    const generating = generate(decoder, kept.map((i) => fitted[i]!), {
       samplesPerPrompt: req.samplesPerPrompt,
       maxNewTokens: req.maxNewTokens,
       sampling: { temperature: req.temperature, topP: req.topP, topK: req.topK },
@@ -185,7 +193,9 @@ export class LmModelState {
     return {
       backend: req.backend,
       tokensPerSecond: tokens / seconds,
-      samples: samples.map((s) => ({ ...s, text: s.text ?? lm.tokenizer.decode(s.tokens) })),
+      samples: samples.map((s) => ({ ...s, promptIndex: kept[s.promptIndex], text: s.text ?? lm.tokenizer.decode(s.tokens) })),
+      skipped,
+      truncated,
     };
   }
 }

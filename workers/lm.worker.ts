@@ -30,6 +30,7 @@ if (!self.name?.startsWith('em-pthread')) {
         return info;
       },
       sample: (p, onProgress) => model.sample(p, onProgress),
+      'prompt-lengths': async (p) => ({ lengths: p.prompts.map((x) => model.encodePrompt(x).length), contextLength: model.loaded().config.maxPositions }),
       'time-backends': async (p, onProgress) => {
         const timings: StageTimings = { webgpu: null, wasm: null };
         for (const backend of p.backends) {

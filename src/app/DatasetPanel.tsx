@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { promptBudget } from '../lib/model/context';
 import { useLab } from '../store';
 import type { ImportFormat } from '../lib/data/import';
 
@@ -13,6 +14,18 @@ export function DatasetPanel() {
   const importFile = useLab((s) => s.importFile);
   const newSession = useLab((s) => s.newSession);
   const [format, setFormat] = useState<ImportFormat | 'auto'>('auto');
+  const rows = useLab((s) => s.data.rows);
+  const lmInfo = useLab((s) => s.lm.info);
+  const promptLengths = useLab((s) => s.data.promptLengths);
+  const maxNewTokens = useLab((s) => s.settings.maxNewTokens);
+  const longPrompts = useLab((s) => s.settings.longPrompts);
+  const setSettings = useLab((s) => s.setSettings);
+  const checkPromptLengths = useLab((s) => s.checkPromptLengths);
+  useEffect(() => {
+    if (lmInfo && rows.length) void checkPromptLengths();
+  }, [rows, lmInfo, checkPromptLengths]);
+  const budget = promptLengths ? promptBudget(promptLengths.contextLength, maxNewTokens) : null;
+  const tooLong = promptLengths && budget !== null ? promptLengths.lengths.filter((n) => n > budget).length : 0;
   return (
     <section className="panel" id="step-data" aria-labelledby="dataset-title">
       <h2 id="dataset-title"><span className="n">1</span> Data</h2>
@@ -48,6 +61,21 @@ export function DatasetPanel() {
           <p>
             <strong>{fileName}</strong>: {summary.rows.length} valid rows, {summary.errors.length} skipped, {summary.duplicatePrompts} duplicate prompts
           </p>
+          {promptLengths && budget !== null && (
+            <p data-testid="too-long" data-count={tooLong} className={tooLong ? 'error' : 'muted'}>
+              {tooLong} prompts (with the chat template) are longer than the model&apos;s context, {promptLengths.contextLength} tokens, minus {maxNewTokens} new
+              tokens = {budget}.{' '}
+              {tooLong > 0 && (
+                <label>
+                  When sampling,{' '}
+                  <select aria-label="long prompts" value={longPrompts} onChange={(e) => setSettings({ longPrompts: e.target.value === 'skip' ? 'skip' : 'truncate-left' })}>
+                    <option value="skip">skip them</option>
+                    <option value="truncate-left">drop their start (keep the last {budget} tokens)</option>
+                  </select>
+                </label>
+              )}
+            </p>
+          )}
           {summary.errors.length > 0 && (
             <ul className="errors" data-testid="import-errors">
               {summary.errors.slice(0, 20).map((e) => (

@@ -42,6 +42,7 @@ export function SamplingPanel() {
   const cancel = useLab((s) => s.cancelDatasetSampling);
   const continueOnWasm = useLab((s) => s.continueOnWasm);
   const done = samples.filter(Boolean).length;
+  const long = useLab((s) => s.data.longPrompts);
   return (
     <section className="panel" id="step-sample" aria-labelledby="sampling-title">
       <h2 id="sampling-title"><span className="n">2</span> Sample</h2>
@@ -63,6 +64,12 @@ export function SamplingPanel() {
       {sampling.running && sampling.progress && (
         <JobProgress testId="sampling-progress" label="sampling" done={sampling.progress.promptsDone} total={sampling.progress.promptsTotal} unit="prompts"
           rate={`${sampling.progress.perSecond.toFixed(0)} tokens/s`} secondsLeft={sampling.progress.secondsLeft} onCancel={cancel} />
+      )}
+      {(long.skipped > 0 || long.truncated > 0) && (
+        <p className="muted" data-testid="long-prompts" data-skipped={long.skipped} data-truncated={long.truncated}>
+          {long.skipped > 0 && `${long.skipped} prompts were too long for the model's context and got no samples. `}
+          {long.truncated > 0 && `${long.truncated} prompts lost their start to fit the context.`}
+        </p>
       )}
       {rows.length > 0 && <PromptStrip total={rows.length} done={(i) => Boolean(samples[i])} current={new Set(sampling.current)} />}
 

@@ -3,7 +3,7 @@ import type { Backend } from '../protocol';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
 import { preferenceSplit } from '../store/training-slice';
-import { planSteps } from '../lib/train/dpo-run';
+import { planSteps, runSettingsFrom } from '../lib/train/dpo-run';
 import { DPO_VARIANTS } from '../lib/train/dpo';
 import type { LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
@@ -41,6 +41,7 @@ export function TrainPanel() {
   const checkpoints = useLab((s) => s.checkpoints);
   const lmReady = useLab((s) => s.lm.status === 'ready');
   const backend = useLab((s) => stageDecision(s, 'train').backend);
+  const contextLength = useLab((s) => s.lm.info?.contextLength ?? Infinity);
   const { startTraining, pauseTraining, stopTraining, resumeTraining, refreshCheckpoints } = useLab.getState();
   const split = useMemo(() => preferenceSplit({ data, settings }), [data, settings]);
   useEffect(() => {
@@ -55,6 +56,7 @@ export function TrainPanel() {
     );
   }
   const plan = planSteps(split.train.length, settings);
+  const { maxLength } = runSettingsFrom(settings, [], contextLength);
   const busy = training.phase !== 'idle';
   const last = training.history.at(-1);
   const resumable = checkpoints.filter((c) => c.step < c.totalSteps && c.runId !== training.runId);
@@ -66,7 +68,8 @@ export function TrainPanel() {
       <h2 id="train-title"><span className="n">5</span> Train (DPO)</h2>
       <p data-testid="train-plan" data-steps={plan.total}>
         {split.train.length} prompts with negatives to train on, {split.heldOut.length} held out; {plan.total} optimizer steps of {settings.promptsPerStep} prompts
-        ({settings.m} negatives each) on {backend}.
+        ({settings.m} negatives each) on {backend}. Sequences are cut to {maxLength} tokens (responses first; a prompt that leaves no room keeps its
+        last {Math.floor(maxLength / 2)}, as TRL&apos;s keep_end).
       </p>
       <div className="row">
         <label>

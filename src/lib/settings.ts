@@ -6,6 +6,7 @@ import { DEFAULT_HUB_HOST } from './model/hub';
 import { FILTER_RULES, type FilterRule, type FilterSettings } from './contrast/filter';
 import { BACKEND_PREFERENCES, type BackendPreference } from './backend-choice';
 import { POOLINGS, type Pooling, type PoolingSetting } from './model/pooling';
+import type { LongPromptPolicy } from './model/context';
 
 export interface LabSettings {
   hubHost: string;
@@ -21,6 +22,7 @@ export interface LabSettings {
   topK: number;
   maxNewTokens: number;
   seed: number;
+  longPrompts: LongPromptPolicy;
   filterRule: FilterRule;
   a: number; // percent of least-similar samples eligible as negatives
   m: number; // negatives per prompt
@@ -67,6 +69,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   maxNewTokens: { default: 96, describe: 'max new tokens per sample', parse: num(1, 4096, true) },
   seed: { default: 1, describe: 'seed for sampling and negative selection', parse: num(0, 2 ** 31 - 1, true) },
   filterRule: { default: 'reference', describe: "filter rule: reference = the authors' code (THUDM/Self-Contrast lastdedup-p); distinct = a% of the distinct non-target samples", parse: (s) => (FILTER_RULES.includes(s as FilterRule) ? (s as FilterRule) : null) },
+  longPrompts: { default: 'skip', describe: "prompts longer than the model's context minus max new tokens: skip them, or drop their start", parse: (s) => (s === 'skip' || s === 'truncate-left' ? s : null) },
   a: { default: 25, describe: 'a%: least-similar share eligible as negatives (paper: 25; 75 on HH-RLHF)', parse: num(0, 100) },
   m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
   shortPrompts: { default: 'skip', describe: 'prompts whose pool holds fewer than M texts: skip (the reference), or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },

@@ -29,7 +29,7 @@ export interface BackendSlice {
   forgetTimings: (stage: Stage) => void;
 }
 
-type Lab = BackendSlice & { settings: LabSettings; lm: { info: { loraTargets: string[] } | null } };
+type Lab = BackendSlice & { settings: LabSettings; lm: { info: { loraTargets: string[]; contextLength: number } | null } };
 
 const PREFERENCE: Record<Stage, 'sampleBackend' | 'embedBackend' | 'trainBackend'> = { sample: 'sampleBackend', embed: 'embedBackend', train: 'trainBackend' };
 
@@ -82,7 +82,7 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
       const sampling = get().backend.timings.sample;
       const skipGpu = get().backend.report?.adapter.fallback && sampling.webgpu?.ok && sampling.wasm?.ok && sampling.webgpu.perSecond < sampling.wasm.perSecond;
       const backends = available().filter((b) => !(b === 'webgpu' && skipGpu));
-      const settings = runSettingsFrom(s, info.loraTargets);
+      const settings = runSettingsFrom(s, info.loraTargets, info.contextLength);
       measuring({ stage: 'train', backend: null });
       try {
         const timings = await lmClient().call('time-backends', {

@@ -43,6 +43,10 @@ export interface DataSlice {
     histogram: Histogram | null;
     /** Median over prompts of the similarity where the a% pool ends. */
     cutoff: number | null;
+    /** Prompt tokens (chat template included) under the loaded model, and its context. */
+    promptLengths: { lengths: number[]; contextLength: number } | null;
+    /** Prompts that did not fit the context when sampled: skipped, or their start dropped. */
+    longPrompts: { skipped: number; truncated: number };
   };
   setSettings: (patch: Partial<LabSettings>) => void;
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
@@ -53,6 +57,8 @@ export interface DataSlice {
   scoreSamples: (backend: Backend) => Promise<void>;
   /** Re-selects negatives for the current settings (after a reload restores the scores). */
   refreshFilter: () => void;
+  /** Measures every prompt in tokens under the loaded model (after an import or a model change). */
+  checkPromptLengths: () => Promise<void>;
   /** Forgets the dataset, its samples and scores (the persisted session too). */
   newSession: () => void;
 }
@@ -90,7 +96,7 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
   const emptyData: DataSlice['data'] = {
     status: 'empty', fileName: null, importedLines: 0, importedBytes: null, importError: null, summary: null, rows: [], samples: [],
     sampling: { running: false, progress: null, error: null, failedOn: null, current: [] }, scoring: { running: false, error: null, failedOn: null, progress: null },
-    scored: null, filter: null, histogram: null, cutoff: null,
+    scored: null, filter: null, histogram: null, cutoff: null, promptLengths: null, longPrompts: { skipped: 0, truncated: 0 },
   };
 
   return {
@@ -111,7 +117,7 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
         set((st) => ({
           data: {
             ...st.data, status: 'ready', summary, rows: summary.rows, samples: summary.rows.map((r) => r.samples ?? null),
-            scored: null, filter: null, histogram: null, cutoff: null,
+            scored: null, filter: null, histogram: null, cutoff: null, promptLengths: null, longPrompts: { skipped: 0, truncated: 0 },
           },
         }));
       } catch (e) {
@@ -139,7 +145,7 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
           set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, current: chunk } } }));
           const call = lmClient().call('sample', {
             prompts: chunk.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
-            maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [],
+            maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [], longPrompts: s.longPrompts,
           }, (p) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress: progress(done, tokens + p.tokensGenerated) } } })));
           // Prompts count once their samples are stored (the chunk ends): the bar and "N of M prompts have samples" agree.
           cancelSampling = call.cancel;
@@ -152,6 +158,11 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
             tokens += out.tokens.length;
           }
           for (const [row, texts] of fresh) samples[row] = texts;
+          // A prompt too long for the context is done with no samples: it counts as sampled and is scored nowhere.
+          for (const k of result.skipped) samples[chunk[k]] = [];
+          if (result.skipped.length || result.truncated.length) {
+            set((st) => ({ data: { ...st.data, longPrompts: { skipped: st.data.longPrompts.skipped + result.skipped.length, truncated: st.data.longPrompts.truncated + result.truncated.length } } }));
+          }
           done += chunk.length;
           set((st) => ({ data: { ...st.data, samples, sampling: { ...st.data.sampling, progress: progress(done, tokens) } } }));
         }
@@ -165,6 +176,16 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
       }
     },
     cancelDatasetSampling: () => cancelSampling?.(),
+    checkPromptLengths: async () => {
+      const { rows } = get().data;
+      if (!rows.length) return;
+      try {
+        const promptLengths = await lmClient().call('prompt-lengths', { prompts: rows.map((r) => r.prompt) }).promise;
+        set((st) => ({ data: { ...st.data, promptLengths } }));
+      } catch {
+        set((st) => ({ data: { ...st.data, promptLengths: null } })); // no model yet: measured after it loads
+      }
+    },
     continueOnWasm: async (stage) => {
       const lab = get();
       if (stage === 'sample') {

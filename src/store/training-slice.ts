@@ -105,7 +105,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     const info = get().lm.info;
     if (!info) throw new Error('no language model is loaded');
     set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, lastCheckpoint: null } }));
-    const settings = runSettingsFrom(s, info.loraTargets);
+    const settings = runSettingsFrom(s, info.loraTargets, info.contextLength);
     patchRun(runId, { settings });
     const call = lmClient().call('train-dpo', {
       runId, label, backend, settings, records: split.train, checkpointEvery: s.checkpointEvery, resume,

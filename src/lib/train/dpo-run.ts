@@ -38,14 +38,17 @@ export interface DpoRunSettings {
   lora: LoraConfig | null;
 }
 
-/** The run a lab session's settings describe; LoRA targets PEFT's defaults for the family unless named. */
-export function runSettingsFrom(s: LabSettings, defaultLoraTargets: string[]): DpoRunSettings {
+/**
+ * The run a lab session's settings describe; LoRA targets PEFT's defaults for the family unless named.
+ * Sequences are cut to 512 tokens, or to the model's context when it is shorter.
+ */
+export function runSettingsFrom(s: LabSettings, defaultLoraTargets: string[], contextLength = Infinity): DpoRunSettings {
   const named = s.loraTargets.split(',').map((t) => t.trim()).filter(Boolean);
   const loraTargets = named.length ? named : defaultLoraTargets;
   return {
     loss: { variant: s.dpoLoss, beta: s.beta, labelSmoothing: s.labelSmoothing }, negatives: s.m, promptsPerStep: s.promptsPerStep,
     maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, maxSteps: s.maxSteps, weightDecay: 0,
-    maxGradNorm: 1, maxLength: 512, seed: s.seed, lora: s.loraRank > 0 ? { rank: s.loraRank, alpha: s.loraAlpha, targetModules: loraTargets } : null,
+    maxGradNorm: 1, maxLength: Math.min(512, contextLength), seed: s.seed, lora: s.loraRank > 0 ? { rank: s.loraRank, alpha: s.loraAlpha, targetModules: loraTargets } : null,
   };
 }
 
