@@ -17,6 +17,7 @@ import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import type { LmModelState } from './lm-model';
 import { assertFits } from './hub-plan';
+import { hubIdOfLabel } from '../src/lib/model/hub';
 
 export class DpoTraining {
   /** Trained policies of this page's runs (LoRA merged), by run id. */
@@ -146,15 +147,19 @@ export class DpoTraining {
     const lm = this.model.loaded();
     const { weights, checkpoint } = await this.policy(req.runId);
     const lora = checkpoint.settings.lora;
+    const hub = hubIdOfLabel(this.model.info().source);
+    const base = { id: hub?.id ?? null, revision: hub?.revision ?? null };
+    const s = checkpoint.settings;
+    const details = `Trained with ${s.loss.variant} DPO (β = ${s.loss.beta}), ${s.negatives} negatives per prompt, lr ${s.learningRate}, ${checkpoint.step} optimizer steps of ${s.promptsPerStep} prompts${lora ? `, LoRA r = ${lora.rank} on ${lora.targetModules.join(', ')}` : ', every weight'}.`;
     if (req.format === 'adapter') {
       if (!lora) throw new Error('export: this run trained every weight; there is no adapter to export (choose the merged model)');
       const ck = await loadCheckpoint(req.runId);
       if (!ck) throw new Error(`run ${req.runId}: no checkpoint in this browser`);
       const adapters = new Map(Object.entries(ck.state).filter(([n]) => !n.startsWith('adam_')).map(([n, t]) => [n, t.data]));
-      const files = adapterFiles(lm, adapters, lora, this.model.info().source);
+      const files = adapterFiles(lm, adapters, lora, base, details);
       return { fileName: `${req.runId}-adapter.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
     }
-    const files = modelFiles(lm, weights);
+    const files = modelFiles(lm, weights, base, details);
     return { fileName: `${req.runId}.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}/${f.name}`, data: f.data }))) };
   }
 

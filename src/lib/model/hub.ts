@@ -34,7 +34,7 @@ export function hubFileUrl(r: HubRepo, file: string): string {
 }
 
 /** Files a causal LM is read from, besides its weights. */
-export const LM_METADATA_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'] as const;
+export const LM_METADATA_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'chat_template.jinja'] as const;
 export const REQUIRED_FILES = new Set(['config.json', 'tokenizer.json']);
 
 /** The weight files named by model.safetensors.index.json, or the single model.safetensors. */
@@ -49,4 +49,10 @@ export function weightFiles(indexJson: Uint8Array | null): string[] {
 export function cachePath(r: HubRepo, file: string): string[] {
   const host = new URL(r.host).host.replace(/[^A-Za-z0-9.-]/g, '_');
   return ['hub-v1', host, ...r.repo.split('/'), r.revision.replace(/\//g, '~'), ...file.split('/')];
+}
+
+/** "org/name" and revision from the lab's label of a Hub model ("https://host/org/name@rev"); null for a shipped or dropped model. */
+export function hubIdOfLabel(label: string): { id: string; revision: string } | null {
+  const m = label.match(/^https?:\/\/[^/]+\/([^/@\s]+\/[^/@\s]+)@(\S+)$/);
+  return m ? { id: m[1], revision: m[2] } : null;
 }

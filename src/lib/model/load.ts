@@ -9,7 +9,10 @@ export interface LoadedLm {
   config: LmConfig;
   /** config.json as read, for export. */
   configJson: Record<string, unknown>;
-  tokenizerFiles: { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> };
+  /** As read, for export; the chat template from chat_template.jinja (newer repos) or tokenizer_config.json. */
+  tokenizerFiles: { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown>; chatTemplateFile: string | null };
+  /** generation_config.json as read, or null. */
+  generationConfig: Record<string, unknown> | null;
   tokenizer: LmTokenizer;
   weights: Map<string, Float32Array>;
   /** EOS ids from config.json, generation_config.json and the tokenizer, merged. */
@@ -56,12 +59,15 @@ export async function loadLm(read: FileReader): Promise<LoadedLm> {
   const tokenizerJson = (await json(read, 'tokenizer.json', true))!;
   const tokenizerConfig = (await json(read, 'tokenizer_config.json', false)) ?? {};
   const generation = await json(read, 'generation_config.json', false);
-  const tokenizer = LmTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  // Newer Hub repositories keep the chat template in its own file; it wins over tokenizer_config.json's, as in transformers.
+  const templateBytes = await read('chat_template.jinja');
+  const chatTemplateFile = templateBytes ? new TextDecoder().decode(templateBytes) : null;
+  const tokenizer = LmTokenizer.fromJson(tokenizerJson, chatTemplateFile ? { ...tokenizerConfig, chat_template: chatTemplateFile } : tokenizerConfig);
   const weights = weightsForConfig(config, await readCheckpoint(read));
   const eos = new Set<number>(config.eosTokenIds);
   const genEos = generation?.eos_token_id;
   for (const id of Array.isArray(genEos) ? genEos : genEos !== undefined ? [genEos] : []) if (typeof id === 'number') eos.add(id);
   if (tokenizer.eosTokenId !== null) eos.add(tokenizer.eosTokenId);
   const padTokenId = config.padTokenId ?? tokenizer.padTokenId ?? [...eos][0] ?? 0;
-  return { config, configJson, tokenizerFiles: { tokenizerJson, tokenizerConfig }, tokenizer, weights, eosTokenIds: [...eos], padTokenId };
+  return { config, configJson, tokenizerFiles: { tokenizerJson, tokenizerConfig, chatTemplateFile }, generationConfig: generation, tokenizer, weights, eosTokenIds: [...eos], padTokenId };
 }

@@ -105,9 +105,10 @@ export function mergeLora(base: Map<string, Float32Array>, adapters: Map<string,
 }
 
 /** adapter_config.json as PEFT writes it for a causal LM. */
-export function peftAdapterConfig(lora: LoraConfig, baseModel: string, cfg: LmConfig): Record<string, unknown> {
+/** PEFT's adapter_config.json; PEFT loads the base by base_model_name_or_path (a Hub id) at `revision`. */
+export function peftAdapterConfig(lora: LoraConfig, base: { id: string | null; revision: string | null }, cfg: LmConfig): Record<string, unknown> {
   return {
-    peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: baseModel, r: lora.rank, lora_alpha: lora.alpha,
+    peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: base.id, revision: base.revision, r: lora.rank, lora_alpha: lora.alpha,
     lora_dropout: 0, target_modules: lora.targetModules, bias: 'none', fan_in_fan_out: cfg.family === 'gpt2',
     inference_mode: true, init_lora_weights: true, modules_to_save: null,
   };

@@ -9,7 +9,8 @@ import { buildTable, rankCandidates, selectNegatives, type FilterRule } from '..
 import { createRng } from '../../random';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../../settings';
 import type { ExportRow } from '../export';
-import { hubIdOf, JOB_FOLDER, scaleOutJob } from './job';
+import { JOB_FOLDER, scaleOutJob } from './job';
+import { hubIdOfLabel } from '../../model/hub';
 
 // Prompts as the lab sees them: plain and chat, with repeats, the target itself, blanks, leading spaces and ties.
 const rng = createRng(17);
@@ -60,8 +61,8 @@ describe('scale-out job', () => {
   }
 
   it('names Hub models by id and revision, and nothing else', () => {
-    expect(hubIdOf('https://huggingface.co/WhereIsAI/UAE-Large-V1@main')).toEqual({ id: 'WhereIsAI/UAE-Large-V1', revision: 'main' });
-    expect(hubIdOf('/models/lm/')).toBeNull();
-    expect(hubIdOf('my-model/')).toBeNull();
+    expect(hubIdOfLabel('https://huggingface.co/WhereIsAI/UAE-Large-V1@main')).toEqual({ id: 'WhereIsAI/UAE-Large-V1', revision: 'main' });
+    expect(hubIdOfLabel('/models/lm/')).toBeNull();
+    expect(hubIdOfLabel('my-model/')).toBeNull();
   });
 });

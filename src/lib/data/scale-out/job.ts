@@ -5,6 +5,7 @@
 import type { FilterResult, SimilarityTable } from '../../contrast/filter';
 import { llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise, type ExportCounts, type ExportRow } from '../export';
 import type { LabSettings } from '../../settings';
+import { hubIdOfLabel } from '../../model/hub';
 import { FILTER_PY } from './filter-py';
 import { ACCELERATE_ZERO2, DPO_PY, DS_ZERO2, EMBED_PY, SAMPLE_PY, TRAIN_SH } from './steps-py';
 
@@ -13,11 +14,6 @@ export const JOB_FOLDER = 'self-contrast-job';
 /** Versions the scripts were written against (the APIs they call exist in these releases). */
 export const REQUIREMENTS = ['vllm==0.8.5', 'torch==2.6.0', 'transformers==4.51.3', 'sentence-transformers==4.1.0', 'trl==0.17.0', 'accelerate==1.6.0', 'deepspeed==0.16.7', 'datasets==3.5.0', 'peft==0.15.2', 'numpy==1.26.4'];
 
-/** "org/name" (and revision) from the lab's label of a Hub model, "https://host/org/name@rev"; null for the shipped or a dropped model. */
-export function hubIdOf(label: string): { id: string; revision: string } | null {
-  const m = label.match(/^https?:\/\/[^/]+\/([^/@\s]+\/[^/@\s]+)@(\S+)$/);
-  return m ? { id: m[1], revision: m[2] } : null;
-}
 
 export interface JobModels {
   /** The lab's labels of the loaded LM and encoder. */
@@ -31,8 +27,8 @@ export interface JobFile {
 }
 
 export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, counts: ExportCounts, models: JobModels): JobFile[] {
-  const lm = hubIdOf(models.lm);
-  const embedder = hubIdOf(models.embedder);
+  const lm = hubIdOfLabel(models.lm);
+  const embedder = hubIdOfLabel(models.embedder);
   const model = lm ? lm.id : 'PATH/TO/YOUR/SFT-MODEL';
   const encoder = embedder ? embedder.id : 'PATH/TO/YOUR/EMBEDDING-MODEL';
   const sft = rows.map((r) => JSON.stringify({ prompt: r.prompt, target: r.target })).join('\n') + '\n';
