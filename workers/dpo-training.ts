@@ -18,6 +18,7 @@ import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } fro
 import type { LmModelState } from './lm-model';
 import { assertFits } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
+import { splitTrainState } from '../src/lib/onnx/train-step';
 
 export class DpoTraining {
   /** Trained policies of this page's runs (LoRA merged), by run id. */
@@ -94,7 +95,7 @@ export class DpoTraining {
     const ck = await loadCheckpoint(runId);
     if (!ck) throw new Error(`run ${runId}: no checkpoint in this browser`);
     const lm = this.model.loaded();
-    const trained = new Map(Object.entries(ck.state).filter(([n]) => !n.startsWith('adam_')).map(([n, t]) => [n, t.data]));
+    const trained = new Map(splitTrainState(Object.entries(ck.state)).params.map(([n, t]) => [n, t.data]));
     const weights = ck.settings.lora ? mergeLora(lm.weights, trained, lm.config, ck.settings.lora) : trained;
     const entry = { weights, checkpoint: ck };
     this.policies.set(runId, entry);
@@ -155,7 +156,7 @@ export class DpoTraining {
       if (!lora) throw new Error('export: this run trained every weight; there is no adapter to export (choose the merged model)');
       const ck = await loadCheckpoint(req.runId);
       if (!ck) throw new Error(`run ${req.runId}: no checkpoint in this browser`);
-      const adapters = new Map(Object.entries(ck.state).filter(([n]) => !n.startsWith('adam_')).map(([n, t]) => [n, t.data]));
+      const adapters = new Map(splitTrainState(Object.entries(ck.state)).params.map(([n, t]) => [n, t.data]));
       const files = adapterFiles(lm, adapters, lora, base, details);
       return { fileName: `${req.runId}-adapter.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
     }

@@ -7,7 +7,7 @@ import { filterSettingsOf, SETTINGS } from '../lib/settings';
 import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
 import { JobProgress } from './JobProgress';
-import { taskKind, verify } from '../lib/task/builtin';
+import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
 const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
@@ -28,9 +28,9 @@ export function FilterPanel() {
   const correct = useMemo(() => {
     if (!table || !scored) return null;
     const prompts = scored.rowIndex.map((i) => rows[i].prompt);
-    if (!prompts.every((p) => typeof p === 'string' && taskKind(p) !== null)) return null;
+    if (!isBuiltinTask(prompts)) return null;
     const out = new Uint8Array(table.similarity.length);
-    scored.rowIndex.forEach((i, p) => samples[i]!.forEach((text, j) => (out[table.offsets[p] + j] = verify(prompts[p] as string, text) ? 1 : 0)));
+    scored.rowIndex.forEach((i, p) => samples[i]!.forEach((text, j) => (out[table.offsets[p] + j] = verify(singleTurnText(prompts[p]) ?? '', text) ? 1 : 0)));
     return out;
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the verdicts change only with the scored table
   }, [table]);

@@ -5,7 +5,7 @@ import { runSettingsFrom } from '../lib/train/dpo-run';
 import { splitGroups } from '../lib/train/preference-data';
 import { preferenceRecords, type PreferenceRecord } from '../lib/data/export';
 import { createRng } from '../lib/random';
-import { taskKind } from '../lib/task/builtin';
+import { isBuiltinTask } from '../lib/task/builtin';
 import type { LabSettings } from '../lib/settings';
 import { exportRowsOf, type DataSlice } from './data-slice';
 import type { ModelSlice } from './model-slice';
@@ -82,8 +82,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   /** Verifier prompts when the dataset is the built-in task; none otherwise. */
   const evaluationPrompts = async (): Promise<string[]> => {
     const rows = get().data.rows;
-    const builtin = rows.length > 0 && rows.slice(0, 50).every((r) => typeof r.prompt === 'string' && taskKind(r.prompt) !== null);
-    return builtin ? (await builtinTestPrompts()).slice(0, get().settings.evalPrompts) : [];
+    return isBuiltinTask(rows.map((r) => r.prompt)) ? (await builtinTestPrompts()).slice(0, get().settings.evalPrompts) : [];
   };
 
   const evaluate = async (runId: string | null, backend: Backend) => {

@@ -3,7 +3,7 @@
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { encodeModel } from './model-proto';
-import { accumulatorName, GRAD_SCALE, momentNames, NEXT, type TrainStepGraph } from './train-step';
+import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
@@ -70,7 +70,7 @@ export class TrainSession {
     options: TrainSessionOptions = {},
   ): Promise<TrainSession> {
     const onGpu = ep === 'webgpu';
-    const trainable = graph.state.filter((n) => !n.startsWith('adam_'));
+    const trainable = splitTrainState(graph.state.map((n) => [n, n])).params.map(([n]) => n);
     const gpuOutputs = (names: string[]) =>
       onGpu ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [NEXT + n, 'gpu-buffer' as const])) } : {};
     const session = await createSession(ort, encodeModel(graph.model), ep, { ...gpuOutputs(graph.state), ...options.session });
@@ -113,7 +113,7 @@ export class TrainSession {
    */
   async accumulate(batch: Record<string, Tensor>, share: number): Promise<Record<string, Float32Array>> {
     if (!this.accumulateSession || !this.graph.accumulate) throw new Error('TrainSession: the graph was built without gradientAccumulation');
-    const params = Object.fromEntries([...this.state].filter(([n]) => !n.startsWith('adam_')));
+    const params = Object.fromEntries(splitTrainState(this.state).params);
     const out = await this.accumulateSession.run({
       ...params, ...this.frozen, ...Object.fromEntries(this.accumulators), ...batch, [GRAD_SCALE]: new this.ort.Tensor('float32', Float32Array.of(share), []),
     });
@@ -170,7 +170,7 @@ export class TrainSession {
   /** Downloads parameters (not moments) to host memory. */
   async parameters(): Promise<Record<string, Float32Array>> {
     const out: Record<string, Float32Array> = {};
-    for (const [name, t] of this.state) if (!name.startsWith('adam_')) out[name] = await readFloats(t);
+    for (const [name, t] of splitTrainState(this.state).params) out[name] = await readFloats(t);
     return out;
   }
 

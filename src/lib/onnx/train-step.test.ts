@@ -130,3 +130,13 @@ describe('train-step graph on onnxruntime-node', () => {
     for (const s of [straight, first, resumed]) await s.release();
   });
 });
+
+describe('train state names', () => {
+  it('splits parameters from AdamW moments by the moment names', async () => {
+    const { splitTrainState, momentNames } = await import('./train-step');
+    const { m, v } = momentNames('model.norm.weight');
+    const { params, moments } = splitTrainState<number>([['model.norm.weight', 1], [m, 2], [v, 3], ['adam_like.weight', 4]]);
+    expect(params.map(([n]) => n)).toEqual(['model.norm.weight', 'adam_like.weight']);
+    expect(moments.map(([n]) => n)).toEqual([m, v]);
+  });
+});

@@ -51,6 +51,15 @@ export interface TrainStepGraph {
 export const NEXT = 'next.';
 export const momentNames = (param: string): { m: string; v: string } => ({ m: `adam_m.${param}`, v: `adam_v.${param}` });
 export const accumulatorName = (param: string): string => `grad_acc.${param}`;
+const isMoment = (name: string): boolean => name.startsWith('adam_m.') || name.startsWith('adam_v.');
+
+/** Train state (or a checkpoint's) split into the parameters and AdamW's moments. */
+export function splitTrainState<T>(state: Iterable<[string, T]>): { params: [string, T][]; moments: [string, T][] } {
+  const params: [string, T][] = [];
+  const moments: [string, T][] = [];
+  for (const entry of state) (isMoment(entry[0]) ? moments : params).push(entry);
+  return { params, moments };
+}
 export const GRAD_SCALE = 'grad_scale';
 
 function paramInputs(g: Graph, spec: TrainStepSpec): Record<string, Value> {

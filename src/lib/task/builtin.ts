@@ -199,6 +199,20 @@ export function taskKind(prompt: string): TaskKind | null {
   return null;
 }
 
+/** A prompt's text when it is one user turn (plain, or a single chat message); null for longer conversations. */
+export function singleTurnText(prompt: string | readonly { role: string; content: string }[]): string | null {
+  if (typeof prompt === 'string') return prompt;
+  return prompt.length === 1 && prompt[0].role === 'user' ? prompt[0].content : null;
+}
+
+/** Is this dataset the built-in task (so its verifier can grade samples)? Judged on its first prompts. */
+export function isBuiltinTask(prompts: readonly (string | readonly { role: string; content: string }[])[]): boolean {
+  return prompts.length > 0 && prompts.slice(0, 50).every((p) => {
+    const text = singleTurnText(p);
+    return text !== null && taskKind(text) !== null;
+  });
+}
+
 /**
  * Is this response correct for this built-in prompt? Arithmetic: its last
  * "The answer is N" states the right N. Harmful: it refuses. Benign: it

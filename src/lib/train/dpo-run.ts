@@ -5,7 +5,7 @@
 // `maxRowsPerPass` sequences. Resumable from a checkpoint of the full state.
 import type { Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
-import { buildTrainStep } from '../onnx/train-step';
+import { buildTrainStep, splitTrainState } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
 import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
 import { createRng, shuffle } from '../random';
@@ -150,7 +150,7 @@ export class DpoRun {
     let trainable: Record<string, HostTensor>;
     let frozen: Record<string, HostTensor> = {};
     if (resume) {
-      trainable = Object.fromEntries(Object.entries(resume.state).filter(([n]) => !n.startsWith('adam_')));
+      trainable = Object.fromEntries(splitTrainState(Object.entries(resume.state)).params);
     } else if (settings.lora) {
       const loraShapes = new Map(loraParamSpecs(cfg, settings.lora).map((p) => [p.name, p.shape]));
       trainable = host(initLora(cfg, settings.lora, settings.seed), (n) => loraShapes.get(n)!);
