@@ -165,3 +165,23 @@ test('the same fixtures as dropped model files load and sample', async ({ page, 
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   expect(consoleErrors).toEqual([]);
 });
+
+test('a settings link reproduces the experiment in a fresh profile, models included; an invalid value is said on the page', async ({ page, consoleErrors }) => {
+  const link = `/?hubHost=${encodeURIComponent(HUB)}&lm=lab-tiny%2Fllama-sharded&embedder=lab-tiny%2Fembed&samplesPerPrompt=12&a=50&m=2.5`;
+  await page.goto(link);
+  await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('lm-info')).toContainText(`${HUB}/lab-tiny/llama-sharded@main`);
+  await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed@main`);
+  await expect(page.getByLabel('R (samples per prompt)')).toHaveValue('12');
+  await expect(page.getByTestId('link-notes')).toContainText("The link's m=2.5 is not a valid value");
+  await expect(page.getByLabel('negatives per prompt')).toHaveCount(0); // the filter shows after scoring; M stays the default
+  const url = new URL(page.url());
+  expect(url.searchParams.get('lm')).toBe('lab-tiny/llama-sharded');
+  expect(url.searchParams.get('a')).toBe('50');
+  expect(url.searchParams.get('m')).toBeNull();
+  // A field cleared by hand is shown as invalid and never becomes the setting.
+  await page.getByLabel('R (samples per prompt)').fill('');
+  await expect(page.getByLabel('R (samples per prompt)')).toHaveAttribute('aria-invalid', 'true');
+  expect(new URL(page.url()).searchParams.get('samplesPerPrompt')).toBe('12');
+  expect(consoleErrors).toEqual([]);
+});

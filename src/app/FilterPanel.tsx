@@ -7,6 +7,7 @@ import { filterSettingsOf, SETTINGS } from '../lib/settings';
 import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
 import { JobProgress } from './JobProgress';
+import { SettingInput } from './SettingInput';
 import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
@@ -70,10 +71,7 @@ export function FilterPanel() {
               a% = {settings.a}{' '}
               <input type="range" min={1} max={100} value={settings.a} aria-label="a percent" onChange={(e) => setSettings({ a: Number(e.target.value) })} />
             </label>
-            <label>
-              M{' '}
-              <input type="number" min={1} value={settings.m} aria-label="negatives per prompt" onChange={(e) => setSettings({ m: Number(e.target.value) })} style={{ width: '4em' }} />
-            </label>
+            <SettingInput name="m" label="negatives per prompt" step={1} width="4em" />
           </div>
           <p data-testid="filter-counts" data-pool={poolCount} data-negatives={filter.negatives.length} data-short={filter.shortPrompts.length}>
             {poolCount} samples in the a% pool; {filter.negatives.length} negatives from {filter.promptsKept} prompts; {filter.shortPrompts.length} prompts

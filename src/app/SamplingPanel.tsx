@@ -3,6 +3,7 @@ import type { LabSettings } from '../lib/settings';
 import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
 import { JobProgress } from './JobProgress';
+import { SettingInput } from './SettingInput';
 
 const fields: [keyof LabSettings, string, number][] = [
   ['samplesPerPrompt', 'R (samples per prompt)', 1],
@@ -33,8 +34,6 @@ function PromptStrip({ total, done, current }: { total: number; done: (i: number
 }
 
 export function SamplingPanel() {
-  const settings = useLab((s) => s.settings);
-  const setSettings = useLab((s) => s.setSettings);
   const { rows, samples, sampling } = useLab((s) => s.data);
   const backend = useLab((s) => stageDecision(s, 'sample').backend);
   const lmReady = useLab((s) => s.lm.status === 'ready');
@@ -47,12 +46,7 @@ export function SamplingPanel() {
     <section className="panel" id="step-sample" aria-labelledby="sampling-title">
       <h2 id="sampling-title"><span className="n">2</span> Sample</h2>
       <div className="row">
-        {fields.map(([key, label, step]) => (
-          <label key={key}>
-            {label}{' '}
-            <input type="number" step={step} value={String(settings[key])} onChange={(e) => setSettings({ [key]: Number(e.target.value) })} style={{ width: '6em' }} />
-          </label>
-        ))}
+        {fields.map(([key, label, step]) => <SettingInput key={key} name={key} label={label} step={step} />)}
       </div>
       <StageBackend stage="sample" />
       <p>

@@ -8,22 +8,10 @@ import { DPO_VARIANTS } from '../lib/train/dpo';
 import type { LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
 import { StageBackend } from './StageBackend';
+import { SettingInput } from './SettingInput';
 import { stageDecision } from '../store/backend-slice';
 import type { PreferenceRecord } from '../lib/data/export';
 
-type NumberKey = { [K in keyof LabSettings]: LabSettings[K] extends number ? K : never }[keyof LabSettings];
-
-function NumberSetting({ name, label, step }: { name: NumberKey; label: string; step?: number }) {
-  const value = useLab((s) => s.settings[name]);
-  const setSettings = useLab((s) => s.setSettings);
-  return (
-    <label>
-      {label}{' '}
-      <input type="number" aria-label={label} value={value} step={step ?? 'any'} style={{ width: '6em' }}
-        onChange={(e) => e.target.value !== '' && Number.isFinite(Number(e.target.value)) && setSettings({ [name]: Number(e.target.value) })} />
-    </label>
-  );
-}
 
 const fmt = (x: number | undefined, digits = 3) => (x === undefined ? '–' : x.toFixed(digits));
 
@@ -78,11 +66,11 @@ export function TrainPanel() {
             {DPO_VARIANTS.map((v) => <option key={v} value={v}>{v}</option>)}
           </select>
         </label>
-        <NumberSetting name="beta" label="β" />
-        <NumberSetting name="lr" label="learning rate" />
-        <NumberSetting name="promptsPerStep" label="prompts per step" step={1} />
-        <NumberSetting name="epochs" label="epochs" step={1} />
-        <NumberSetting name="maxSteps" label="max steps (0 = epochs)" step={1} />
+        <SettingInput name="beta" label="β" />
+        <SettingInput name="lr" label="learning rate" />
+        <SettingInput name="promptsPerStep" label="prompts per step" step={1} />
+        <SettingInput name="epochs" label="epochs" step={1} />
+        <SettingInput name="maxSteps" label="max steps (0 = epochs)" step={1} />
         <label>
           schedule{' '}
           <select aria-label="schedule" value={settings.schedule} onChange={(e) => setSettings({ schedule: e.target.value === 'constant' ? 'constant' : 'cosine' })}>
@@ -90,10 +78,10 @@ export function TrainPanel() {
             <option value="constant">constant</option>
           </select>
         </label>
-        <NumberSetting name="loraRank" label="LoRA rank (0 = full)" step={1} />
+        <SettingInput name="loraRank" label="LoRA rank (0 = full)" step={1} />
         {settings.loraRank > 0 && (
           <>
-            <NumberSetting name="loraAlpha" label="LoRA α" />
+            <SettingInput name="loraAlpha" label="LoRA α" />
             <label>
               target modules{' '}
               <input type="text" aria-label="LoRA target modules" placeholder="PEFT default" value={settings.loraTargets} style={{ width: '10em' }}
@@ -101,9 +89,9 @@ export function TrainPanel() {
             </label>
           </>
         )}
-        <NumberSetting name="heldOut" label="held-out %" />
-        <NumberSetting name="evalPrompts" label="eval prompts" step={1} />
-        <NumberSetting name="checkpointEvery" label="checkpoint every" step={1} />
+        <SettingInput name="heldOut" label="held-out %" />
+        <SettingInput name="evalPrompts" label="eval prompts" step={1} />
+        <SettingInput name="checkpointEvery" label="checkpoint every" step={1} />
       </div>
       <StageBackend stage="train" />
       <div className="row">

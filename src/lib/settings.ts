@@ -52,12 +52,27 @@ const num = (lo: number, hi: number, int = false) => (s: string) => {
   return Number.isFinite(v) && v >= lo && v <= hi && (!int || Number.isInteger(v)) ? v : null;
 };
 
+/** The shipped models' settings (where the lab serves them). */
+export const SHIPPED_LM = '/models/lm/';
+export const SHIPPED_EMBEDDER = '/models/embed';
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*(@[A-Za-z0-9._/-]+)?$/;
+const modelSetting = (shipped: string) => (s: string) => (s === shipped || HUB_ID.test(s) || /^files:.+/.test(s) ? s : null);
+
+/** What a model setting names: the shipped model, a Hub repository, or dropped files (which a link cannot carry). */
+export type ModelRef = { kind: 'shipped' } | { kind: 'hub'; id: string } | { kind: 'files'; label: string };
+
+export function modelRefOf(setting: string): ModelRef {
+  if (setting === SHIPPED_LM || setting === SHIPPED_EMBEDDER) return { kind: 'shipped' };
+  if (setting.startsWith('files:')) return { kind: 'files', label: setting.slice('files:'.length) };
+  return { kind: 'hub', id: setting };
+}
+
 const backendPreference = (s: string): BackendPreference | null => (BACKEND_PREFERENCES.includes(s as BackendPreference) ? (s as BackendPreference) : null);
 
 export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   hubHost: { default: DEFAULT_HUB_HOST, describe: 'Hub address (the Hub, a mirror, or a self-hosted server); model downloads go only there', parse: (s) => (/^https?:\/\/[^\s]+$/.test(s) ? s.replace(/\/$/, '') : null) },
-  lm: { default: '/models/lm/', describe: 'language model (θ_SFT): shipped default, Hub id or folder', parse: (s) => s || null },
-  embedder: { default: '/models/embed', describe: 'sentence-embedding model', parse: (s) => s || null },
+  lm: { default: SHIPPED_LM, describe: 'language model (θ_SFT): the shipped default, a Hub id (org/name[@revision]), or files:<name> for dropped files', parse: modelSetting(SHIPPED_LM) },
+  embedder: { default: SHIPPED_EMBEDDER, describe: 'sentence-embedding model: the shipped default, a Hub id, or files:<name>', parse: modelSetting(SHIPPED_EMBEDDER) },
   sampleBackend: { default: 'auto', describe: 'sampling backend: auto = the faster one measured on this machine for this model', parse: backendPreference },
   embedBackend: { default: 'auto', describe: 'embedding backend: auto = the faster one measured on this machine for this encoder', parse: backendPreference },
   trainBackend: { default: 'auto', describe: 'DPO training backend: auto = the faster one measured on one training step', parse: backendPreference },

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { Backend, EmbedderInfo, EmbedderSource, HubPlan, LmInfo, LmSource } from '../protocol';
 import { embedClient, lmClient } from './workers';
 import { stageDecision, type BackendSlice } from './backend-slice';
-import type { LabSettings } from '../lib/settings';
+import { SHIPPED_EMBEDDER, SHIPPED_LM, type LabSettings } from '../lib/settings';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
 export const DEFAULT_LM_URL = '/models/lm/';
@@ -44,7 +44,7 @@ let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
 let lmSource: LmSource = { kind: 'url', baseUrl: DEFAULT_LM_URL };
 
 /** Each model load is followed by timing its stage on every backend: the measurement picks the backend. */
-export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings }, [], [], ModelSlice> = (set, get) => ({
+export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings; setSettings: (patch: Partial<LabSettings>) => void }, [], [], ModelSlice> = (set, get) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
   reloadLm: () => get().loadLm(lmSource),
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
@@ -53,6 +53,8 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
     try {
       const info = await lmClient().call('load-lm', source, (progress) => set((s) => ({ lm: { ...s.lm, progress } }))).promise;
       set({ lm: { status: 'ready', info, progress: null, error: null } });
+      // The settings name the model, so a link reproduces it (dropped files are named, not carried).
+      get().setSettings({ lm: source.kind === 'hub' ? source.id.trim() : source.kind === 'files' ? `files:${info.source}` : SHIPPED_LM });
       get().forgetTimings('train');
       await get().measureStage('sample');
       return info;
@@ -83,6 +85,7 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
     try {
       const info = await embedClient().call('load-embedder', { source, backend, pooling: get().settings.embedPooling }, (progress) => set((s) => ({ embedder: { ...s.embedder, progress } }))).promise;
       set({ embedder: { status: 'ready', info, progress: null, error: null } });
+      get().setSettings({ embedder: source.kind === 'hub' ? source.id.trim() : source.kind === 'files' ? `files:${info.source}` : SHIPPED_EMBEDDER });
       await get().measureStage('embed');
       return info;
     } catch (e) {
