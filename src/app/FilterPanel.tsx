@@ -8,6 +8,7 @@ import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
 import { JobProgress } from './JobProgress';
 import { SettingInput } from './SettingInput';
+import { StageFailure } from './StageFailure';
 import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { PromptView } from './PromptView';
 
@@ -19,7 +20,6 @@ export function FilterPanel() {
   const { rows, samples, scoring, scored, filter } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
-  const continueOnWasm = useLab((s) => s.continueOnWasm);
   const embedBackend = useLab((s) => stageDecision(s, 'embed').backend);
   const withSamples = samples.filter((x) => x?.length).length;
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
@@ -54,16 +54,7 @@ export function FilterPanel() {
         <JobProgress testId="scoring-progress" label="embedding" done={scoring.progress.done} total={scoring.progress.total} unit="texts"
           rate={`${scoring.progress.perSecond.toFixed(0)} texts/s`} secondsLeft={scoring.progress.secondsLeft} />
       )}
-      {scoring.error && (
-        <p role="alert" className="error" data-testid="scoring-error">
-          {scoring.error}{' '}
-          {scoring.failedOn === 'webgpu' && (
-            <button type="button" onClick={() => void continueOnWasm('embed')}>
-              Continue on WASM
-            </button>
-          )}
-        </p>
-      )}
+      <StageFailure stage="embed" error={scoring.error} failedOn={scoring.failedOn} />
       {scored && filter && (
         <>
           <div className="row">

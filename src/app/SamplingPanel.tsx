@@ -4,6 +4,7 @@ import { stageDecision } from '../store/backend-slice';
 import { StageBackend } from './StageBackend';
 import { JobProgress } from './JobProgress';
 import { SettingInput } from './SettingInput';
+import { StageFailure } from './StageFailure';
 
 const fields: [keyof LabSettings, string, number][] = [
   ['samplesPerPrompt', 'R (samples per prompt)', 1],
@@ -39,7 +40,6 @@ export function SamplingPanel() {
   const lmReady = useLab((s) => s.lm.status === 'ready');
   const sample = useLab((s) => s.sampleDataset);
   const cancel = useLab((s) => s.cancelDatasetSampling);
-  const continueOnWasm = useLab((s) => s.continueOnWasm);
   const done = samples.filter(Boolean).length;
   const long = useLab((s) => s.data.longPrompts);
   return (
@@ -67,16 +67,7 @@ export function SamplingPanel() {
       )}
       {rows.length > 0 && <PromptStrip total={rows.length} done={(i) => Boolean(samples[i])} current={new Set(sampling.current)} />}
 
-      {sampling.error && (
-        <p role="alert" className="error" data-testid="sampling-error">
-          {sampling.error}{' '}
-          {sampling.failedOn === 'webgpu' && (
-            <button type="button" onClick={() => void continueOnWasm('sample')}>
-              Continue on WASM
-            </button>
-          )}
-        </p>
-      )}
+      <StageFailure stage="sample" error={sampling.error} failedOn={sampling.failedOn} />
     </section>
   );
 }
