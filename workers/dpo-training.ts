@@ -4,10 +4,10 @@
 import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, rewardAccuracy, type DpoCheckpoint, type DpoRunSettings } from '../src/lib/train/dpo-run';
+import { DpoRun, rewardAccuracy, runWorkload, type DpoCheckpoint, type DpoRunSettings } from '../src/lib/train/dpo-run';
 import type { PreferenceRecord } from '../src/lib/data/export';
 import { encodeRecord, groupRows } from '../src/lib/train/preference-data';
-import { mergeLora } from '../src/lib/train/lora';
+import { defaultLora, mergeLora } from '../src/lib/train/lora';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { SequenceScorer } from '../src/lib/model/sequence-scorer';
@@ -33,7 +33,7 @@ export class DpoTraining {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const groups = req.records.map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, req.backend, req.settings.lora ? 'lora' : 'full');
+    await assertFits(lm.config, req.backend, req.settings.lora ? 'lora' : 'full', runWorkload(req.settings, defaultLora(lm.config)));
     const resume = req.resume ? await loadCheckpoint(req.runId) : null;
     if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
     const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, resume?.settings ?? req.settings, {
@@ -78,7 +78,7 @@ export class DpoTraining {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const groups = records.slice(0, settings.promptsPerStep).map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, backend, settings.lora ? 'lora' : 'full');
+    await assertFits(lm.config, backend, settings.lora ? 'lora' : 'full', runWorkload(settings, defaultLora(lm.config)));
     const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...settings, epochs: 1, maxSteps: 2 });
     try {
       await run.step();

@@ -3,7 +3,7 @@
 import type { HubPlan } from '../src/protocol';
 import { parseConfig, type LmConfig } from '../src/lib/model/config';
 import { LM_METADATA_FILES, REQUIRED_FILES, parseRepoId, weightFiles } from '../src/lib/model/hub';
-import { estimateMemory, wasmRefusal, webGpuRefusal, type DeviceLimits } from '../src/lib/model/memory';
+import { estimateMemory, wasmRefusal, webGpuRefusal, type DeviceLimits, type Workload } from '../src/lib/model/memory';
 import { defaultLora } from '../src/lib/train/lora';
 import { cachedFile, hubReader, remoteSize } from './hub-cache';
 
@@ -15,9 +15,12 @@ async function adapterLimits(): Promise<DeviceLimits | null> {
   return adapter ? { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } : null;
 }
 
-/** Throws the refusal when the model cannot run on this backend in this mode (adapter buffer limits; wasm's 4 GiB). */
-export async function assertFits(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora'): Promise<void> {
-  const estimate = estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config) });
+/**
+ * Throws the refusal when the model cannot run on this backend in this mode (adapter buffer limits; wasm's 4 GiB).
+ * A training run passes its own workload (rows per pass, sequence length, LoRA), not the default one.
+ */
+export async function assertFits(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora', workload: Partial<Workload> = {}): Promise<void> {
+  const estimate = estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config), ...workload });
   const limits = backend === 'webgpu' ? await adapterLimits() : null;
   const refusal = backend === 'wasm' ? wasmRefusal(estimate, mode) : limits ? webGpuRefusal(estimate, limits, mode) : null;
   const what = mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training';

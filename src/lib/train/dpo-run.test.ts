@@ -50,6 +50,18 @@ describe('DpoRun', () => {
     expect(promptsPerPass({ promptsPerStep: 8, negatives: 40, maxRowsPerPass: 36 })).toBe(1);
   });
 
+  it("sizes the memory check from the run's own passes, length and LoRA", async () => {
+    const { runWorkload } = await import('./dpo-run');
+    const { estimateMemory } = await import('../model/memory');
+    const lora = defaultLora(cfg);
+    const small = runWorkload({ ...settings, negatives: 8, promptsPerStep: 1, maxRowsPerPass: 9, maxLength: 256 }, lora);
+    const large = runWorkload({ ...settings, negatives: 8, promptsPerStep: 16, maxRowsPerPass: 36, maxLength: 512, lora: { ...lora, rank: 16 } }, lora);
+    expect(small).toMatchObject({ rows: 9, length: 256, lora });
+    expect(large).toMatchObject({ rows: 36, length: 512, lora: { rank: 16 } });
+    const w = { sampleRows: 32, sampleContext: 512 };
+    expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
+  });
+
   it('plans steps by epochs (the last partial step dropped), or exactly max_steps', () => {
     expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 0 })).toEqual({ perEpoch: 2, total: 6 });
     expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 5 })).toEqual({ perEpoch: 2, total: 5 });

@@ -57,6 +57,12 @@ export const DPO_RUN_DEFAULTS: DpoRunSettings = {
   epochs: 1, maxSteps: 0, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 1, lora: null,
 };
 
+/** The training part of the memory estimate's workload for this run: its own rows per pass, length and LoRA. */
+export function runWorkload(s: DpoRunSettings, defaultLoraConfig: LoraConfig): { rows: number; length: number; lora: LoraConfig } {
+  const rows = promptsPerPass(s) * (1 + s.negatives);
+  return { rows, length: s.maxLength, lora: s.lora ?? defaultLoraConfig };
+}
+
 /** TRL's logged names, plus where and how fast. */
 export const DPO_METRICS = [
   'loss', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm', 'learning_rate',
