@@ -66,6 +66,13 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   expect(evaluation.greedy).not.toBeNull();
   expect(evaluation.pairs).toBeGreaterThan(0);
   expect(evaluation.rewardAccuracy).not.toBeNull();
+  // The run keeps what it was evaluated on: changing M, β and the held-out share afterwards changes nothing about it.
+  await page.evaluate(() => window.lab!.getState().setSettings({ heldOut: 50, m: 1, beta: 0.5 }));
+  await page.evaluate((id) => window.lab!.getState().evaluateRun(id, 'wasm'), runId);
+  const again = await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation!, runId);
+  expect(again.pairs).toBe(evaluation.pairs);
+  expect(again.rewardAccuracy).toBeCloseTo(evaluation.rewardAccuracy!, 6);
+  await page.evaluate(() => window.lab!.getState().setSettings({ heldOut: 20, m: 2, beta: 0.1 }));
 
   // Export, then load the download back as the lab's model: it is the trained policy.
   const download = page.waitForEvent('download');

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, CheckpointSummary, EvaluateResult } from '../protocol';
+import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult } from '../protocol';
 import type { DpoRunSettings, DpoStepLog } from '../lib/train/dpo-run';
 import { runSettingsFrom } from '../lib/train/dpo-run';
 import { splitGroups } from '../lib/train/preference-data';
@@ -22,7 +22,11 @@ export interface RunRecord {
   prompts: number;
   evaluation: EvaluateResult | null;
   error: string | null;
+  /** What this run (and the SFT row it is compared with) is evaluated on, fixed when it started: changing settings later changes nothing about it. */
+  evalInputs?: EvalInputs;
 }
+
+export type EvalInputs = Omit<EvaluateRequest, 'backend' | 'runId'>;
 
 export interface TrainingSlice {
   training: {
@@ -85,14 +89,17 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     return isBuiltinTask(rows.map((r) => r.prompt)) ? (await builtinTestPrompts()).slice(0, get().settings.evalPrompts) : [];
   };
 
-  const evaluate = async (runId: string | null, backend: Backend) => {
+  /** The evaluation a run started now gets: the current held-out split and settings, recorded with the run. */
+  const currentEvalInputs = async (): Promise<EvalInputs> => {
     const split = preferenceSplit(get());
     const s = get().settings;
+    return { taskPrompts: await evaluationPrompts(), maxNewTokens: s.maxNewTokens, seed: s.seed, heldOut: split?.heldOut ?? [], negatives: s.m, beta: s.beta };
+  };
+
+  const evaluate = async (runId: string | null, backend: Backend) => {
+    const inputs = get().runs.find((r) => r.runId === runId)?.evalInputs ?? (await currentEvalInputs());
     set((st) => ({ training: { ...st.training, phase: 'evaluating', progress: null } }));
-    const result = await lmClient().call('evaluate', {
-      backend, runId, taskPrompts: await evaluationPrompts(), maxNewTokens: s.maxNewTokens, seed: s.seed,
-      heldOut: split?.heldOut ?? [], negatives: s.m, beta: s.beta,
-    }, (progress) => set((st) => ({ training: { ...st.training, progress } }))).promise;
+    const result = await lmClient().call('evaluate', { backend, runId, ...inputs }, (progress) => set((st) => ({ training: { ...st.training, progress } }))).promise;
     patchRun(runId, { evaluation: result });
     return result;
   };
@@ -158,21 +165,23 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
       guarded(async () => {
         const s = get().settings;
         set((st) => ({ training: { ...st.training, error: null } }));
+        const evalInputs = await currentEvalInputs();
         // Before: the SFT model on the same prompts, once per session.
         if (!get().runs.some((r) => r.runId === null && r.evaluation)) {
-          upsertRun({ runId: null, label: 'SFT (reference)', settings: null, status: 'done', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null });
+          upsertRun({ runId: null, label: 'SFT (reference)', settings: null, status: 'done', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
           await evaluate(null, backend);
         }
         const runId = `run-${Date.now().toString(36)}`;
         const label = runLabel(s);
-        upsertRun({ runId, label, settings: null, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null });
+        upsertRun({ runId, label, settings: null, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
         if (await train(runId, label, backend, false)) await evaluate(runId, backend);
       }),
     resumeTraining: (runId, backend) =>
       guarded(async () => {
         const ck = get().checkpoints.find((c) => c.runId === runId);
         const label = ck?.label ?? get().runs.find((r) => r.runId === runId)?.label ?? runId;
-        upsertRun({ runId, label, settings: ck?.settings ?? null, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null });
+        const evalInputs = get().runs.find((r) => r.runId === runId)?.evalInputs;
+        upsertRun({ runId, label, settings: ck?.settings ?? null, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null, evalInputs });
         if (await train(runId, label, backend, true)) await evaluate(runId, backend);
       }),
     pauseTraining: () => cancelRun?.(),
