@@ -37,7 +37,7 @@ await theirs.dispose();
 const lab = await openLab();
 await lab.page.getByTestId('lm-info').waitFor({ timeout: 60_000 });
 const web = await lab.page.evaluate(
-  (req) => window.lab!.getState().runGenerateBenchmark(req),
+  (req) => window.labDebug!.generateBenchmark(req),
   { backend: 'wasm' as const, prompt, samplesPerPrompt: R, newTokens: NEW_TOKENS, warmups: WARMUPS, rounds: ROUNDS, transformers: { localModelPath: '/models/', modelId: 'lm' } },
 );
 await lab.close();

@@ -13,7 +13,7 @@ test('the default embedding model runs in its worker on WebGPU and WASM with mat
   await expect(info).toHaveAttribute('data-status', 'ready');
 
   const embed = (backend: 'webgpu' | 'wasm') => page.evaluate(async ({ t, b }) => {
-    const r = await window.lab!.getState().embedTexts(t, b);
+    const r = await window.labDebug!.embedTexts(t, b);
     return { vectors: Array.from(r.vectors), dimensions: r.dimensions, computed: r.computed };
   }, { t: texts, b: backend });
   const gpu = await embed('webgpu');

@@ -22,7 +22,7 @@ async function check(page: Page, id: string) {
 }
 
 async function sampleTwo(page: Page) {
-  return page.evaluate(() => window.lab!.getState().runSampling({
+  return page.evaluate(() => window.labDebug!.sample({
     prompts: ['Ben has 32 books. He gives away 4. How many books does Ben have now?'], samplesPerPrompt: 2, temperature: 1, topP: 1, topK: 0,
     maxNewTokens: 8, seed: 1, backend: 'wasm', stop: [], longPrompts: 'skip',
   }));
@@ -50,7 +50,7 @@ test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download, logits e
     const dir = `e2e/hub-fixtures/${id}`;
     const lm = await loadLm(async (f) => (existsSync(`${dir}/${f}`) ? new Uint8Array(readFileSync(`${dir}/${f}`)) : null));
     for (const backend of ['wasm', 'webgpu'] as const) {
-      const got = await page.evaluate(([t, b]) => window.lab!.getState().nextTokenLogits(t, b).then((r) => ({ ids: r.ids, logits: Array.from(r.logits) })), [text, backend] as const);
+      const got = await page.evaluate(([t, b]) => window.labDebug!.nextTokenLogits(t, b).then((r) => ({ ids: r.ids, logits: Array.from(r.logits) })), [text, backend] as const);
       expect(got.ids).toEqual(lm.tokenizer.encode(text));
       const T = got.ids.length;
       const reference = referenceLogits(lm.config, lm.weights, { ids: [got.ids], mask: [got.ids.map(() => 1)], positions: [got.ids.map((_, t) => t)] })[0][T - 1];
@@ -108,12 +108,12 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await open(page);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
   const texts = ['Ben has 28 books.', 'I cannot help with that.'];
-  const local = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
+  const local = await page.evaluate((t) => window.labDebug!.embedTexts(t, 'wasm'), texts);
   await page.getByLabel('Hub embedding model id').fill('lab-tiny/embed');
   await page.getByRole('button', { name: 'Load encoder' }).click();
   await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed@main`);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
-  const hub = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
+  const hub = await page.evaluate((t) => window.labDebug!.embedTexts(t, 'wasm'), texts);
   expect(hub.computed).toBe(2); // a different source: nothing reused from the local model's cache
   const a = Array.from(local.vectors);
   const b = Array.from(hub.vectors);
@@ -124,7 +124,7 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await page.getByLabel('encoder folder').setInputFiles('models/embed');
   await expect(page.getByTestId('embedder-info')).toContainText('embed/');
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-status', 'ready');
-  const dropped = await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts);
+  const dropped = await page.evaluate((t) => window.labDebug!.embedTexts(t, 'wasm'), texts);
   expect(Math.max(...Array.from(dropped.vectors).map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
 
   // A model whose sentence-transformers pooling config says CLS (as UAE-Large-V1's does) is pooled by CLS:
@@ -134,7 +134,7 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   await expect(page.getByTestId('embedder-info')).toContainText(`${HUB}/lab-tiny/embed-cls@main`);
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-pooling', 'cls');
   await expect(page.getByTestId('embedder-info')).toContainText("CLS pooling (the model's 1_Pooling/config.json)");
-  const cls = Array.from((await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts)).vectors);
+  const cls = Array.from((await page.evaluate((t) => window.labDebug!.embedTexts(t, 'wasm'), texts)).vectors);
   const { env, pipeline } = await import('@huggingface/transformers');
   env.localModelPath = 'models/';
   env.allowRemoteModels = false;
@@ -145,7 +145,7 @@ test('an embedding model by Hub id and as a dropped folder (transformers.js layo
   // The setting overrides the model: mean pooling gives the shipped vectors again.
   await page.getByLabel('embedding pooling').selectOption('mean');
   await expect(page.getByTestId('embedder-info')).toHaveAttribute('data-pooling', 'mean');
-  const mean = Array.from((await page.evaluate((t) => window.lab!.getState().embedTexts(t, 'wasm'), texts)).vectors);
+  const mean = Array.from((await page.evaluate((t) => window.labDebug!.embedTexts(t, 'wasm'), texts)).vectors);
   expect(Math.max(...mean.map((x, i) => Math.abs(x - a[i])))).toBeLessThan(1e-5);
   expect(consoleErrors).toEqual([]);
 });

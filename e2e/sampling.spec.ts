@@ -5,7 +5,7 @@ import type { SampleRequest, SampleResult } from '../src/protocol';
 const prompts = readFileSync('public/builtin/test.jsonl', 'utf8').trim().split('\n').slice(0, 2).map((l) => JSON.parse(l).prompt as string);
 
 async function sample(page: import('@playwright/test').Page, request: SampleRequest): Promise<SampleResult> {
-  const result = await page.evaluate(async (req) => (await window.lab!.getState().runSampling(req)) ?? window.lab!.getState().sampling.error, request);
+  const result = await page.evaluate(async (req) => await window.labDebug!.sample(req).catch((e: Error) => e.message), request);
   expect(typeof result, String(result)).toBe('object');
   return result as SampleResult;
 }

@@ -6,7 +6,6 @@ import { probeBackends, describeWebGpu } from './backend-probe';
 import { engineCheck, opCoverage } from './engine-check';
 import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
-import { generateBenchmark } from './generate-benchmark';
 import { DpoTraining } from './dpo-training';
 import { hubPlan } from './hub-plan';
 import type { LmRequests, ToWorker } from '../src/protocol';
@@ -46,7 +45,8 @@ if (!self.name?.startsWith('em-pthread')) {
         return timings;
       },
       'next-token-logits': (p) => model.nextTokenLogits(p.text, p.backend),
-      'generate-benchmark': (p) => generateBenchmark(model, p),
+      // Benches only: transformers.js' own LM loads in its own chunk, never for the app.
+      'generate-benchmark': async (p) => (await import('./generate-benchmark')).generateBenchmark(model, p),
       'train-dpo': (p, onProgress) => training.train(p, onProgress),
       evaluate: (p, onProgress) => training.evaluate(p, onProgress),
       'export-model': (p) => training.exportModel(p),

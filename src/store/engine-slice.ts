@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, EngineCheckResult, GenerateBenchmarkRequest, GenerateBenchmarkResult, OpCoverageResult } from '../protocol';
+import type { Backend, EngineCheckResult, OpCoverageResult } from '../protocol';
 import { lmClient } from './workers';
 
 export interface EngineSlice {
@@ -15,8 +15,6 @@ export interface EngineSlice {
   runEngineCheck: (backend: Backend, steps?: number) => Promise<EngineCheckResult | null>;
   /** Runs every op the engine emits, with its gradient, in one session on one backend. */
   runOpCoverage: (backend: Backend) => Promise<OpCoverageResult | null>;
-  /** Our sampler vs transformers.js generate() on the loaded model (bench/sample). */
-  runGenerateBenchmark: (request: GenerateBenchmarkRequest) => Promise<GenerateBenchmarkResult>;
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -36,7 +34,6 @@ export const createEngineSlice: StateCreator<EngineSlice, [], [], EngineSlice> =
       return null;
     }
   },
-  runGenerateBenchmark: (request) => lmClient().call('generate-benchmark', request).promise,
   runOpCoverage: async (backend) => {
     set((s) => ({ engine: { ...s.engine, status: 'running', backend, coverage: null, error: null } }));
     try {

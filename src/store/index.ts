@@ -4,11 +4,10 @@ import { indexedDbStorage } from './session-storage';
 import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
-import { createSamplingSlice, type SamplingSlice } from './sampling-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 
-export type LabState = BackendSlice & EngineSlice & ModelSlice & SamplingSlice & DataSlice & TrainingSlice;
+export type LabState = BackendSlice & EngineSlice & ModelSlice & DataSlice & TrainingSlice;
 
 /**
  * What survives a reload: the settings, the dataset with its samples and
@@ -28,7 +27,6 @@ export const useLab = create<LabState>()(
       ...createBackendSlice(...a),
       ...createEngineSlice(...a),
       ...createModelSlice(...a),
-      ...createSamplingSlice(...a),
       ...createDataSlice(...a),
       ...createTrainingSlice(...a),
     }),
@@ -56,12 +54,3 @@ export const useLab = create<LabState>()(
     },
   ),
 );
-
-declare global {
-  interface Window {
-    /** The store, exposed with ?debug for scripted checks (e2e, benchmarks). */
-    lab?: typeof useLab;
-  }
-}
-
-if (typeof window !== 'undefined' && new URLSearchParams(window.location.search).has('debug')) window.lab = useLab;

@@ -22,8 +22,6 @@ export interface ModelSlice {
   /** Sizes, cache state and memory estimate of a Hub model, before its weights download. */
   hub: { id: string; status: 'idle' | 'checking' | 'ready' | 'failed'; plan: HubPlan | null; error: string | null };
   planHub: (id: string, host: string) => Promise<HubPlan | null>;
-  /** The loaded LM's next-token logits after a text, for logit-level checks against a reference. */
-  nextTokenLogits: (text: string, backend: Backend) => Promise<{ ids: number[]; logits: Float32Array }>;
   embedder: {
     status: 'idle' | 'loading' | 'ready' | 'failed';
     info: EmbedderInfo | null;
@@ -36,8 +34,6 @@ export interface ModelSlice {
   reloadEmbedder: () => Promise<EmbedderInfo | null>;
   /** Loads the current LM again (in a fresh worker). */
   reloadLm: () => Promise<LmInfo | null>;
-  /** Unit vectors [texts, dimensions] from the embedding worker (cached there by text). */
-  embedTexts: (texts: string[], backend: Backend) => Promise<{ vectors: Float32Array; dimensions: number; computed: number }>;
 }
 
 let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
@@ -76,7 +72,6 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
       return null;
     }
   },
-  nextTokenLogits: (text, backend) => lmClient().call('next-token-logits', { text, backend }).promise,
   embedder: { status: 'idle', info: null, progress: null, error: null },
   reloadEmbedder: () => get().loadEmbedder(stageDecision(get(), 'embed').backend, embedderSource),
   loadEmbedder: async (backend, source = { kind: 'local', ...DEFAULT_EMBEDDER }) => {
@@ -93,5 +88,4 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
       return null;
     }
   },
-  embedTexts: (texts, backend) => embedClient().call('embed', { texts, backend }).promise,
 });
