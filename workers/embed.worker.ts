@@ -3,7 +3,7 @@
 import { configureOrtWeb, guardWebGpu } from './ort-web';
 import { createEmbedHandler } from './embed-handler';
 import { Embedder, THROUGHPUT_TEXTS } from './embedder';
-import type { Backend, EmbedderSource, EmbedRequests, ToWorker } from '../src/protocol';
+import { isResultOf, type Backend, type EmbedderSource, type EmbedRequests, type ToWorker } from '../src/protocol';
 import type { StageTimings } from '../src/lib/backend-choice';
 import type { PoolingSetting } from '../src/lib/model/pooling';
 
@@ -51,7 +51,8 @@ if (!self.name?.startsWith('em-pthread')) {
         return timings;
       },
     },
-    (reply) => self.postMessage(reply),
+    // Vectors are a fresh array per request: moved to the page, not copied.
+    (reply) => self.postMessage(reply, isResultOf(reply, 'embed') ? [reply.result.vectors.buffer] : []),
   );
   self.onmessage = (e: MessageEvent<ToWorker<EmbedRequests>>) => void handle(e.data);
 }
