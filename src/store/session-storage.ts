@@ -5,13 +5,20 @@ import type { PersistStorage, StorageValue } from 'zustand/middleware';
 const DB = 'self-contrast-lab';
 const STORE = 'session';
 
+let connection: Promise<IDBDatabase> | null = null;
+
+/** One connection for the page's life (reopened only if opening failed). */
 function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
+  connection ??= new Promise<IDBDatabase>((resolve, reject) => {
     const req = indexedDB.open(DB, 1);
     req.onupgradeneeded = () => req.result.createObjectStore(STORE);
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
+  }).catch((e) => {
+    connection = null;
+    throw e;
   });
+  return connection;
 }
 
 function run<T>(mode: IDBTransactionMode, act: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
