@@ -28,6 +28,9 @@ test('drop a chat file, sample, embed, move a%, export: the TRL rows are the fil
   await page.getByLabel('negatives per prompt').fill('1');
   await expect.poll(async () => Number(await counts.getAttribute('data-negatives'))).toBeGreaterThan(0);
   const negatives = Number(await counts.getAttribute('data-negatives'));
+  // A click on a histogram bar lists the samples in it, as text.
+  await page.getByTestId('similarity-histogram').locator('.recharts-bar-rectangle path').last().click();
+  await expect(page.getByTestId('bin-samples').locator('tbody tr').first()).toBeVisible();
 
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: /TRL pairwise JSONL/ }).click();

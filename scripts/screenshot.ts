@@ -42,7 +42,7 @@ await shot('sample', '2-sample');
 
 await page.getByRole('button', { name: /^Embed and score 40 prompts/ }).click();
 await page.getByTestId('filter-counts').waitFor({ timeout: 600_000 });
-await page.getByTestId('similarity-histogram').locator('.recharts-bar-rectangle').nth(8).click();
+await page.getByTestId('similarity-histogram').locator('.recharts-bar-rectangle path').last().click();
 await page.waitForTimeout(500);
 await shot('filter', '3-filter');
 await shot('export', '4-export');

@@ -20,26 +20,28 @@ export function SimilarityHistogram() {
     return p;
   };
   return (
+    <>
     <figure className="chart" data-testid="similarity-histogram">
       <figcaption>Cosine similarity of every distinct sample to its target (all prompts)</figcaption>
       <ResponsiveContainer width="100%" height={240}>
-        <BarChart data={bars} margin={{ top: 8, right: 16, left: 8, bottom: 24 }} barCategoryGap={0}
-          onClick={(e) => setBin(e?.activeTooltipIndex == null ? null : Number(e.activeTooltipIndex))}>
+        <BarChart data={bars} margin={{ top: 8, right: 16, left: 8, bottom: 24 }} barCategoryGap={0}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="at" type="number" domain={[lo, hi]} tickFormatter={tick} tickCount={6} label={{ value: 'cosine similarity to target', position: 'insideBottom', offset: -12 }} />
           <YAxis allowDecimals={false} width={44} />
           <Tooltip labelFormatter={(x) => `similarity ≈ ${Number(x).toFixed(3)}`} />
           <Legend verticalAlign="top" height={24} />
           {cutoff !== null && <ReferenceLine x={cutoff} stroke="var(--error)" strokeDasharray="4 2" />}
-          <Bar dataKey="pool" name="a% pool" stackId="s" fill="#c0392b" isAnimationActive={false} cursor="pointer" />
-          <Bar dataKey="dropped" name="dropped" stackId="s" fill="#7f8c9d" isAnimationActive={false} cursor="pointer" />
+          <Bar dataKey="pool" name="a% pool" stackId="s" fill="#c0392b" isAnimationActive={false} cursor="pointer" onClick={(_, index) => setBin(index)} />
+          <Bar dataKey="dropped" name="dropped" stackId="s" fill="#7f8c9d" isAnimationActive={false} cursor="pointer" onClick={(_, index) => setBin(index)} />
         </BarChart>
       </ResponsiveContainer>
       <p className="muted">{cutoff !== null ? `Dashed line: the median prompt's cut at ${cutoff.toFixed(3)}. ` : ''}Click a bar to list its samples.</p>
+    </figure>
       {bin !== null && (
-        <div data-testid="bin-samples">
+        // A grid item of its own, across the whole row of charts.
+        <div className="bin-samples" data-testid="bin-samples">
           <p>
-            <strong>{picked.length}</strong> samples with similarity {tick(histogram.edges[bin])}–{tick(histogram.edges[bin + 1])}{' '}
+            <strong>{picked.length}</strong> samples with similarity {histogram.edges[bin].toFixed(3)}–{histogram.edges[bin + 1].toFixed(3)}{' '}
             <button type="button" onClick={() => setBin(null)}>Close</button>
           </p>
           <table className="samples">
@@ -60,7 +62,7 @@ export function SimilarityHistogram() {
           {picked.length > 50 && <p className="muted">… and {picked.length - 50} more</p>}
         </div>
       )}
-    </figure>
+    </>
   );
 }
 
