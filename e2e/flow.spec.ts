@@ -90,3 +90,23 @@ test('a prompt longer than the context is named at import, skipped when sampling
   await expect(page.getByRole('button', { name: /^Embed and score 2 prompts/ })).toBeVisible();
   expect(consoleErrors).toEqual([]);
 });
+
+test('embedding shows its progress and can be cancelled; what was embedded is kept for the retry', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await openAndDrop(page, 6, 12, 24);
+  await page.getByRole('button', { name: /^Sample 6 prompts on wasm/ }).click();
+  await expect(page.getByText('6 of 6 prompts have samples.')).toBeVisible({ timeout: 120_000 });
+  // On this machine's software WebGPU the encoder is slow enough to cancel half-way.
+  await page.getByLabel('embedding backend').selectOption('webgpu');
+  await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
+  const progress = page.getByTestId('scoring-progress');
+  await expect(progress).toBeVisible({ timeout: 120_000 });
+  await progress.getByRole('button', { name: 'Cancel' }).click();
+  await expect(progress).toBeHidden({ timeout: 120_000 });
+  await expect(page.getByTestId('scoring-error')).toHaveCount(0);
+  await expect(page.getByTestId('filter-counts')).toHaveCount(0);
+  await page.getByLabel('embedding backend').selectOption('wasm');
+  await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
+  await expect(page.getByTestId('filter-counts')).toBeVisible({ timeout: 120_000 });
+  expect(consoleErrors).toEqual([]);
+});

@@ -3,12 +3,13 @@ import { download } from './download';
 import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise } from '../lib/data/export';
 import { JOB_FOLDER, scaleOutJob } from '../lib/data/scale-out/job';
 import { writeZip } from '../lib/data/zip';
+import { runSettingsFrom } from '../lib/train/dpo-run';
 import { exportRowsOf } from '../store/data-slice';
 
 export function ExportPanel() {
   const settings = useLab((s) => s.settings);
   const data = useLab((s) => s.data);
-  const lmSource = useLab((s) => s.lm.info?.source ?? '');
+  const lmInfo = useLab((s) => s.lm.info);
   const embedderSource = useLab((s) => s.embedder.info?.source ?? '');
   const { scored, filter } = data;
   if (!scored || !filter) {
@@ -41,7 +42,8 @@ export function ExportPanel() {
           Settings record
         </button>
         <button type="button" onClick={() => {
-          const files = scaleOutJob(exportRows, scored.table, filter, settings, counts, { lm: lmSource, embedder: embedderSource });
+          const run = runSettingsFrom(settings, lmInfo?.loraTargets ?? [], lmInfo?.contextLength);
+          const files = scaleOutJob(exportRows, scored.table, filter, settings, run, counts, { lm: lmInfo?.source ?? '', embedder: embedderSource });
           const encoder = new TextEncoder();
           download(`${JOB_FOLDER}.zip`, writeZip(files.map((f) => ({ name: f.name, data: encoder.encode(f.content) }))), 'application/zip');
         }}>

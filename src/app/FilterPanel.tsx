@@ -20,6 +20,7 @@ export function FilterPanel() {
   const { rows, samples, scoring, scored, filter } = useLab((s) => s.data);
   const embedderReady = useLab((s) => s.embedder.status === 'ready');
   const score = useLab((s) => s.scoreSamples);
+  const cancelScoring = useLab((s) => s.cancelScoring);
   const embedBackend = useLab((s) => stageDecision(s, 'embed').backend);
   const withSamples = samples.filter((x) => x?.length).length;
   const poolCount = filter ? filter.inPool.reduce((a, b) => a + b, 0) : 0;
@@ -52,7 +53,7 @@ export function FilterPanel() {
       </p>
       {scoring.running && scoring.progress && (
         <JobProgress testId="scoring-progress" label="embedding" done={scoring.progress.done} total={scoring.progress.total} unit="texts"
-          rate={`${scoring.progress.perSecond.toFixed(0)} texts/s`} secondsLeft={scoring.progress.secondsLeft} />
+          rate={`${scoring.progress.perSecond.toFixed(0)} texts/s`} secondsLeft={scoring.progress.secondsLeft} onCancel={cancelScoring} />
       )}
       <StageFailure stage="embed" error={scoring.error} failedOn={scoring.failedOn} />
       {scored && filter && (

@@ -1,6 +1,7 @@
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import { download } from './download';
+import { labDpoFields, trlDpoFields } from '../lib/train/dpo-config';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
 
@@ -29,7 +30,22 @@ export function RunsTable() {
       <tbody>
         {runs.map((r) => (
           <tr key={r.runId ?? 'sft'} data-run={r.runId ?? 'sft'} data-status={r.status}>
-            <td>{r.label}</td>
+            <td>
+              {r.label}
+              {r.settings && (
+                <details className="run-config">
+                  <summary>config</summary>
+                  <dl>
+                    {[...trlDpoFields(r.settings), ...labDpoFields(r.settings)].map((f) => (
+                      <div key={f.name} title={f.help}>
+                        <dt>{f.name}</dt>
+                        <dd>{JSON.stringify(f.value)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </details>
+              )}
+            </td>
             <td>{r.runId ? `${r.stepsDone} / ${r.totalSteps}` : '–'}</td>
             <td data-testid="greedy">{pct(r.evaluation?.greedy)}</td>
             <td>{pct(r.evaluation?.sampled)}</td>

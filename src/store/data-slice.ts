@@ -55,6 +55,8 @@ export interface DataSlice {
   /** After WebGPU failed mid-run: a fresh worker with the same model, then the rest of the work on WASM. */
   continueOnWasm: (stage: 'sample' | 'embed') => Promise<void>;
   scoreSamples: (backend: Backend) => Promise<void>;
+  /** Stops embedding at the next batch; what was embedded stays cached. */
+  cancelScoring: () => void;
   /** Re-selects negatives for the current settings (after a reload restores the scores). */
   refreshFilter: () => void;
   /** Measures every prompt in tokens under the loaded model (after an import or a model change). */
@@ -70,6 +72,7 @@ export function exportRowsOf(data: Pick<DataSlice['data'], 'rows' | 'samples' | 
 }
 
 let cancelSampling: (() => void) | null = null;
+let cancelScoring: (() => void) | null = null;
 
 /** A failed run's message; a WebGPU failure says what is kept, since WASM can carry on from there. */
 function failureMessage(e: unknown, backend: Backend, kept: string): string {
@@ -208,15 +211,21 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
         const embedder = embedClient();
         const table = buildTable(prompts, await embedAndScore(prompts, (texts) => {
           const startedAt = performance.now();
-          return embedder.call('embed', { texts, backend }, (p) => scoring({ progress: { ...p, ...pace(startedAt, performance.now(), p.done, p.total) } })).promise;
+          const call = embedder.call('embed', { texts, backend }, (p) => scoring({ progress: { ...p, ...pace(startedAt, performance.now(), p.done, p.total) } }));
+          cancelScoring = call.cancel;
+          return call.promise;
         }));
         set((st) => ({ data: { ...st.data, scored: { table, ranking: rankCandidates(table, get().settings.filterRule), rowIndex } } }));
         scoring({ running: false, progress: null });
         refilter();
       } catch (e) {
         // Vectors already computed stay cached in the embedding worker; a retry embeds only the rest.
-        scoring({ running: false, error: failureMessage(e, backend, 'embeddings computed before it are kept'), failedOn: backend });
+        const cancelled = e instanceof Error && e.name === 'CancelledError';
+        scoring({ running: false, progress: null, error: cancelled ? null : failureMessage(e, backend, 'embeddings computed before it are kept'), failedOn: cancelled ? null : backend });
+      } finally {
+        cancelScoring = null;
       }
     },
+    cancelScoring: () => cancelScoring?.(),
   };
 };

@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../../sett
 import type { ExportRow } from '../export';
 import { JOB_FOLDER, scaleOutJob } from './job';
 import { hubIdOfLabel } from '../../model/hub';
+import { runSettingsFrom } from '../../train/dpo-run';
 
 // Prompts as the lab sees them: plain and chat, with repeats, the target itself, blanks, leading spaces and ties.
 const rng = createRng(17);
@@ -27,7 +28,7 @@ function writeJob(settings: LabSettings): string {
   const dir = mkdtempSync(join(tmpdir(), 'scale-out-'));
   const result = selectNegatives(table, rankCandidates(table, settings.filterRule), filterSettingsOf(settings));
   const counts = { prompts: rows.length, promptsKept: result.promptsKept, pairs: result.negatives.length, shortPrompts: result.shortPrompts.length };
-  for (const f of scaleOutJob(rows, table, result, settings, counts, { lm: 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct@main', embedder: '/models/embed' })) {
+  for (const f of scaleOutJob(rows, table, result, settings, runSettingsFrom(settings, ['q_proj', 'v_proj'], 512), counts, { lm: 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct@main', embedder: '/models/embed' })) {
     mkdirSync(dirname(join(dir, f.name)), { recursive: true });
     writeFileSync(join(dir, f.name), f.content);
   }
@@ -43,6 +44,12 @@ describe('scale-out job', () => {
     expect(readFileSync(join(job, 'README.md'), 'utf8')).toContain('python sample.py --model HuggingFaceTB/SmolLM2-135M-Instruct');
     expect(readFileSync(join(job, 'README.md'), 'utf8')).toContain('PATH/TO/YOUR/EMBEDDING-MODEL');
     expect(JSON.parse(readFileSync(join(job, 'settings.json'), 'utf8')).settings).toMatchObject({ filterRule: 'reference', a: 25, m: 8 });
+    // The DPO config under TRL DPOConfig's own field names, as dpo.py passes it to TRL.
+    const config = JSON.parse(readFileSync(join(job, 'dpo_config.json'), 'utf8'));
+    const TRL_DPO_CONFIG_FIELDS = ['beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay', 'max_grad_norm', 'max_length', 'seed'];
+    expect(Object.keys(config.trl).sort()).toEqual([...TRL_DPO_CONFIG_FIELDS].sort());
+    expect(config.trl).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', learning_rate: 3e-5, lr_scheduler_type: 'cosine', num_train_epochs: 1, max_steps: -1, max_length: 512 });
+    expect(config.self_contrast).toMatchObject({ negatives_per_prompt: 8, prompts_per_step: 16, lora: null });
   });
 
   const cases: [FilterRule, number, number, number, LabSettings['shortPrompts']][] = [

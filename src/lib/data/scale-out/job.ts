@@ -6,6 +6,8 @@ import type { FilterResult, SimilarityTable } from '../../contrast/filter';
 import { llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise, type ExportCounts, type ExportRow } from '../export';
 import type { LabSettings } from '../../settings';
 import { hubIdOfLabel } from '../../model/hub';
+import type { DpoRunSettings } from '../../train/dpo-run';
+import { dpoConfigRecord } from '../../train/dpo-config';
 import { FILTER_PY } from './filter-py';
 import { ACCELERATE_ZERO2, DPO_PY, DS_ZERO2, EMBED_PY, SAMPLE_PY, TRAIN_SH } from './steps-py';
 
@@ -26,7 +28,7 @@ export interface JobFile {
   content: string;
 }
 
-export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, counts: ExportCounts, models: JobModels): JobFile[] {
+export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, run: DpoRunSettings, counts: ExportCounts, models: JobModels): JobFile[] {
   const lm = hubIdOfLabel(models.lm);
   const embedder = hubIdOfLabel(models.embedder);
   const model = lm ? lm.id : 'PATH/TO/YOUR/SFT-MODEL';
@@ -48,6 +50,7 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
     { name: 'README.md', content: readme(settings, counts, model, encoder, Boolean(lm), Boolean(embedder)) },
     { name: 'requirements.txt', content: REQUIREMENTS.join('\n') + '\n' },
     { name: 'settings.json', content: settingsRecord(settings, counts) },
+    { name: 'dpo_config.json', content: JSON.stringify(dpoConfigRecord(run), null, 2) + '\n' },
     { name: 'data/sft.jsonl', content: sft },
     { name: 'sample.py', content: SAMPLE_PY },
     { name: 'embed.py', content: EMBED_PY },
@@ -68,7 +71,9 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
 function readme(s: LabSettings, counts: ExportCounts, model: string, encoder: string, modelOnHub: boolean, encoderOnHub: boolean): string {
   return `# Self-Contrast at scale: the experiment from the lab, as a job
 
-Exported by Self-Contrast Lab. \`settings.json\` is the lab's record of the run (every step reads it);
+Exported by Self-Contrast Lab. \`settings.json\` is the lab's record of the run (the sampling, embedding and filter
+steps read it); \`dpo_config.json\` is the DPO run's configuration under TRL's \`DPOConfig\` names, which \`dpo.py\`
+hands to TRL, with the lab's own fields (M, prompts per step, LoRA) beside them;
 \`lab/\` holds what the lab computed in the browser: ${counts.prompts} prompts with their samples and
 cosine similarities (\`lab/scored.jsonl\`) and the ${counts.pairs} pairs it selected (\`lab/pairs.jsonl\`).
 
@@ -85,7 +90,7 @@ Embedding model: \`${encoder}\`${encoderOnHub ? '' : ' (likewise; the paper used
 
 The lab's lr (${s.lr}) suits its small model; the paper fine-tuned 7B models with 5e-7 (\`python dpo.py --learning-rate 5e-7\`,
 or edit \`train.sh\`). The paper's step covers 128 prompts × M pairs; \`dpo.py\` keeps the lab's ${s.promptsPerStep} prompts × M pairs per
-optimizer step unless you change \`promptsPerStep\` in \`settings.json\`.${s.dpoLoss === 'infonca' ? '\n\n**InfoNCA**: the lab trained with a 1-vs-M InfoNCA loss, which TRL has no `loss_type` for: `dpo.py` stops with an explanation. Choose a pairwise loss in the lab and export again.' : ''}
+optimizer step unless you change \`prompts_per_step\` in \`dpo_config.json\`.${s.dpoLoss === 'infonca' ? '\n\n**InfoNCA**: the lab trained with a 1-vs-M InfoNCA loss, which TRL has no `loss_type` for: `dpo.py` stops with an explanation. Choose a pairwise loss in the lab and export again.' : ''}
 
 The authors' own trainer (the LLaMA-Factory bundled with THUDM/Self-Contrast) reads \`llamafactory/self_contrast.jsonl\`
 with \`llamafactory/dataset_info.json\`:

@@ -117,46 +117,41 @@ from datasets import load_dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import DPOConfig, DPOTrainer
 
-# The lab's loss names as TRL's loss_type; InfoNCA (1 target vs M negatives in one softmax) has none.
-TRL_LOSS = {"sigmoid": "sigmoid", "robust": "robust", "hinge": "hinge", "ipo": "ipo", "infonca": None}
-
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True, help="the SFT model (Hub id or path), the policy's start and the reference")
-    ap.add_argument("--settings", default="settings.json")
+    ap.add_argument("--config", default="dpo_config.json", help="the lab run's DPO config: TRL DPOConfig fields + the lab's own")
     ap.add_argument("--pairs", default="pairs.jsonl")
     ap.add_argument("--output-dir", default="self-contrast-dpo")
     ap.add_argument("--learning-rate", type=float, help="default: the lab run's; the paper used 5e-7 for 7B full fine-tuning")
     ap.add_argument("--per-device-batch", type=int, default=8)
     args = ap.parse_args()
-    with open(args.settings, encoding="utf-8") as f:
-        s = json.load(f)["settings"]
-    loss = TRL_LOSS[s["dpoLoss"]]
-    if loss is None:
+    with open(args.config, encoding="utf-8") as f:
+        config_record = json.load(f)
+    trl, lab = dict(config_record["trl"]), config_record["self_contrast"]
+    if trl["loss_type"] is None:
         raise SystemExit("The lab ran InfoNCA (1 target vs M negatives in one softmax); TRL's DPOTrainer has no such loss_type. "
                          "Re-export with a pairwise loss (sigmoid, robust, hinge, ipo), or train InfoNCA with your own trainer.")
+    if args.learning_rate:
+        trl["learning_rate"] = args.learning_rate
     import torch.distributed as dist
     world = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
-    # The paper's step: 128 prompts x M pairs; the lab's: promptsPerStep x M pairs.
-    pairs_per_step = s["promptsPerStep"] * s["m"]
+    # The paper's step: 128 prompts x M pairs; the lab's: prompts_per_step x M pairs.
+    pairs_per_step = lab["prompts_per_step"] * lab["negatives_per_prompt"]
     config = DPOConfig(
-        output_dir=args.output_dir,
-        beta=s["beta"], loss_type=loss, label_smoothing=s["labelSmoothing"],
-        learning_rate=args.learning_rate or s["lr"], lr_scheduler_type="cosine" if s["schedule"] == "cosine" else "constant",
-        warmup_ratio=s["warmupRatio"], num_train_epochs=s["epochs"], max_steps=s["maxSteps"] if s["maxSteps"] > 0 else -1,
+        output_dir=args.output_dir, **trl,
         per_device_train_batch_size=args.per_device_batch,
         gradient_accumulation_steps=max(1, pairs_per_step // (args.per_device_batch * world)),
-        max_length=1024, bf16=True, logging_steps=10, report_to="none", seed=s["seed"],
+        bf16=True, logging_steps=10, report_to="none",
     )
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype="bfloat16")
     train = load_dataset("json", data_files=args.pairs, split="train")
     peft_config = None
-    if s["loraRank"] > 0:
+    if lab["lora"]:
         from peft import LoraConfig
-        targets = [t.strip() for t in s["loraTargets"].split(",") if t.strip()] or None
-        peft_config = LoraConfig(r=s["loraRank"], lora_alpha=s["loraAlpha"], target_modules=targets, task_type="CAUSAL_LM")
+        peft_config = LoraConfig(**lab["lora"], task_type="CAUSAL_LM")
     trainer = DPOTrainer(model=model, args=config, train_dataset=train, processing_class=tokenizer, peft_config=peft_config)
     trainer.train()
     trainer.save_model(args.output_dir)
