@@ -36,7 +36,7 @@ export async function openLab(opts: { debug?: boolean } = {}): Promise<LabPage> 
   });
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
   await page.goto(opts.debug === false ? url : `${url}/?debug`);
-  await page.getByTestId('backend-report').waitFor({ timeout: 60_000 });
+  await page.getByTestId('backend-report').waitFor({ state: 'attached', timeout: 60_000 }); // under Diagnostics, closed
   return {
     page,
     close: async () => {

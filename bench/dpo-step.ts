@@ -21,7 +21,8 @@ const pool = readSplit('pool');
 const kinds = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
 const rows = pool.slice(0, PROMPTS_PER_STEP * STEPS).map((r, i) => {
   const others = pool.map((o, j) => ({ o, j })).filter(({ j }) => j !== i && kinds[j] === kinds[i] && pool[j].completion !== r.completion);
-  return { prompt: r.prompt, target: r.completion, outputs: others.slice(0, M).map(({ o }) => o.completion) };
+  // M + 1 samples: the reference filter never pools the most similar distinct one, so M remain at a = 100%.
+  return { prompt: r.prompt, target: r.completion, outputs: others.slice(0, M + 1).map(({ o }) => o.completion) };
 });
 
 const summarize = (logs: DpoStepLog[]) => {
@@ -33,7 +34,7 @@ const summarize = (logs: DpoStepLog[]) => {
 
 const lm = await loadDefaultLm();
 const codec = lmCodec(lm);
-const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs }));
+const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
 const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, {
   ...DPO_RUN_DEFAULTS, negatives: M, promptsPerStep: PROMPTS_PER_STEP, maxSteps: STEPS,
 });
