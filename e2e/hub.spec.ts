@@ -70,6 +70,14 @@ test('Hub ids (sharded Llama, BF16 Qwen2, GPT-2): size first, download, logits e
   const refetched = (await requests()).filter((r) => r.method === 'GET' && r.path.includes('llama-sharded') && r.status === 200).map((r) => r.path);
   expect(new Set(refetched).size).toBe(refetched.length);
   expect(after - before).toBeLessThanOrEqual(1);
+
+  // One place clears every download: the next plan finds only the metadata it just read (config.json, the shard index), no weights.
+  await page.getByRole('button', { name: 'clear downloaded models' }).click();
+  await expect(page.getByTestId('clear-downloads')).toHaveAttribute('data-state', 'cleared');
+  await check(page, LMS[0]);
+  const cleared = page.getByTestId('hub-plan');
+  await expect(cleared).toBeVisible();
+  expect(Number(await cleared.getAttribute('data-cached'))).toBeLessThan(Number(await cleared.getAttribute('data-total')) / 10);
   expect(consoleErrors).toEqual([]);
 });
 

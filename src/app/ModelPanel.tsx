@@ -64,6 +64,26 @@ function EmbedderHubPicker() {
   );
 }
 
+/** Downloaded models, LMs and encoders alike, are cleared in one place. */
+function ClearDownloads() {
+  const clearDownloads = useLab((s) => s.clearDownloads);
+  const [state, setState] = useState<'idle' | 'clearing' | 'cleared' | string>('idle');
+  return (
+    <p className="muted" data-testid="clear-downloads" data-state={state}>
+      Models downloaded from the Hub stay in this browser (language models in its private file storage, encoders in its
+      cache) until you{' '}
+      <button type="button" disabled={state === 'clearing'} onClick={() => {
+        setState('clearing');
+        clearDownloads().then(() => setState('cleared'), (e: unknown) => setState(e instanceof Error ? e.message : String(e)));
+      }}>
+        clear downloaded models
+      </button>
+      {state === 'cleared' && ' — cleared; the models in use stay loaded.'}
+      {state !== 'idle' && state !== 'clearing' && state !== 'cleared' && <span className="error"> {state}</span>}
+    </p>
+  );
+}
+
 const POOLING_NAMES = { mean: 'mean', cls: 'CLS', last_token: 'last-token' } as const;
 
 export function ModelPanel() {
@@ -106,6 +126,7 @@ export function ModelPanel() {
         <button type="button" disabled={status === 'loading'} onClick={() => void loadLm()}>Shipped default</button>
       </div>
       <HubPicker />
+      <ClearDownloads />
       <h3 id="embedder-title">Embedding model</h3>
       {embedder.status === 'loading' && <p>Loading{embedder.progress ? ` ${embedder.progress.file}` : '…'}</p>}
       {embedder.error && <p role="alert" className="error">Could not load the embedding model: {embedder.error}</p>}

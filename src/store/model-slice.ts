@@ -3,6 +3,7 @@ import type { Backend, EmbedderInfo, EmbedderSource, HubPlan, LmInfo, LmSource }
 import { embedClient, lmClient } from './workers';
 import { stageDecision, type BackendSlice } from './backend-slice';
 import { SHIPPED_EMBEDDER, SHIPPED_LM, type LabSettings } from '../lib/settings';
+import { HUB_CACHE_ROOT } from '../lib/model/hub';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
 export const DEFAULT_LM_URL = '/models/lm/';
@@ -34,7 +35,15 @@ export interface ModelSlice {
   reloadEmbedder: () => Promise<EmbedderInfo | null>;
   /** Loads the current LM again (in a fresh worker). */
   reloadLm: () => Promise<LmInfo | null>;
+  /**
+   * Forgets every downloaded model: LMs in the origin-private file system (hub-v1/), encoders in
+   * transformers.js' Cache API store. One place to clear both; the loaded models stay loaded.
+   */
+  clearDownloads: () => Promise<void>;
 }
+
+/** transformers.js' Cache API store (its env.cacheKey default), where downloaded encoders live. */
+const TRANSFORMERS_CACHE = 'transformers-cache';
 
 let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
 let lmSource: LmSource = { kind: 'url', baseUrl: DEFAULT_LM_URL };
@@ -43,6 +52,14 @@ let lmSource: LmSource = { kind: 'url', baseUrl: DEFAULT_LM_URL };
 export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings; setSettings: (patch: Partial<LabSettings>) => void }, [], [], ModelSlice> = (set, get) => ({
   lm: { status: 'idle', info: null, progress: null, error: null },
   reloadLm: () => get().loadLm(lmSource),
+  clearDownloads: async () => {
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry(HUB_CACHE_ROOT, { recursive: true }).catch((e: unknown) => {
+      if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
+    });
+    if ('caches' in self) await caches.delete(TRANSFORMERS_CACHE);
+    set({ hub: { id: '', status: 'idle', plan: null, error: null } });
+  },
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
     lmSource = source;
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));

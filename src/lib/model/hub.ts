@@ -45,10 +45,13 @@ export function weightFiles(indexJson: Uint8Array | null): string[] {
   return [...new Set(Object.values(index.weight_map))];
 }
 
+/** The top folder of downloaded LM files in the origin-private file system (its name carries the layout version). */
+export const HUB_CACHE_ROOT = 'hub-v1';
+
 /** Where a downloaded file is cached: by host, repository and revision, under a layout version. */
 export function cachePath(r: HubRepo, file: string): string[] {
   const host = new URL(r.host).host.replace(/[^A-Za-z0-9.-]/g, '_');
-  return ['hub-v1', host, ...r.repo.split('/'), r.revision.replace(/\//g, '~'), ...file.split('/')];
+  return [HUB_CACHE_ROOT, host, ...r.repo.split('/'), r.revision.replace(/\//g, '~'), ...file.split('/')];
 }
 
 /** "org/name" and revision from the lab's label of a Hub model ("https://host/org/name@rev"); null for a shipped or dropped model. */
