@@ -1,8 +1,7 @@
 import { useLab } from '../store';
-import { stageDecision } from '../store/backend-slice';
+import { STAGE_SETTING, stageDecision } from '../store/backend-slice';
 import type { BackendPreference, Stage } from '../lib/backend-choice';
 
-const PREFERENCE = { sample: 'sampleBackend', embed: 'embedBackend', train: 'trainBackend' } as const;
 const NAME = { webgpu: 'WebGPU', wasm: 'WASM' } as const;
 const LABEL = { sample: 'sampling backend', embed: 'embedding backend', train: 'training backend' } as const;
 
@@ -17,7 +16,7 @@ export function StageBackend({ stage }: { stage: Stage }) {
     <p className="stage-backend" data-testid={`backend-${stage}`} data-backend={decision.backend} data-measured={String(decision.measured)}>
       <label>
         Backend{' '}
-        <select aria-label={LABEL[stage]} value={settings[PREFERENCE[stage]]} onChange={(e) => setSettings({ [PREFERENCE[stage]]: e.target.value as BackendPreference })}>
+        <select aria-label={LABEL[stage]} value={settings[STAGE_SETTING[stage]]} onChange={(e) => setSettings({ [STAGE_SETTING[stage]]: e.target.value as BackendPreference })}>
           <option value="auto">auto (measured)</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>

@@ -31,11 +31,12 @@ export interface BackendSlice {
 
 type Lab = BackendSlice & { settings: LabSettings; lm: { info: { loraTargets: string[]; contextLength: number } | null } };
 
-const PREFERENCE: Record<Stage, 'sampleBackend' | 'embedBackend' | 'trainBackend'> = { sample: 'sampleBackend', embed: 'embedBackend', train: 'trainBackend' };
+/** The setting that holds each stage's backend preference. */
+export const STAGE_SETTING = { sample: 'sampleBackend', embed: 'embedBackend', train: 'trainBackend' } as const satisfies Record<Stage, keyof LabSettings>;
 
 /** The backend a stage runs on now, and why. */
 export function stageDecision(s: Pick<Lab, 'backend' | 'settings'>, stage: Stage): BackendDecision {
-  return decideBackend(stage, s.settings[PREFERENCE[stage]], s.backend.timings[stage], s.backend.report?.adapter ?? NO_ADAPTER);
+  return decideBackend(stage, s.settings[STAGE_SETTING[stage]], s.backend.timings[stage], s.backend.report?.adapter ?? NO_ADAPTER);
 }
 
 /** What a training measurement depends on besides the model. */
@@ -93,6 +94,9 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
         }
         setTimings('train', timings);
         set((st) => ({ backend: { ...st.backend, trainTimedFor: trainShape(s) } }));
+      } catch (e) {
+        // The worker itself failed: training still starts, on the choice made without this measurement.
+        set((st) => ({ backend: { ...st.backend, error: `timing train failed: ${e instanceof Error ? e.message : String(e)}` } }));
       } finally {
         measuring(null);
       }

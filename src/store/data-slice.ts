@@ -3,7 +3,7 @@ import type { ImportFormat, ImportSummary, SftRow } from '../lib/data/import';
 import { buildTable, medianCutoff, rankCandidates, selectNegatives, similarityHistogram, type FilterResult, type Histogram, type Ranking, type SimilarityTable } from '../lib/contrast/filter';
 import { embedAndScore } from '../lib/contrast/similarity';
 import { isWebGpuLoss } from '../lib/backend-choice';
-import { pace } from '../lib/pace';
+import { pace, type Pace } from '../lib/pace';
 import type { ExportRow } from '../lib/data/export';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
@@ -15,12 +15,6 @@ export interface Scored {
   ranking: Ranking;
   /** Rows that have samples, in table order (indices into data.rows). */
   rowIndex: number[];
-}
-
-/** Where a job stands: tokens (or texts) per second and time left, measured from its start. */
-export interface Pace {
-  perSecond: number;
-  secondsLeft: number | null;
 }
 
 export interface DataSlice {
