@@ -107,8 +107,11 @@ test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, co
   const cpu = await train('wasm');
   expect(cpu.status).toBe('done');
   expect(gpu.history).toHaveLength(2);
-  // Step 1 starts at the reference: the loss is exactly log 2 on both.
+  // Step 1 starts at the reference: the loss is log 2 and every reward exactly 0 on both (TRL's step-1 log).
   expect(gpu.history[0].loss).toBeCloseTo(Math.log(2), 5);
+  for (const first of [gpu.history[0], cpu.history[0]]) {
+    for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies'] as const) expect(first[name], name).toBe(0);
+  }
   for (let k = 0; k < 2; k++) {
     for (const name of ['loss', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm'] as const) {
       expect(Math.abs(gpu.history[k][name] - cpu.history[k][name]), `${name} at step ${k + 1}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(cpu.history[k][name])));

@@ -13,8 +13,10 @@ export const presentName = (layer: number, kind: 'key' | 'value'): string => `pr
 /**
  * Weights as initializers (inference: uploaded once with the session) when
  * values are given, else as graph inputs named like the checkpoint's tensors.
+ * `joinTransposed: false` keeps every linear layer on its stored weight, as the
+ * train-step graph has it (whose weights are inputs it cannot pre-transpose).
  */
-export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float32Array>): Weights {
+export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float32Array>, { joinTransposed = true } = {}): Weights {
   const table = new Map<string, Value>();
   const shapes = new Map<string, number[]>();
   for (const spec of weightSpecs(cfg)) {
@@ -35,7 +37,7 @@ export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float
       return v;
     },
     transposed: (names) => {
-      if (!values) return null;
+      if (!values || !joinTransposed) return null;
       const key = names.join('+');
       let copy = transposedCopies.get(key);
       if (!copy) {
@@ -97,10 +99,13 @@ export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs):
   return { sum: reduceSum(mul(picked, scored), [1]), count: reduceSum(scored, [1]) };
 }
 
-/** input_ids, attention_mask, position_ids, loss_mask → logp_sum [B], token_count [B] */
-export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Array>): Uint8Array {
+/**
+ * input_ids, attention_mask, position_ids, loss_mask → logp_sum [B], token_count [B].
+ * `trainingForm`: the layers as the train-step graph builds them (see graphWeights).
+ */
+export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, { trainingForm = false } = {}): Uint8Array {
   const g = new Graph(`${cfg.modelType}_logprob`);
-  const w = graphWeights(g, cfg, weights);
+  const w = graphWeights(g, cfg, weights, { joinTransposed: !trainingForm });
   const io: SequenceInputs = {
     ids: g.input('input_ids', 'int64', ['batch', 'length']),
     mask: g.input('attention_mask', 'int64', ['batch', 'length']),

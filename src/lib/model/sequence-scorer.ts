@@ -2,7 +2,7 @@
 // reference model, and held-out reward accuracy. One log-prob graph with the
 // weights as initializers, run over right-padded chunks.
 import type { InferenceSession } from 'onnxruntime-common';
-import { createSession, readFloats, batchTensors, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
+import { createSession, readFloats, batchTensors, TRAINING_NUMERICS, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../train/batches';
 import { buildLogProbGraph } from './graphs';
 import type { LmConfig } from './config';
@@ -21,8 +21,20 @@ export class SequenceScorer {
     private readonly padTokenId: number,
   ) {}
 
-  static async create(ort: OrtApi, cfg: LmConfig, weights: Map<string, Float32Array>, ep: ExecutionProvider, padTokenId: number): Promise<SequenceScorer> {
-    return new SequenceScorer(ort, await createSession(ort, buildLogProbGraph(cfg, weights), ep), padTokenId);
+  /**
+   * `trainingForm`: log-probs equal, bit for bit, to a train-step graph's on the
+   * same batch (the DPO reference, so rewards are exactly 0 while policy = reference).
+   */
+  static async create(
+    ort: OrtApi,
+    cfg: LmConfig,
+    weights: Map<string, Float32Array>,
+    ep: ExecutionProvider,
+    padTokenId: number,
+    { trainingForm = false } = {},
+  ): Promise<SequenceScorer> {
+    const graph = buildLogProbGraph(cfg, weights, { trainingForm });
+    return new SequenceScorer(ort, await createSession(ort, graph, ep, trainingForm ? TRAINING_NUMERICS : {}), padTokenId);
   }
 
   async score(rows: readonly TokenizedPair[], rowsPerRun = 32, onProgress?: (done: number, total: number) => void): Promise<SequenceScores> {

@@ -122,7 +122,7 @@ describe('DpoRun', () => {
     await four.release();
   });
 
-  it("logs TRL's metrics per pair, whatever the passes; rewards start at zero to float32 noise", async () => {
+  it("logs TRL's metrics per pair, whatever the passes; at step 1 (policy = reference) rewards are exactly 0, as TRL logs them", async () => {
     const data = groups(8, 3);
     for (const variant of ['sigmoid', 'infonca'] as const) {
       const loss = { ...settings.loss, variant };
@@ -130,9 +130,11 @@ describe('DpoRun', () => {
       const three = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss, maxRowsPerPass: 5 });
       const a = await one.step();
       const b = await three.step();
-      // Policy = reference at step 1. The reference log-probs come from the inference graph, whose float32
-      // rounding differs from the training graph's by ~1e-7 (not bit-exact: see the note on issue #14).
-      for (const log of [a, b]) for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins'] as const) expect(Math.abs(log[name])).toBeLessThan(1e-5);
+      // Policy = reference at step 1: the reference was scored in these passes with the train step's numerics,
+      // so every reward is 0.0 (not ±1e-7) and no pair counts as won (TRL: chosen > rejected is false).
+      for (const log of [a, b]) {
+        for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies'] as const) expect(log[name], `${variant} ${name}`).toBe(0);
+      }
       // Later steps: the same numbers from 1 pass or 3 (metrics weigh by real pairs).
       const a2 = await one.step();
       const b2 = await three.step();
@@ -149,6 +151,8 @@ describe('DpoRun', () => {
     const run = await DpoRun.create(ort, 'cpu', model, groups(8, 4), { ...settings, lora, learningRate: 5e-2 });
     const first = await run.step();
     expect(first.loss).toBeCloseTo(Math.log(2), 5);
+    // B = 0 adds exactly nothing to the base weights, so the base-model reference equals the policy bit for bit.
+    for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies'] as const) expect(first[name], name).toBe(0);
     for (let s = 0; s < 3; s++) await run.step();
     const adapters = (await run.adapters())!;
     expect([...adapters.keys()].sort()).toEqual(loraParamSpecs(cfg, lora).map((p) => p.name).sort());

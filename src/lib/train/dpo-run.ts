@@ -101,6 +101,44 @@ export function promptsPerPass(s: Pick<DpoRunSettings, 'promptsPerStep' | 'negat
   return best;
 }
 
+/** Prompt order of epoch `epoch` (0-based): a seeded shuffle, so a resumed run sees the same order. */
+function epochOrder(seed: number, epoch: number, prompts: number): number[] {
+  return shuffle(createRng(seed * 7919 + epoch), Array.from({ length: prompts }, (_, i) => i));
+}
+
+/**
+ * Reference log-probs [prompt · (1 + M) + k], scored in the passes of epoch 1
+ * (then the prompts epoch 1 leaves out): the same batches through the same
+ * numerics as the train step, so at step 1, where policy = reference, every
+ * reward is exactly 0 as in TRL (not ±1e-7, which would make accuracies noise).
+ */
+async function referenceLogProbs(
+  ort: OrtApi,
+  ep: ExecutionProvider,
+  model: DpoModel,
+  groups: readonly PreferenceGroup[],
+  settings: DpoRunSettings,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  const width = 1 + settings.negatives;
+  const order = epochOrder(settings.seed, 0, groups.length);
+  const perPass = promptsPerPass(settings);
+  const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true });
+  const reference = new Float32Array(groups.length * width);
+  try {
+    for (let at = 0; at < order.length; at += perPass) {
+      const pass = order.slice(at, at + perPass);
+      const rows = pass.flatMap((i) => groupRows(groups[i], settings.negatives, settings.maxLength).rows);
+      const { sum } = await scorer.score(rows, rows.length);
+      pass.forEach((i, k) => reference.set(sum.subarray(k * width, (k + 1) * width), i * width));
+      onProgress?.((at + pass.length) * width, reference.length);
+    }
+  } finally {
+    await scorer.release();
+  }
+  return reference;
+}
+
 export function planSteps(prompts: number, s: Pick<DpoRunSettings, 'promptsPerStep' | 'epochs' | 'maxSteps'>): { perEpoch: number; total: number } {
   const perEpoch = Math.floor(prompts / s.promptsPerStep);
   return { perEpoch, total: perEpoch === 0 ? 0 : s.maxSteps > 0 ? s.maxSteps : perEpoch * s.epochs };
@@ -138,10 +176,7 @@ export class DpoRun {
     const resume = opts.resume ?? null;
     if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
 
-    const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId);
-    const rows = usable.flatMap((g) => groupRows(g, m, settings.maxLength).rows);
-    const reference = (await scorer.score(rows, settings.maxRowsPerPass, opts.onReference)).sum;
-    await scorer.release();
+    const reference = await referenceLogProbs(ort, ep, model, usable, settings, opts.onReference);
 
     const cfg = model.config;
     const passes = settings.promptsPerStep / promptsPerPass(settings);
@@ -181,13 +216,13 @@ export class DpoRun {
     return this.groups.length;
   }
 
-  /** Prompts of optimizer step `step` (1-based): a seeded shuffle per epoch, so a resumed run sees the same order. */
+  /** Prompts of optimizer step `step` (1-based), in their epoch's order. */
   private promptsOf(step: number): number[] {
     const { perEpoch } = planSteps(this.groups.length, this.settings);
     const epoch = Math.floor((step - 1) / perEpoch);
     let order = this.orders.get(epoch);
     if (!order) {
-      order = shuffle(createRng(this.settings.seed * 7919 + epoch), this.groups.map((_, i) => i));
+      order = epochOrder(this.settings.seed, epoch, this.groups.length);
       this.orders.set(epoch, order);
     }
     const at = ((step - 1) % perEpoch) * this.settings.promptsPerStep;
