@@ -15,7 +15,8 @@ import { parseConfig, type LmConfig } from '../src/lib/model/config';
 import { randomWeights } from '../src/lib/model/random-init';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { ourTokensPerSecond } from '../src/lib/sample/throughput';
-import { DPO_RUN_DEFAULTS, DpoRun } from '../src/lib/train/dpo-run';
+import { DpoRun } from '../src/lib/train/dpo-run';
+import { DPO_CONFIG_DEFAULTS } from '../src/lib/train/dpo-config';
 import { encodeRecord, type PreferenceGroup } from '../src/lib/train/preference-data';
 import { createRng } from '../src/lib/random';
 import type { ExecutionProvider, OrtApi } from '../src/lib/onnx/runtime';
@@ -88,7 +89,7 @@ async function sampling(ort: OrtApi, ep: ExecutionProvider, m: Model): Promise<n
 
 async function dpoStep(ort: OrtApi, ep: ExecutionProvider, m: Model): Promise<{ ms: number; tokensPerSecond: number }> {
   const run = await DpoRun.create(ort, ep, { config: m.config, weights: m.weights, padTokenId: m.padTokenId }, m.groups, {
-    ...DPO_RUN_DEFAULTS, negatives: M, promptsPerStep: PROMPTS, maxSteps: STEPS, maxLength: LENGTH,
+    ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS, max_steps: STEPS, max_length: LENGTH,
   });
   try {
     const logs = [];

@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { lmCodec } from '../src/lib/model/codec';
-import { DPO_RUN_DEFAULTS, DpoRun, type DpoStepLog } from '../src/lib/train/dpo-run';
+import { DpoRun, type DpoStepLog } from '../src/lib/train/dpo-run';
+import { DPO_CONFIG_DEFAULTS } from '../src/lib/train/dpo-config';
 import { encodeRecord } from '../src/lib/train/preference-data';
 import { openLab } from './browser';
 
 const STEPS = Number(process.env.STEPS ?? 6);
 const PROMPTS_PER_STEP = Number(process.env.PROMPTS_PER_STEP ?? 8);
 const M = Number(process.env.M ?? 8);
-const ROWS_PER_PASS = DPO_RUN_DEFAULTS.maxRowsPerPass;
+const ROWS_PER_PASS = DPO_CONFIG_DEFAULTS.rows_per_pass;
 
 // Prompts with their SFT targets; as negatives, targets of other prompts of the same
 // kind (realistic lengths and vocabulary; the bench measures speed, not learning).
@@ -36,7 +37,7 @@ const lm = await loadDefaultLm();
 const codec = lmCodec(lm);
 const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
 const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, {
-  ...DPO_RUN_DEFAULTS, negatives: M, promptsPerStep: PROMPTS_PER_STEP, maxSteps: STEPS,
+  ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS_PER_STEP, max_steps: STEPS,
 });
 const nodeLogs: DpoStepLog[] = [];
 while (run.stepsDone < run.totalSteps) nodeLogs.push(await run.step());

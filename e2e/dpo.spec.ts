@@ -54,6 +54,8 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   const resume = page.getByRole('button', { name: new RegExp(`^Resume .* from step ${pausedAt} of ${plan}$`) });
   await expect(resume).toBeVisible();
+  // A resumed run trains on with the config in its checkpoint, whatever the settings say now.
+  await page.evaluate(() => window.lab!.getState().setSettings({ promptsPerStep: 3, lr: 5e-2 }));
   await page.getByLabel('training backend').selectOption('wasm');
   await resume.click();
   await expect(page.getByTestId('runs-table').locator(`tr[data-run="${runId}"]`)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
@@ -72,12 +74,19 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   const again = await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation!, runId);
   expect(again.pairs).toBe(evaluation.pairs);
   expect(again.rewardAccuracy).toBeCloseTo(evaluation.rewardAccuracy!, 6);
-  await page.evaluate(() => window.lab!.getState().setSettings({ heldOut: 20, m: 2, beta: 0.1 }));
+  await page.evaluate(() => window.lab!.getState().setSettings({ heldOut: 20, m: 2, beta: 0.1, lr: 5e-2 }));
 
-  // Export, then load the download back as the lab's model: it is the trained policy.
+  // Export, then load the download back as the lab's model: it is the trained policy. The settings changed
+  // since the run (lr): the export carries the run's own config, in TRL's names.
   const download = page.waitForEvent('download');
   await page.getByTestId('runs-table').getByRole('button', { name: 'Download model (safetensors)' }).click();
   const path = await (await download).path();
+  const { readZip } = await import('../src/lib/data/zip');
+  const exported = await readZip(new Uint8Array(readFileSync(path)));
+  const runConfig = JSON.parse(new TextDecoder().decode(exported.find((f) => f.name === `${runId}/dpo_config.json`)!.data));
+  expect(runConfig.trl).toMatchObject({ learning_rate: 1e-3, beta: 0.1, loss_type: 'sigmoid' });
+  expect(runConfig.self_contrast).toMatchObject({ negatives_per_prompt: 2, prompts_per_step: 2 });
+  expect(await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.config!.learning_rate, runId)).toBe(1e-3);
   await page.getByLabel('model files').setInputFiles({ name: `${runId}.zip`, mimeType: 'application/zip', buffer: readFileSync(path) });
   await expect(page.getByTestId('lm-info')).toContainText(`${runId}.zip`);
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');

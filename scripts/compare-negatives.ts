@@ -12,7 +12,9 @@ import { DecoderSession } from '../src/lib/model/decoder-session';
 import { lmCodec } from '../src/lib/model/codec';
 import { selfContrastData } from '../src/lib/contrast/pipeline';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
-import { DPO_RUN_DEFAULTS, DpoRun } from '../src/lib/train/dpo-run';
+import { DpoRun } from '../src/lib/train/dpo-run';
+import { dpoConfigFrom } from '../src/lib/train/dpo-config';
+import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { encodeRecord } from '../src/lib/train/preference-data';
 import { writeFileSync } from 'node:fs';
 import { dataAccuracyCurve, PAPER_FILTER } from '../src/lib/contrast/filter';
@@ -88,10 +90,10 @@ for (const seed of SEEDS) {
       continue;
     }
     const groups = records.map((r) => encodeRecord(codec, r));
-    const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, {
-      ...DPO_RUN_DEFAULTS, negatives: M, learningRate: LR, promptsPerStep: PROMPTS_PER_STEP, epochs: EPOCHS, seed,
-      loss: { ...DPO_RUN_DEFAULTS.loss, beta: BETA }, maxRowsPerPass: 64,
-    });
+    // The config the lab's Train button builds from its default settings, with this run's M, seed and knobs.
+    const settings = { ...DEFAULT_SETTINGS, m: M, seed, lr: LR, promptsPerStep: PROMPTS_PER_STEP, epochs: EPOCHS, beta: BETA };
+    const config = dpoConfigFrom(settings, [], lm.config.maxPositions);
+    const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config);
     while (run.stepsDone < run.totalSteps) {
       const s = await run.step();
       if (s.step % 25 === 0 || s.step === run.totalSteps) {

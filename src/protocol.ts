@@ -6,7 +6,8 @@ import type { FinishReason } from './lib/sample/generate';
 import type { SamplerRounds } from './lib/sample/throughput';
 import type { ImportFormat, ImportSummary } from './lib/data/import';
 import type { PreferenceRecord } from './lib/data/export';
-import type { DpoRunSettings, DpoStepLog } from './lib/train/dpo-run';
+import type { DpoStepLog } from './lib/train/dpo-run';
+import type { DpoConfig } from './lib/train/dpo-config';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
@@ -163,14 +164,14 @@ export interface HubPlan {
 
 export type TimeBackendsRequest =
   | { stage: 'sample'; backends: Backend[]; samplesPerPrompt: number; newTokens: number }
-  | { stage: 'train'; backends: Backend[]; settings: DpoRunSettings; records: PreferenceRecord[] };
+  | { stage: 'train'; backends: Backend[]; config: DpoConfig; records: PreferenceRecord[] };
 
 export interface TrainDpoRequest {
   /** Names the run's checkpoint in OPFS; a resumed run reuses its id. */
   runId: string;
   label: string;
   backend: Backend;
-  settings: DpoRunSettings;
+  config: DpoConfig;
   records: PreferenceRecord[];
   /** Save a checkpoint every this many optimizer steps (and on pause and at the end). */
   checkpointEvery: number;
@@ -196,7 +197,7 @@ export interface CheckpointSummary {
   label: string;
   step: number;
   totalSteps: number;
-  settings: DpoRunSettings;
+  config: DpoConfig;
   history: DpoStepLog[];
   bytes: number;
   savedAt: number;
@@ -209,11 +210,10 @@ export interface EvaluateRequest {
   /** Built-in task prompts scored by its verifier (none when the data is not the built-in task). */
   taskPrompts: string[];
   maxNewTokens: number;
-  seed: number;
   /** Held-out preference groups for reward accuracy against the loaded model as reference. */
   heldOut: PreferenceRecord[];
-  negatives: number;
-  beta: number;
+  /** The run's config: its M, β and max_length for the held-out pairs, its seed for sampling. */
+  config: DpoConfig;
 }
 
 export interface EvaluateResult {

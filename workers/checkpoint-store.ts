@@ -40,7 +40,7 @@ export async function listCheckpoints(): Promise<CheckpointSummary[]> {
     if (handle.kind !== 'file' || !name.endsWith('.safetensors')) continue;
     const file = await (handle as FileSystemFileHandle).getFile();
     const info = checkpointInfo(await headerOf(file));
-    out.push({ runId: name.replace(/\.safetensors$/, ''), label: info.label, step: info.step, totalSteps: info.totalSteps, settings: info.settings, history: info.history, bytes: file.size, savedAt: file.lastModified });
+    out.push({ runId: name.replace(/\.safetensors$/, ''), label: info.label, step: info.step, totalSteps: info.totalSteps, config: info.config, history: info.history, bytes: file.size, savedAt: file.lastModified });
   }
   return out.sort((a, b) => a.savedAt - b.savedAt);
 }

@@ -4,7 +4,8 @@
 import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, rewardAccuracy, runWorkload, type DpoCheckpoint, type DpoRunSettings } from '../src/lib/train/dpo-run';
+import { DpoRun, rewardAccuracy, runWorkload, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { dpoConfigRecord, type DpoConfig } from '../src/lib/train/dpo-config';
 import type { PreferenceRecord } from '../src/lib/data/export';
 import { encodeRecord, groupRows } from '../src/lib/train/preference-data';
 import { defaultLora, mergeLora } from '../src/lib/train/lora';
@@ -33,10 +34,12 @@ export class DpoTraining {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const groups = req.records.map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, req.backend, req.settings.lora ? 'lora' : 'full', runWorkload(req.settings, defaultLora(lm.config)));
     const resume = req.resume ? await loadCheckpoint(req.runId) : null;
     if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
-    const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, resume?.settings ?? req.settings, {
+    // A resumed run goes on with the config it started with, whatever the settings say now.
+    const config = resume?.config ?? req.config;
+    await assertFits(lm.config, req.backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config)));
+    const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config, {
       label: req.label,
       resume,
       onReference: (done, total) => onProgress({ stage: 'reference', done, total }),
@@ -73,13 +76,13 @@ export class DpoTraining {
     }
   }
 
-  /** Training tokens per second of one optimizer step (the second; the first compiles) on one backend, with the run's settings. */
-  async trainingThroughput(backend: Backend, settings: DpoRunSettings, records: PreferenceRecord[]): Promise<number> {
+  /** Training tokens per second of one optimizer step (the second; the first compiles) on one backend, with the run's config. */
+  async trainingThroughput(backend: Backend, config: DpoConfig, records: PreferenceRecord[]): Promise<number> {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
-    const groups = records.slice(0, settings.promptsPerStep).map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, backend, settings.lora ? 'lora' : 'full', runWorkload(settings, defaultLora(lm.config)));
-    const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...settings, epochs: 1, maxSteps: 2 });
+    const groups = records.slice(0, config.prompts_per_step).map((r) => encodeRecord(codec, r));
+    await assertFits(lm.config, backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config)));
+    const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...config, num_train_epochs: 1, max_steps: 2 });
     try {
       await run.step();
       const log = await run.step();
@@ -96,7 +99,7 @@ export class DpoTraining {
     if (!ck) throw new Error(`run ${runId}: no checkpoint in this browser`);
     const lm = this.model.loaded();
     const trained = new Map(splitTrainState(Object.entries(ck.state)).params.map(([n, t]) => [n, t.data]));
-    const weights = ck.settings.lora ? mergeLora(lm.weights, trained, lm.config, ck.settings.lora) : trained;
+    const weights = ck.config.lora ? mergeLora(lm.weights, trained, lm.config, ck.config.lora) : trained;
     const entry = { weights, checkpoint: ck };
     this.policies.set(runId, entry);
     return entry;
@@ -113,7 +116,7 @@ export class DpoTraining {
       try {
         for (const [stage, temperature] of [['greedy', 0], ['sampled', 1]] as const) {
           const { accuracy } = await evaluatePrompts(decoder, codec, req.taskPrompts, {
-            sampling: { temperature, topP: 1, topK: 0 }, seed: req.seed, maxNewTokens: req.maxNewTokens, maxBatchRows: 64,
+            sampling: { temperature, topP: 1, topK: 0 }, seed: req.config.seed, maxNewTokens: req.maxNewTokens, maxBatchRows: 64,
             onProgress: (done, total) => onProgress({ stage, done, total }),
           });
           if (stage === 'greedy') greedy = accuracy.accuracy;
@@ -125,18 +128,18 @@ export class DpoTraining {
     }
     let reward: { accuracy: number; margin: number; pairs: number } | null = null;
     if (req.runId && req.heldOut.length) {
-      const grouped = req.heldOut.map((r) => groupRows(encodeRecord(codec, r), req.negatives, 256));
+      const grouped = req.heldOut.map((r) => groupRows(encodeRecord(codec, r), req.config.negatives_per_prompt, req.config.max_length));
       const rows = grouped.flatMap((g) => g.rows);
       const mask = grouped.flatMap((g) => g.mask);
       const score = async (w: Map<string, Float32Array>, stage: string) => {
         const scorer = await SequenceScorer.create(this.ort, lm.config, w, req.backend, lm.padTokenId);
         try {
-          return await scorer.score(rows, 32, (done, total) => onProgress({ stage, done, total }));
+          return await scorer.score(rows, req.config.rows_per_pass, (done, total) => onProgress({ stage, done, total }));
         } finally {
           await scorer.release();
         }
       };
-      reward = rewardAccuracy(await score(weights, 'policy log-probs'), await score(lm.weights, 'reference log-probs'), mask, req.negatives, req.beta);
+      reward = rewardAccuracy(await score(weights, 'policy log-probs'), await score(lm.weights, 'reference log-probs'), mask, req.config.negatives_per_prompt, req.config.beta);
     }
     return {
       runId: req.runId, greedy, sampled, taskPrompts: req.taskPrompts.length,
@@ -147,20 +150,22 @@ export class DpoTraining {
   async exportModel(req: ExportModelRequest): Promise<{ fileName: string; zip: Uint8Array }> {
     const lm = this.model.loaded();
     const { weights, checkpoint } = await this.policy(req.runId);
-    const lora = checkpoint.settings.lora;
+    const lora = checkpoint.config.lora;
     const hub = hubIdOfLabel(this.model.info().source);
     const base = { id: hub?.id ?? null, revision: hub?.revision ?? null };
-    const s = checkpoint.settings;
-    const details = `Trained with ${s.loss.variant} DPO (β = ${s.loss.beta}), ${s.negatives} negatives per prompt, lr ${s.learningRate}, ${checkpoint.step} optimizer steps of ${s.promptsPerStep} prompts${lora ? `, LoRA r = ${lora.rank} on ${lora.targetModules.join(', ')}` : ', every weight'}.`;
+    const c = checkpoint.config;
+    const details = `Trained with ${c.loss_type} DPO (β = ${c.beta}), ${c.negatives_per_prompt} negatives per prompt, lr ${c.learning_rate}, ${checkpoint.step} optimizer steps of ${c.prompts_per_step} prompts${lora ? `, LoRA r = ${lora.r} on ${lora.target_modules.join(', ')}` : ', every weight'}.`;
+    // The run's own config beside the weights, as TRL keeps its training arguments with a saved model.
+    const configFile = { name: 'dpo_config.json', data: new TextEncoder().encode(JSON.stringify(dpoConfigRecord(c), null, 2) + '\n') };
     if (req.format === 'adapter') {
       if (!lora) throw new Error('export: this run trained every weight; there is no adapter to export (choose the merged model)');
       const ck = await loadCheckpoint(req.runId);
       if (!ck) throw new Error(`run ${req.runId}: no checkpoint in this browser`);
       const adapters = new Map(splitTrainState(Object.entries(ck.state)).params.map(([n, t]) => [n, t.data]));
-      const files = adapterFiles(lm, adapters, lora, base, details);
+      const files = [...adapterFiles(lm, adapters, lora, base, details), configFile];
       return { fileName: `${req.runId}-adapter.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
     }
-    const files = modelFiles(lm, weights, base, details);
+    const files = [...modelFiles(lm, weights, base, details), configFile];
     return { fileName: `${req.runId}.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}/${f.name}`, data: f.data }))) };
   }
 

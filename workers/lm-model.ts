@@ -119,7 +119,7 @@ export class LmModelState {
       hiddenSize: c.hiddenSize,
       contextLength: c.maxPositions,
       hasChatTemplate: lm.tokenizer.hasChatTemplate,
-      loraTargets: defaultLora(c).targetModules,
+      loraTargets: defaultLora(c).target_modules,
     };
   }
 

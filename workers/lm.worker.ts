@@ -37,7 +37,7 @@ if (!self.name?.startsWith('em-pthread')) {
           try {
             timings[backend] = p.stage === 'sample'
               ? { ok: true, perSecond: await model.samplingThroughput(backend, p.samplesPerPrompt, p.newTokens), unit: 'tokens' }
-              : { ok: true, perSecond: await training.trainingThroughput(backend, p.settings, p.records), unit: 'tokens' };
+              : { ok: true, perSecond: await training.trainingThroughput(backend, p.config, p.records), unit: 'tokens' };
           } catch (e) {
             timings[backend] = { ok: false, reason: e instanceof Error ? e.message : String(e) };
           }

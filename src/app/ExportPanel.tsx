@@ -3,7 +3,7 @@ import { download } from './download';
 import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise } from '../lib/data/export';
 import { JOB_FOLDER, scaleOutJob } from '../lib/data/scale-out/job';
 import { writeZip } from '../lib/data/zip';
-import { runSettingsFrom } from '../lib/train/dpo-run';
+import { dpoConfigFrom } from '../lib/train/dpo-config';
 import { exportRowsOf } from '../store/data-slice';
 
 export function ExportPanel() {
@@ -42,8 +42,8 @@ export function ExportPanel() {
           Settings record
         </button>
         <button type="button" onClick={() => {
-          const run = runSettingsFrom(settings, lmInfo?.loraTargets ?? [], lmInfo?.contextLength);
-          const files = scaleOutJob(exportRows, scored.table, filter, settings, run, counts, { lm: lmInfo?.source ?? '', embedder: embedderSource });
+          const config = dpoConfigFrom(settings, lmInfo?.loraTargets ?? [], lmInfo?.contextLength);
+          const files = scaleOutJob(exportRows, scored.table, filter, settings, config, counts, { lm: lmInfo?.source ?? '', embedder: embedderSource });
           const encoder = new TextEncoder();
           download(`${JOB_FOLDER}.zip`, writeZip(files.map((f) => ({ name: f.name, data: encoder.encode(f.content) }))), 'application/zip');
         }}>

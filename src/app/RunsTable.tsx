@@ -1,7 +1,7 @@
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import { download } from './download';
-import { labDpoFields, trlDpoFields } from '../lib/train/dpo-config';
+import { DPO_CONFIG_HELP, LAB_FIELDS, TRL_FIELDS } from '../lib/train/dpo-config';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
 
@@ -32,14 +32,14 @@ export function RunsTable() {
           <tr key={r.runId ?? 'sft'} data-run={r.runId ?? 'sft'} data-status={r.status}>
             <td>
               {r.label}
-              {r.settings && (
+              {r.config && (
                 <details className="run-config">
                   <summary>config</summary>
                   <dl>
-                    {[...trlDpoFields(r.settings), ...labDpoFields(r.settings)].map((f) => (
-                      <div key={f.name} title={f.help}>
-                        <dt>{f.name}</dt>
-                        <dd>{JSON.stringify(f.value)}</dd>
+                    {[...TRL_FIELDS, ...LAB_FIELDS].map((name) => (
+                      <div key={name} title={DPO_CONFIG_HELP[name]}>
+                        <dt>{name}</dt>
+                        <dd>{JSON.stringify(r.config![name])}</dd>
                       </div>
                     ))}
                   </dl>
@@ -58,7 +58,7 @@ export function RunsTable() {
                   <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'merged').then((f) => f && download(f.fileName, f.zip, 'application/zip'))}>
                     Download model (safetensors)
                   </button>
-                  {r.settings?.lora && (
+                  {r.config?.lora && (
                     <button type="button" disabled={busy} onClick={() => void exportRun(r.runId!, 'adapter').then((f) => f && download(f.fileName, f.zip, 'application/zip'))}>
                       Download LoRA adapter (PEFT)
                     </button>

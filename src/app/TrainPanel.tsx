@@ -3,7 +3,8 @@ import type { Backend } from '../protocol';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
 import { preferenceSplit } from '../store/training-slice';
-import { planSteps, runSettingsFrom } from '../lib/train/dpo-run';
+import { planSteps } from '../lib/train/dpo-run';
+import { dpoConfigFrom } from '../lib/train/dpo-config';
 import { DPO_VARIANTS } from '../lib/train/dpo';
 import type { LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
@@ -43,8 +44,10 @@ export function TrainPanel() {
       </section>
     );
   }
-  const plan = planSteps(split.train.length, settings);
-  const { maxLength } = runSettingsFrom(settings, [], contextLength);
+  // What a run started now would train with (LoRA targets do not change the plan).
+  const config = dpoConfigFrom(settings, [], contextLength);
+  const plan = planSteps(split.train.length, config);
+  const maxLength = config.max_length;
   const busy = training.phase !== 'idle';
   const last = training.history.at(-1);
   const resumable = checkpoints.filter((c) => c.step < c.totalSteps && c.runId !== training.runId);

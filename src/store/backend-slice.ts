@@ -1,7 +1,8 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../protocol';
 import { decideBackend, type AdapterInfo, type Backend, type BackendDecision, type Stage, type StageTimings } from '../lib/backend-choice';
-import { promptsPerPass, runSettingsFrom } from '../lib/train/dpo-run';
+import { promptsPerPass } from '../lib/train/dpo-run';
+import { dpoConfigFrom } from '../lib/train/dpo-config';
 import type { LabSettings } from '../lib/settings';
 import type { PreferenceRecord } from '../lib/data/export';
 import { embedClient, lmClient } from './workers';
@@ -83,11 +84,11 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
       const sampling = get().backend.timings.sample;
       const skipGpu = get().backend.report?.adapter.fallback && sampling.webgpu?.ok && sampling.wasm?.ok && sampling.webgpu.perSecond < sampling.wasm.perSecond;
       const backends = available().filter((b) => !(b === 'webgpu' && skipGpu));
-      const settings = runSettingsFrom(s, info.loraTargets, info.contextLength);
+      const config = dpoConfigFrom(s, info.loraTargets, info.contextLength);
       measuring({ stage: 'train', backend: null });
       try {
         const timings = await lmClient().call('time-backends', {
-          stage: 'train', backends, records, settings: { ...settings, promptsPerStep: promptsPerPass(settings) },
+          stage: 'train', backends, records, config: { ...config, prompts_per_step: promptsPerPass(config) },
         }, (p) => measuring({ stage: 'train', backend: p.backend })).promise;
         if (skipGpu && sampling.webgpu?.ok && sampling.wasm?.ok) {
           timings.webgpu = { ok: false, skipped: true, reason: `not timed: this software adapter sampled this model ${(sampling.wasm.perSecond / sampling.webgpu.perSecond).toFixed(0)}× slower than WASM` };

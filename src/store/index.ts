@@ -5,7 +5,8 @@ import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
-import { createTrainingSlice, type TrainingSlice } from './training-slice';
+import { createTrainingSlice, type RunRecord, type TrainingSlice } from './training-slice';
+import { storedDpoConfig, type StoredDpoConfig } from '../lib/train/dpo-config';
 
 export type LabState = BackendSlice & EngineSlice & ModelSlice & DataSlice & TrainingSlice;
 
@@ -21,6 +22,12 @@ type Persisted = {
 
 export const SESSION_KEY = 'session';
 
+function runWithDpoConfig(stored: RunRecord & { settings?: StoredDpoConfig | null }): RunRecord {
+  const { settings, evalInputs, ...run } = stored;
+  const config = run.config ?? (settings ? storedDpoConfig(settings) : null);
+  return { ...run, config, evalInputs: evalInputs?.config ? evalInputs : undefined };
+}
+
 export const useLab = create<LabState>()(
   persist(
     (...a) => ({
@@ -33,10 +40,13 @@ export const useLab = create<LabState>()(
     {
       name: SESSION_KEY,
       // 1: the similarity table carries the reference filter's ranks; older scores are dropped (samples stay).
-      version: 1,
+      // 2: runs hold their DpoConfig in TRL's names; older evaluation inputs are dropped (a run is evaluated anew).
+      version: 2,
       migrate: (persisted, version) => {
-        const p = persisted as Persisted;
-        return version < 1 && p?.data ? { ...p, data: { ...p.data, scored: null } } : p;
+        let p = persisted as Persisted;
+        if (version < 1 && p?.data) p = { ...p, data: { ...p.data, scored: null } };
+        if (version < 2 && p?.runs) p = { ...p, runs: p.runs.map(runWithDpoConfig) };
+        return p;
       },
       storage: indexedDbStorage<Persisted>(),
       partialize: (s): Persisted => ({

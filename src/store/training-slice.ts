@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult } from '../protocol';
-import type { DpoRunSettings, DpoStepLog } from '../lib/train/dpo-run';
-import { runSettingsFrom } from '../lib/train/dpo-run';
+import type { DpoStepLog } from '../lib/train/dpo-run';
+import { dpoConfigFrom, type DpoConfig } from '../lib/train/dpo-config';
 import { splitGroups } from '../lib/train/preference-data';
 import { preferenceRecords, type PreferenceRecord } from '../lib/data/export';
 import { createRng } from '../lib/random';
@@ -15,7 +15,8 @@ export interface RunRecord {
   /** null for the SFT model itself (the reference). */
   runId: string | null;
   label: string;
-  settings: DpoRunSettings | null;
+  /** The run's DPO config, fixed when it started (null for the SFT row). */
+  config: DpoConfig | null;
   status: 'running' | 'paused' | 'done' | 'failed' | 'stopped';
   stepsDone: number;
   totalSteps: number;
@@ -89,32 +90,34 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     return isBuiltinTask(rows.map((r) => r.prompt)) ? (await builtinTestPrompts()).slice(0, get().settings.evalPrompts) : [];
   };
 
-  /** The evaluation a run started now gets: the current held-out split and settings, recorded with the run. */
-  const currentEvalInputs = async (): Promise<EvalInputs> => {
+  /** The DPO config a run started now gets from the settings and the loaded model. */
+  const configNow = (): DpoConfig => {
+    const info = get().lm.info;
+    if (!info) throw new Error('no language model is loaded');
+    return dpoConfigFrom(get().settings, info.loraTargets, info.contextLength);
+  };
+
+  /** The evaluation a run with this config gets: the current held-out split and task prompts, recorded with the run. */
+  const evalInputsFor = async (config: DpoConfig): Promise<EvalInputs> => {
     const split = preferenceSplit(get());
-    const s = get().settings;
-    return { taskPrompts: await evaluationPrompts(), maxNewTokens: s.maxNewTokens, seed: s.seed, heldOut: split?.heldOut ?? [], negatives: s.m, beta: s.beta };
+    return { taskPrompts: await evaluationPrompts(), maxNewTokens: get().settings.maxNewTokens, heldOut: split?.heldOut ?? [], config };
   };
 
   const evaluate = async (runId: string | null, backend: Backend) => {
-    const inputs = get().runs.find((r) => r.runId === runId)?.evalInputs ?? (await currentEvalInputs());
+    const inputs = get().runs.find((r) => r.runId === runId)?.evalInputs ?? (await evalInputsFor(configNow()));
     set((st) => ({ training: { ...st.training, phase: 'evaluating', progress: null } }));
     const result = await lmClient().call('evaluate', { backend, runId, ...inputs }, (progress) => set((st) => ({ training: { ...st.training, progress } }))).promise;
     patchRun(runId, { evaluation: result });
     return result;
   };
 
-  const train = async (runId: string, label: string, backend: Backend, resume: boolean) => {
+  /** A resumed run sends the config it started with; the worker takes its checkpoint's in any case. */
+  const train = async (runId: string, label: string, backend: Backend, config: DpoConfig, resume: boolean) => {
     const split = preferenceSplit(get());
     if (!split) throw new Error('select negatives first (Filter)');
-    const s = get().settings;
-    const info = get().lm.info;
-    if (!info) throw new Error('no language model is loaded');
     set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, lastCheckpoint: null } }));
-    const settings = runSettingsFrom(s, info.loraTargets, info.contextLength);
-    patchRun(runId, { settings });
     const call = lmClient().call('train-dpo', {
-      runId, label, backend, settings, records: split.train, checkpointEvery: s.checkpointEvery, resume,
+      runId, label, backend, config, records: split.train, checkpointEvery: get().settings.checkpointEvery, resume,
     }, (p) => {
       if (p.stage === 'reference') set((st) => ({ training: { ...st.training, phase: 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
       else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step } }));
@@ -163,26 +166,27 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     checkpoints: [],
     startTraining: (backend) =>
       guarded(async () => {
-        const s = get().settings;
         set((st) => ({ training: { ...st.training, error: null } }));
-        const evalInputs = await currentEvalInputs();
+        const config = configNow();
+        const evalInputs = await evalInputsFor(config);
         // Before: the SFT model on the same prompts, once per session.
         if (!get().runs.some((r) => r.runId === null && r.evaluation)) {
-          upsertRun({ runId: null, label: 'SFT (reference)', settings: null, status: 'done', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
+          upsertRun({ runId: null, label: 'SFT (reference)', config: null, status: 'done', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
           await evaluate(null, backend);
         }
         const runId = `run-${Date.now().toString(36)}`;
-        const label = runLabel(s);
-        upsertRun({ runId, label, settings: null, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
-        if (await train(runId, label, backend, false)) await evaluate(runId, backend);
+        const label = runLabel(get().settings);
+        upsertRun({ runId, label, config, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
+        if (await train(runId, label, backend, config, false)) await evaluate(runId, backend);
       }),
     resumeTraining: (runId, backend) =>
       guarded(async () => {
         const ck = get().checkpoints.find((c) => c.runId === runId);
         const label = ck?.label ?? get().runs.find((r) => r.runId === runId)?.label ?? runId;
-        const evalInputs = get().runs.find((r) => r.runId === runId)?.evalInputs;
-        upsertRun({ runId, label, settings: ck?.settings ?? null, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null, evalInputs });
-        if (await train(runId, label, backend, true)) await evaluate(runId, backend);
+        const known = get().runs.find((r) => r.runId === runId);
+        const config = ck?.config ?? known?.config ?? configNow();
+        upsertRun({ runId, label, config, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null, evalInputs: known?.evalInputs });
+        if (await train(runId, label, backend, config, true)) await evaluate(runId, backend);
       }),
     pauseTraining: () => cancelRun?.(),
     stopTraining: async () => {

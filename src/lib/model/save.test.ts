@@ -60,7 +60,7 @@ describe('exports other tools read', () => {
     const base = hubIdOfLabel(`http://127.0.0.1:4180/${id}@main`)!;
     const dir = `e2e/hub-fixtures/${id}`;
     const lm = await loadLm(async (n) => (existsSync(`${dir}/${n}`) ? new Uint8Array(readFileSync(`${dir}/${n}`)) : null));
-    const lora = { ...defaultLora(lm.config), rank: 4 };
+    const lora = { ...defaultLora(lm.config), r: 4 };
     const adapters = new Map([...initLora(lm.config, lora, 3)].map(([n, w]) => [n, n.includes('lora_B') ? w.map((_, i) => Math.sin(i) * 0.01) : w]));
     const files = adapterFiles(lm, adapters, lora, base);
     // PEFT: read adapter_config.json, load base_model_name_or_path at revision, then the adapter's tensors by their names.
@@ -70,7 +70,7 @@ describe('exports other tools read', () => {
     const resolved = await loadLm(async (n) => (existsSync(`${hubDir}/${n}`) ? new Uint8Array(readFileSync(`${hubDir}/${n}`)) : null));
     const tensors = readSafetensors(files.find((f) => f.name === 'adapter_model.safetensors')!.data);
     const loaded = new Map([...tensors].map(([n, t]) => [n, t.data as Float32Array]));
-    const merged = mergeLora(resolved.weights, loaded, resolved.config, { rank: config.r, alpha: config.lora_alpha, targetModules: config.target_modules });
+    const merged = mergeLora(resolved.weights, loaded, resolved.config, { r: config.r, lora_alpha: config.lora_alpha, target_modules: config.target_modules });
     const expected = mergeLora(lm.weights, adapters, lm.config, lora);
     for (const [n, w] of expected) expect(Math.max(...w.map((x, i) => Math.abs(x - merged.get(n)![i]))), n).toBeLessThan(1e-7);
   });

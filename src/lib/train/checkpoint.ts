@@ -1,8 +1,9 @@
 // A DPO checkpoint as one safetensors file: every trained tensor and its AdamW
-// moments by name, and the run's step, settings, data fingerprint and metric
+// moments by name, and the run's step, DpoConfig, data fingerprint and metric
 // history in the header's __metadata__ (strings only, so JSON-encoded).
 import { parseHeader, readSafetensors, writeSafetensors } from '../model/safetensors';
 import type { DpoCheckpoint } from './dpo-run';
+import { storedDpoConfig, type StoredDpoConfig } from './dpo-config';
 
 const META_KEY = 'self_contrast_lab.dpo';
 
@@ -17,7 +18,11 @@ export function checkpointInfo(headerBytes: Uint8Array): Omit<DpoCheckpoint, 'st
   const { metadata } = parseHeader(headerBytes, { headerOnly: true });
   const meta = metadata[META_KEY];
   if (!meta) throw new Error('checkpoint: not a Self-Contrast Lab DPO checkpoint (no run metadata)');
-  return JSON.parse(meta) as Omit<DpoCheckpoint, 'state'>;
+  // Checkpoints written before the config took TRL's names hold it as `settings`.
+  const { config, settings, ...info } = JSON.parse(meta) as Omit<DpoCheckpoint, 'state' | 'config'> & Partial<Record<'config' | 'settings', StoredDpoConfig>>;
+  const stored = config ?? settings;
+  if (!stored) throw new Error('checkpoint: the run metadata has no DPO config');
+  return { ...info, config: storedDpoConfig(stored) };
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): DpoCheckpoint {

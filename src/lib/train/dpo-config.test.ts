@@ -1,13 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { dpoConfigRecord, trlDpoFields } from './dpo-config';
-import { DPO_RUN_DEFAULTS } from './dpo-run';
+import { DEFAULT_SETTINGS } from '../settings';
+import { DPO_CONFIG_DEFAULTS, DPO_CONFIG_HELP, dpoConfigFrom, dpoConfigRecord, LAB_FIELDS, storedDpoConfig, TRL_FIELDS } from './dpo-config';
 
 describe("a run's DPO config in TRL's names", () => {
-  it('maps every field, with help text, and says where TRL has no equivalent', () => {
-    const fields = trlDpoFields(DPO_RUN_DEFAULTS);
-    for (const f of fields) expect(f.help.length, f.name).toBeGreaterThan(10);
-    const record = dpoConfigRecord({ ...DPO_RUN_DEFAULTS, maxSteps: 40, loss: { variant: 'infonca', beta: 0.2, labelSmoothing: 0 }, lora: { rank: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] } });
-    expect(record.trl).toMatchObject({ beta: 0.2, loss_type: null, max_steps: 40, learning_rate: DPO_RUN_DEFAULTS.learningRate });
+  it('has a help line for every field, and the lab defaults are what a run started with default settings trains', () => {
+    for (const name of [...TRL_FIELDS, ...LAB_FIELDS]) expect(DPO_CONFIG_HELP[name].length, name).toBeGreaterThan(10);
+    expect(Object.keys(DPO_CONFIG_HELP).sort()).toEqual([...TRL_FIELDS, ...LAB_FIELDS].sort());
+    expect(dpoConfigFrom(DEFAULT_SETTINGS, ['q_proj', 'v_proj'])).toEqual(DPO_CONFIG_DEFAULTS);
+  });
+
+  it('takes the settings, PEFT defaults for LoRA targets, and the model context', () => {
+    const c = dpoConfigFrom({ ...DEFAULT_SETTINGS, loraRank: 4, loraAlpha: 8, loraTargets: '', maxSteps: 7, m: 2 }, ['c_attn'], 128);
+    expect(c).toMatchObject({ lora: { r: 4, lora_alpha: 8, target_modules: ['c_attn'] }, max_steps: 7, max_length: 128, negatives_per_prompt: 2 });
+    expect(dpoConfigFrom({ ...DEFAULT_SETTINGS, loraRank: 4, loraTargets: 'q_proj, o_proj' }, ['c_attn']).lora!.target_modules).toEqual(['q_proj', 'o_proj']);
+  });
+
+  it("writes TRL's DPOConfig fields and says where TRL has no equivalent", () => {
+    const record = dpoConfigRecord({ ...DPO_CONFIG_DEFAULTS, max_steps: 40, loss_type: 'infonca', beta: 0.2, lora: { r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] } });
+    expect(Object.keys(record.trl)).toEqual([...TRL_FIELDS]);
+    expect(record.trl).toMatchObject({ beta: 0.2, loss_type: null, max_steps: 40, learning_rate: DPO_CONFIG_DEFAULTS.learning_rate });
     expect(record.self_contrast).toEqual({ negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, lora: { r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] } });
+  });
+
+  it('reads runs and checkpoints stored before the config took these names', () => {
+    const legacy = {
+      loss: { variant: 'ipo' as const, beta: 0.3, labelSmoothing: 0 }, negatives: 4, promptsPerStep: 8, maxRowsPerPass: 20, learningRate: 1e-4, schedule: 'constant' as const,
+      warmupRatio: 0, epochs: 2, maxSteps: 0, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 9, lora: { rank: 4, alpha: 8, targetModules: ['q_proj'] },
+    };
+    expect(storedDpoConfig(legacy)).toEqual({
+      beta: 0.3, loss_type: 'ipo', label_smoothing: 0, learning_rate: 1e-4, lr_scheduler_type: 'constant', warmup_ratio: 0, num_train_epochs: 2, max_steps: -1,
+      weight_decay: 0, max_grad_norm: 1, max_length: 256, seed: 9, negatives_per_prompt: 4, prompts_per_step: 8, rows_per_pass: 20,
+      lora: { r: 4, lora_alpha: 8, target_modules: ['q_proj'] },
+    });
+    expect(storedDpoConfig(DPO_CONFIG_DEFAULTS)).toBe(DPO_CONFIG_DEFAULTS);
   });
 });

@@ -1,49 +1,122 @@
-// A DPO run's settings under the names TRL's DPOConfig gives them, each with a
-// one-line help text: what the runs table shows for a run and what the
-// scale-out job hands to trl.DPOConfig(**...). Fields TRL has no name for
-// (M, prompts per step, LoRA) are listed under the lab's own names.
-import type { DpoRunSettings } from './dpo-run';
+// A DPO run's configuration, in the names TRL's DPOConfig gives its fields (and
+// PEFT's LoraConfig for LoRA), each with a one-line help text as TRL's
+// dataclass has. It is made once when a run starts, stored with the run and its
+// checkpoint, and everything about the run reads it: the trainer, the
+// evaluation, the memory check, the scale-out job, the comparison script and
+// the runs table. Fields TRL has no name for (M, prompts per step, rows per
+// pass) carry the lab's own names.
+import type { LabSettings } from '../settings';
+import { PAPER_DPO, type DpoOptions, type DpoVariant } from './dpo';
+import type { LoraConfig } from './lora';
 
-export interface ConfigField {
-  name: string;
-  value: unknown;
-  help: string;
+export interface DpoConfig {
+  beta: number;
+  loss_type: DpoVariant;
+  label_smoothing: number;
+  learning_rate: number;
+  lr_scheduler_type: 'constant' | 'cosine';
+  warmup_ratio: number;
+  num_train_epochs: number;
+  /** TRL's convention: −1 trains by epochs. */
+  max_steps: number;
+  weight_decay: number;
+  max_grad_norm: number;
+  max_length: number;
+  seed: number;
+  negatives_per_prompt: number;
+  prompts_per_step: number;
+  rows_per_pass: number;
+  lora: LoraConfig | null;
 }
+
+/** TRL's fields (what trl.DPOConfig takes), then the lab's own. */
+export const TRL_FIELDS = [
+  'beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay',
+  'max_grad_norm', 'max_length', 'seed',
+] as const satisfies readonly (keyof DpoConfig)[];
+export const LAB_FIELDS = ['negatives_per_prompt', 'prompts_per_step', 'rows_per_pass', 'lora'] as const satisfies readonly (keyof DpoConfig)[];
+
+export const DPO_CONFIG_HELP: Record<keyof DpoConfig, string> = {
+  beta: 'β: strength of the KL pull towards the reference model',
+  loss_type: 'DPO loss: sigmoid, robust, hinge, ipo (TRL), or infonca (1 chosen against all M, which TRL lacks)',
+  label_smoothing: 'ε: assumed share of flipped preference labels (cDPO, robust)',
+  learning_rate: 'peak learning rate of AdamW',
+  lr_scheduler_type: 'learning-rate schedule after warmup',
+  warmup_ratio: 'share of the steps spent warming the learning rate up',
+  num_train_epochs: 'passes over the preference data',
+  max_steps: 'when > 0, exactly this many optimizer steps (overrides epochs); −1: by epochs',
+  weight_decay: 'AdamW weight decay',
+  max_grad_norm: 'gradient clipping norm',
+  max_length: 'tokens per sequence (prompt + response); longer ones are cut',
+  seed: 'seed of the data order and of LoRA initialisation',
+  negatives_per_prompt: 'M: self-generated negatives per prompt; each gives one (chosen, rejected) pair',
+  prompts_per_step: 'prompts per optimizer step, the same for every M (the paper: 128)',
+  rows_per_pass: 'sequences per forward/backward pass; a step accumulates gradients over passes',
+  lora: 'LoRA adapters (PEFT LoraConfig: r, lora_alpha, target_modules); null: every weight trains',
+};
+
+/** The lab's defaults: the paper's loss and M, at the default model's scale. */
+export const DPO_CONFIG_DEFAULTS: DpoConfig = {
+  beta: PAPER_DPO.beta, loss_type: PAPER_DPO.variant, label_smoothing: PAPER_DPO.labelSmoothing, learning_rate: 3e-5, lr_scheduler_type: 'cosine',
+  warmup_ratio: 0.1, num_train_epochs: 1, max_steps: -1, weight_decay: 0, max_grad_norm: 1, max_length: 512, seed: 1,
+  negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, lora: null,
+};
+
+/**
+ * The run a lab session's settings describe; LoRA targets PEFT's defaults for the family unless named.
+ * Sequences are cut to 512 tokens, or to the model's context when it is shorter.
+ */
+export function dpoConfigFrom(s: LabSettings, defaultLoraTargets: readonly string[], contextLength = Infinity): DpoConfig {
+  const named = s.loraTargets.split(',').map((t) => t.trim()).filter(Boolean);
+  return {
+    ...DPO_CONFIG_DEFAULTS,
+    beta: s.beta, loss_type: s.dpoLoss, label_smoothing: s.labelSmoothing, learning_rate: s.lr, lr_scheduler_type: s.schedule, warmup_ratio: s.warmupRatio,
+    num_train_epochs: s.epochs, max_steps: s.maxSteps > 0 ? s.maxSteps : -1, max_length: Math.min(DPO_CONFIG_DEFAULTS.max_length, contextLength), seed: s.seed,
+    negatives_per_prompt: s.m, prompts_per_step: s.promptsPerStep, rows_per_pass: s.rowsPerPass,
+    lora: s.loraRank > 0 ? { r: s.loraRank, lora_alpha: s.loraAlpha, target_modules: named.length ? named : [...defaultLoraTargets] } : null,
+  };
+}
+
+export const dpoLossOptions = (c: DpoConfig): DpoOptions => ({ variant: c.loss_type, beta: c.beta, labelSmoothing: c.label_smoothing });
 
 /** TRL's loss_type for the lab's loss; null where TRL has none (1-vs-M InfoNCA). */
-export const trlLossType = (variant: DpoRunSettings['loss']['variant']): string | null => (variant === 'infonca' ? null : variant);
+export const trlLossType = (variant: DpoVariant): string | null => (variant === 'infonca' ? null : variant);
 
-/** The fields trl.DPOConfig takes, in its names. */
-export function trlDpoFields(s: DpoRunSettings): ConfigField[] {
-  return [
-    { name: 'beta', value: s.loss.beta, help: 'β: strength of the KL pull towards the reference model' },
-    { name: 'loss_type', value: trlLossType(s.loss.variant), help: 'DPO loss (sigmoid, robust, hinge, ipo); null: the lab trained InfoNCA, which TRL lacks' },
-    { name: 'label_smoothing', value: s.loss.labelSmoothing, help: 'ε: assumed share of flipped preference labels (cDPO, robust)' },
-    { name: 'learning_rate', value: s.learningRate, help: 'peak learning rate of AdamW' },
-    { name: 'lr_scheduler_type', value: s.schedule === 'cosine' ? 'cosine' : 'constant', help: 'learning-rate schedule after warmup' },
-    { name: 'warmup_ratio', value: s.warmupRatio, help: 'share of the steps spent warming the learning rate up' },
-    { name: 'num_train_epochs', value: s.epochs, help: 'passes over the preference data' },
-    { name: 'max_steps', value: s.maxSteps > 0 ? s.maxSteps : -1, help: 'when > 0, exactly this many optimizer steps (overrides epochs)' },
-    { name: 'weight_decay', value: s.weightDecay, help: 'AdamW weight decay' },
-    { name: 'max_grad_norm', value: s.maxGradNorm, help: 'gradient clipping norm' },
-    { name: 'max_length', value: s.maxLength, help: 'tokens per sequence (prompt + response); longer ones are cut' },
-    { name: 'seed', value: s.seed, help: 'seed of the data order and of LoRA initialisation' },
-  ];
+/** The config as the scale-out job writes it: what trl.DPOConfig(**trl) takes, and the lab's own fields beside it. */
+export function dpoConfigRecord(c: DpoConfig): { trl: Record<string, unknown>; self_contrast: Record<string, unknown> } {
+  const trl: Record<string, unknown> = Object.fromEntries(TRL_FIELDS.map((k) => [k, c[k]]));
+  trl.loss_type = trlLossType(c.loss_type);
+  return { trl, self_contrast: Object.fromEntries(LAB_FIELDS.map((k) => [k, c[k]])) };
 }
 
-/** What the lab adds to TRL's config: negatives per prompt, the step's size in prompts, LoRA (PEFT's names). */
-export function labDpoFields(s: DpoRunSettings): ConfigField[] {
-  return [
-    { name: 'negatives_per_prompt', value: s.negatives, help: 'M: self-generated negatives per prompt; each gives one (chosen, rejected) pair' },
-    { name: 'prompts_per_step', value: s.promptsPerStep, help: 'prompts per optimizer step, the same for every M (the paper: 128)' },
-    { name: 'rows_per_pass', value: s.maxRowsPerPass, help: 'sequences per forward/backward pass; a step accumulates gradients over passes' },
-    { name: 'lora', value: s.lora ? { r: s.lora.rank, lora_alpha: s.lora.alpha, target_modules: s.lora.targetModules } : null, help: 'LoRA adapters (PEFT LoraConfig); null: every weight trains' },
-  ];
+/** What runs and checkpoints stored before the config took TRL's names hold. */
+interface StoredRunSettings {
+  loss: DpoOptions;
+  negatives: number;
+  promptsPerStep: number;
+  maxRowsPerPass: number;
+  learningRate: number;
+  schedule: 'constant' | 'cosine';
+  warmupRatio: number;
+  epochs: number;
+  maxSteps: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  maxLength: number;
+  seed: number;
+  lora: { rank: number; alpha: number; targetModules: string[] } | null;
 }
 
-const asObject = (fields: ConfigField[]) => Object.fromEntries(fields.map((f) => [f.name, f.value]));
+export type StoredDpoConfig = DpoConfig | StoredRunSettings;
 
-/** The run's config as the scale-out job writes it: TRL's DPOConfig fields, and the lab's own beside them. */
-export function dpoConfigRecord(s: DpoRunSettings): { trl: Record<string, unknown>; self_contrast: Record<string, unknown> } {
-  return { trl: asObject(trlDpoFields(s)), self_contrast: asObject(labDpoFields(s)) };
+/** A stored run's config, whichever form it was saved in: paused runs from before the rename still resume. */
+export function storedDpoConfig(stored: StoredDpoConfig): DpoConfig {
+  if (!('loss' in stored)) return stored;
+  const s = stored;
+  return {
+    beta: s.loss.beta, loss_type: s.loss.variant, label_smoothing: s.loss.labelSmoothing, learning_rate: s.learningRate, lr_scheduler_type: s.schedule,
+    warmup_ratio: s.warmupRatio, num_train_epochs: s.epochs, max_steps: s.maxSteps > 0 ? s.maxSteps : -1, weight_decay: s.weightDecay,
+    max_grad_norm: s.maxGradNorm, max_length: s.maxLength, seed: s.seed, negatives_per_prompt: s.negatives, prompts_per_step: s.promptsPerStep,
+    rows_per_pass: s.maxRowsPerPass, lora: s.lora ? { r: s.lora.rank, lora_alpha: s.lora.alpha, target_modules: s.lora.targetModules } : null,
+  };
 }

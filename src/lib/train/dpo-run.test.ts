@@ -11,7 +11,8 @@ import { createRng } from '../random';
 import { gradCheck, type GradInput } from '../onnx/gradcheck';
 import { reshape } from '../onnx/ops';
 import { packSequences, sequenceFeeds } from './batches';
-import { DPO_RUN_DEFAULTS, DpoRun, NonFiniteLossError, planSteps, promptsPerPass, type DpoRunSettings } from './dpo-run';
+import { DpoRun, NonFiniteLossError, planSteps, promptsPerPass } from './dpo-run';
+import { DPO_CONFIG_DEFAULTS, type DpoConfig } from './dpo-config';
 import { encodeCheckpoint, decodeCheckpoint, checkpointInfo } from './checkpoint';
 import { dpoLoss } from './dpo';
 import { defaultLora, initLora, loraParamSpecs, loraWeights, mergeLora } from './lora';
@@ -32,7 +33,7 @@ function groups(n: number, seed: number): PreferenceGroup[] {
   }));
 }
 
-const settings: DpoRunSettings = { ...DPO_RUN_DEFAULTS, negatives: 3, promptsPerStep: 4, maxRowsPerPass: 16, learningRate: 1e-2, warmupRatio: 0.25, epochs: 2 };
+const settings: DpoConfig = { ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: 3, prompts_per_step: 4, rows_per_pass: 16, learning_rate: 1e-2, warmup_ratio: 0.25, num_train_epochs: 2 };
 
 async function trainedAfter(run: DpoRun, steps: number): Promise<Map<string, Float32Array>> {
   while (run.stepsDone < steps) await run.step();
@@ -44,28 +45,28 @@ const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
 
 describe('DpoRun', () => {
   it('plans passes so every pass weighs the same', () => {
-    expect(promptsPerPass({ promptsPerStep: 8, negatives: 8, maxRowsPerPass: 36 })).toBe(4);
-    expect(promptsPerPass({ promptsPerStep: 8, negatives: 1, maxRowsPerPass: 36 })).toBe(8);
-    expect(promptsPerPass({ promptsPerStep: 6, negatives: 16, maxRowsPerPass: 36 })).toBe(2);
-    expect(promptsPerPass({ promptsPerStep: 8, negatives: 40, maxRowsPerPass: 36 })).toBe(1);
+    expect(promptsPerPass({ prompts_per_step: 8, negatives_per_prompt: 8, rows_per_pass: 36 })).toBe(4);
+    expect(promptsPerPass({ prompts_per_step: 8, negatives_per_prompt: 1, rows_per_pass: 36 })).toBe(8);
+    expect(promptsPerPass({ prompts_per_step: 6, negatives_per_prompt: 16, rows_per_pass: 36 })).toBe(2);
+    expect(promptsPerPass({ prompts_per_step: 8, negatives_per_prompt: 40, rows_per_pass: 36 })).toBe(1);
   });
 
   it("sizes the memory check from the run's own passes, length and LoRA", async () => {
     const { runWorkload } = await import('./dpo-run');
     const { estimateMemory } = await import('../model/memory');
     const lora = defaultLora(cfg);
-    const small = runWorkload({ ...settings, negatives: 8, promptsPerStep: 1, maxRowsPerPass: 9, maxLength: 256 }, lora);
-    const large = runWorkload({ ...settings, negatives: 8, promptsPerStep: 16, maxRowsPerPass: 36, maxLength: 512, lora: { ...lora, rank: 16 } }, lora);
+    const small = runWorkload({ ...settings, negatives_per_prompt: 8, prompts_per_step: 1, rows_per_pass: 9, max_length: 256 }, lora);
+    const large = runWorkload({ ...settings, negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, max_length: 512, lora: { ...lora, r: 16 } }, lora);
     expect(small).toMatchObject({ rows: 9, length: 256, lora });
-    expect(large).toMatchObject({ rows: 36, length: 512, lora: { rank: 16 } });
+    expect(large).toMatchObject({ rows: 36, length: 512, lora: { r: 16 } });
     const w = { sampleRows: 32, sampleContext: 512 };
     expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
   });
 
   it('plans steps by epochs (the last partial step dropped), or exactly max_steps', () => {
-    expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 0 })).toEqual({ perEpoch: 2, total: 6 });
-    expect(planSteps(10, { promptsPerStep: 4, epochs: 3, maxSteps: 5 })).toEqual({ perEpoch: 2, total: 5 });
-    expect(planSteps(3, { promptsPerStep: 4, epochs: 3, maxSteps: 5 }).total).toBe(0);
+    expect(planSteps(10, { prompts_per_step: 4, num_train_epochs: 3, max_steps: -1 })).toEqual({ perEpoch: 2, total: 6 });
+    expect(planSteps(10, { prompts_per_step: 4, num_train_epochs: 3, max_steps: 5 })).toEqual({ perEpoch: 2, total: 5 });
+    expect(planSteps(3, { prompts_per_step: 4, num_train_epochs: 3, max_steps: 5 }).total).toBe(0);
   });
 
   it('a run resumed from an encoded checkpoint (across an epoch boundary) ends where an uninterrupted one does', async () => {
@@ -92,7 +93,7 @@ describe('DpoRun', () => {
 
   it('a loss that turns non-finite stops the run with a message, at the last good step', async () => {
     // An absurd learning rate sends the weights to ±∞ after one step.
-    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 1), { ...settings, learningRate: 1e30, warmupRatio: 0, maxGradNorm: 1 });
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 1), { ...settings, learning_rate: 1e30, warmup_ratio: 0, max_grad_norm: 1 });
     await run.step();
     await expect(run.step()).rejects.toThrow(NonFiniteLossError);
     await expect(run.step()).rejects.toThrow(/step 2: the loss is (NaN|-?Infinity); training stopped \(the last checkpoint is kept\)/);
@@ -111,8 +112,8 @@ describe('DpoRun', () => {
 
   it('accumulating 4 passes of 1 prompt equals 1 pass of 4 prompts', async () => {
     const data = groups(8, 3);
-    const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, maxRowsPerPass: 16 });
-    const four = await DpoRun.create(ort, 'cpu', model, data, { ...settings, maxRowsPerPass: 4 });
+    const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, rows_per_pass: 16 });
+    const four = await DpoRun.create(ort, 'cpu', model, data, { ...settings, rows_per_pass: 4 });
     const a = await one.step();
     const b = await four.step();
     expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5);
@@ -125,9 +126,8 @@ describe('DpoRun', () => {
   it("logs TRL's metrics per pair, whatever the passes; at step 1 (policy = reference) rewards are exactly 0, as TRL logs them", async () => {
     const data = groups(8, 3);
     for (const variant of ['sigmoid', 'infonca'] as const) {
-      const loss = { ...settings.loss, variant };
-      const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss, maxRowsPerPass: 16 });
-      const three = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss, maxRowsPerPass: 5 });
+      const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss_type: variant, rows_per_pass: 16 });
+      const three = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss_type: variant, rows_per_pass: 5 });
       const a = await one.step();
       const b = await three.step();
       // Policy = reference at step 1: the reference was scored in these passes with the train step's numerics,
@@ -148,7 +148,7 @@ describe('DpoRun', () => {
 
   it('LoRA: starts at the base model (loss log 2), trains only adapters, merged weights change only the targets', async () => {
     const lora = defaultLora(cfg);
-    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 4), { ...settings, lora, learningRate: 5e-2 });
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 4), { ...settings, lora, learning_rate: 5e-2 });
     const first = await run.step();
     expect(first.loss).toBeCloseTo(Math.log(2), 5);
     // B = 0 adds exactly nothing to the base weights, so the base-model reference equals the policy bit for bit.
@@ -169,7 +169,7 @@ describe('DpoRun', () => {
   it(`LoRA on ${family} (${targetModules.join(', ')}): gradients wrt A and B match finite differences; the host merge equals the graph's`, async () => {
     const cfg = parseConfig(TINY_CONFIGS[family]);
     const weights = randomWeights(cfg, 5, 0.2);
-    const lora = { rank: 2, alpha: 4, targetModules: [...targetModules] };
+    const lora = { r: 2, lora_alpha: 4, target_modules: [...targetModules] };
     const specs = loraParamSpecs(cfg, lora);
     const init = initLora(cfg, lora, 3);
     // B = 0 at init makes A's gradient vanish; check at a point where both are non-zero.
@@ -206,7 +206,7 @@ describe('DpoRun', () => {
     const inp = cfg.hiddenSize;
     const out = B.length / 2;
     const [o, i] = [5, 7];
-    const delta = (lora.alpha / lora.rank) * (B[o * 2] * A[i] + B[o * 2 + 1] * A[inp + i]);
+    const delta = (lora.lora_alpha / lora.r) * (B[o * 2] * A[i] + B[o * 2 + 1] * A[inp + i]);
     const at = family === 'llama' ? o * inp + i : i * out + o;
     expect(merged.get(name)![at]).toBeCloseTo(weights.get(name)![at] + delta, 6);
   });

@@ -1,8 +1,8 @@
 // A DPO run over preference groups, on any onnxruntime (node for scripts and
 // tests, web in the LM worker): reference log-probs once, then optimizer steps
-// that each cover `promptsPerStep` prompts whatever M is (the paper keeps
+// that each cover `prompts_per_step` prompts whatever M is (the paper keeps
 // prompts per step constant across M), accumulated over micro-batches that fit
-// `maxRowsPerPass` sequences. Resumable from a checkpoint of the full state.
+// `rows_per_pass` sequences. Resumable from a checkpoint of the full state.
 import type { Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
 import { buildTrainStep, splitTrainState } from '../onnx/train-step';
@@ -10,57 +10,16 @@ import { weightSpecs, type LmConfig } from '../model/config';
 import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
 import { createRng, shuffle } from '../random';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoTrainStep, PAPER_DPO, type DpoOptions } from './dpo';
+import { dpoTrainStep } from './dpo';
+import { dpoLossOptions, type DpoConfig } from './dpo-config';
 import { initLora, loraParamSpecs, mergeLora, type LoraConfig } from './lora';
 import { dataFingerprint, groupRows, type PreferenceGroup } from './preference-data';
 import { learningRate, type Schedule } from './schedule';
-import type { LabSettings } from '../settings';
-
-export interface DpoRunSettings {
-  loss: DpoOptions;
-  /** M: rejected responses per prompt. */
-  negatives: number;
-  promptsPerStep: number;
-  /** Sequences per forward/backward pass; a step accumulates gradients over several passes. */
-  maxRowsPerPass: number;
-  learningRate: number;
-  schedule: 'constant' | 'cosine';
-  warmupRatio: number;
-  epochs: number;
-  /** TRL's max_steps: when > 0, train exactly this many steps (cycling the data), whatever epochs says. */
-  maxSteps: number;
-  weightDecay: number;
-  maxGradNorm: number;
-  /** Prompt + response tokens per sequence; longer responses are cut. */
-  maxLength: number;
-  seed: number;
-  /** null: full fine-tuning. With LoRA the reference is the base model. */
-  lora: LoraConfig | null;
-}
-
-/**
- * The run a lab session's settings describe; LoRA targets PEFT's defaults for the family unless named.
- * Sequences are cut to 512 tokens, or to the model's context when it is shorter.
- */
-export function runSettingsFrom(s: LabSettings, defaultLoraTargets: string[], contextLength = Infinity): DpoRunSettings {
-  const named = s.loraTargets.split(',').map((t) => t.trim()).filter(Boolean);
-  const loraTargets = named.length ? named : defaultLoraTargets;
-  return {
-    loss: { variant: s.dpoLoss, beta: s.beta, labelSmoothing: s.labelSmoothing }, negatives: s.m, promptsPerStep: s.promptsPerStep,
-    maxRowsPerPass: s.rowsPerPass, learningRate: s.lr, schedule: s.schedule, warmupRatio: s.warmupRatio, epochs: s.epochs, maxSteps: s.maxSteps, weightDecay: 0,
-    maxGradNorm: 1, maxLength: Math.min(512, contextLength), seed: s.seed, lora: s.loraRank > 0 ? { rank: s.loraRank, alpha: s.loraAlpha, targetModules: loraTargets } : null,
-  };
-}
-
-export const DPO_RUN_DEFAULTS: DpoRunSettings = {
-  loss: PAPER_DPO, negatives: 8, promptsPerStep: 16, maxRowsPerPass: 36, learningRate: 3e-5, schedule: 'cosine', warmupRatio: 0.1,
-  epochs: 1, maxSteps: 0, weightDecay: 0, maxGradNorm: 1, maxLength: 256, seed: 1, lora: null,
-};
 
 /** The training part of the memory estimate's workload for this run: its own rows per pass, length and LoRA. */
-export function runWorkload(s: DpoRunSettings, defaultLoraConfig: LoraConfig): { rows: number; length: number; lora: LoraConfig } {
-  const rows = promptsPerPass(s) * (1 + s.negatives);
-  return { rows, length: s.maxLength, lora: s.lora ?? defaultLoraConfig };
+export function runWorkload(c: DpoConfig, defaultLoraConfig: LoraConfig): { rows: number; length: number; lora: LoraConfig } {
+  const rows = promptsPerPass(c) * (1 + c.negatives_per_prompt);
+  return { rows, length: c.max_length, lora: c.lora ?? defaultLoraConfig };
 }
 
 /** TRL's logged names, plus where and how fast. */
@@ -75,7 +34,7 @@ export interface DpoCheckpoint {
   step: number;
   totalSteps: number;
   fingerprint: string;
-  settings: DpoRunSettings;
+  config: DpoConfig;
   history: DpoStepLog[];
   /** Trained parameters (full model or adapters) and their AdamW moments. */
   state: Record<string, HostTensor>;
@@ -94,10 +53,10 @@ export interface DpoModel {
   padTokenId: number;
 }
 
-/** Prompts per pass: the largest divisor of promptsPerStep whose rows fit, so every pass weighs the same. */
-export function promptsPerPass(s: Pick<DpoRunSettings, 'promptsPerStep' | 'negatives' | 'maxRowsPerPass'>): number {
+/** Prompts per pass: the largest divisor of prompts_per_step whose rows fit, so every pass weighs the same. */
+export function promptsPerPass(c: Pick<DpoConfig, 'prompts_per_step' | 'negatives_per_prompt' | 'rows_per_pass'>): number {
   let best = 1;
-  for (let d = 1; d <= s.promptsPerStep; d++) if (s.promptsPerStep % d === 0 && d * (1 + s.negatives) <= s.maxRowsPerPass) best = d;
+  for (let d = 1; d <= c.prompts_per_step; d++) if (c.prompts_per_step % d === 0 && d * (1 + c.negatives_per_prompt) <= c.rows_per_pass) best = d;
   return best;
 }
 
@@ -117,18 +76,18 @@ async function referenceLogProbs(
   ep: ExecutionProvider,
   model: DpoModel,
   groups: readonly PreferenceGroup[],
-  settings: DpoRunSettings,
+  config: DpoConfig,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Float32Array> {
-  const width = 1 + settings.negatives;
-  const order = epochOrder(settings.seed, 0, groups.length);
-  const perPass = promptsPerPass(settings);
+  const width = 1 + config.negatives_per_prompt;
+  const order = epochOrder(config.seed, 0, groups.length);
+  const perPass = promptsPerPass(config);
   const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true });
   const reference = new Float32Array(groups.length * width);
   try {
     for (let at = 0; at < order.length; at += perPass) {
       const pass = order.slice(at, at + perPass);
-      const rows = pass.flatMap((i) => groupRows(groups[i], settings.negatives, settings.maxLength).rows);
+      const rows = pass.flatMap((i) => groupRows(groups[i], config.negatives_per_prompt, config.max_length).rows);
       const { sum } = await scorer.score(rows, rows.length);
       pass.forEach((i, k) => reference.set(sum.subarray(k * width, (k + 1) * width), i * width));
       onProgress?.((at + pass.length) * width, reference.length);
@@ -139,9 +98,9 @@ async function referenceLogProbs(
   return reference;
 }
 
-export function planSteps(prompts: number, s: Pick<DpoRunSettings, 'promptsPerStep' | 'epochs' | 'maxSteps'>): { perEpoch: number; total: number } {
-  const perEpoch = Math.floor(prompts / s.promptsPerStep);
-  return { perEpoch, total: perEpoch === 0 ? 0 : s.maxSteps > 0 ? s.maxSteps : perEpoch * s.epochs };
+export function planSteps(prompts: number, c: Pick<DpoConfig, 'prompts_per_step' | 'num_train_epochs' | 'max_steps'>): { perEpoch: number; total: number } {
+  const perEpoch = Math.floor(prompts / c.prompts_per_step);
+  return { perEpoch, total: perEpoch === 0 ? 0 : c.max_steps > 0 ? c.max_steps : perEpoch * c.num_train_epochs };
 }
 
 export class DpoRun {
@@ -150,7 +109,7 @@ export class DpoRun {
     private readonly ort: OrtApi,
     private readonly model: DpoModel,
     private readonly groups: readonly PreferenceGroup[],
-    readonly settings: DpoRunSettings,
+    readonly config: DpoConfig,
     private readonly session: TrainSession,
     private readonly reference: Float32Array,
     readonly fingerprint: string,
@@ -164,25 +123,25 @@ export class DpoRun {
     ep: ExecutionProvider,
     model: DpoModel,
     groups: readonly PreferenceGroup[],
-    settings: DpoRunSettings,
+    config: DpoConfig,
     opts: { label?: string; resume?: DpoCheckpoint | null; onReference?: (done: number, total: number) => void } = {},
   ): Promise<DpoRun> {
-    const m = settings.negatives;
+    const m = config.negatives_per_prompt;
     const usable = groups.filter((g) => g.rejected.length > 0);
-    if (planSteps(usable.length, settings).perEpoch === 0) {
-      throw new Error(`DPO: ${usable.length} prompts have negatives; one optimizer step needs ${settings.promptsPerStep}`);
+    if (planSteps(usable.length, config).perEpoch === 0) {
+      throw new Error(`DPO: ${usable.length} prompts have negatives; one optimizer step needs ${config.prompts_per_step}`);
     }
     const fingerprint = dataFingerprint(usable, m);
     const resume = opts.resume ?? null;
     if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
 
-    const reference = await referenceLogProbs(ort, ep, model, usable, settings, opts.onReference);
+    const reference = await referenceLogProbs(ort, ep, model, usable, config, opts.onReference);
 
     const cfg = model.config;
-    const passes = settings.promptsPerStep / promptsPerPass(settings);
-    const graph = buildTrainStep(dpoTrainStep(cfg, settings.loss, m, {
-      lora: settings.lora,
-      optimizer: { weightDecay: settings.weightDecay, maxGradNorm: settings.maxGradNorm },
+    const passes = config.prompts_per_step / promptsPerPass(config);
+    const graph = buildTrainStep(dpoTrainStep(cfg, dpoLossOptions(config), m, {
+      lora: config.lora,
+      optimizer: { weightDecay: config.weight_decay, maxGradNorm: config.max_grad_norm },
       gradientAccumulation: passes > 1,
     }));
     const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
@@ -192,16 +151,16 @@ export class DpoRun {
     let frozen: Record<string, HostTensor> = {};
     if (resume) {
       trainable = Object.fromEntries(splitTrainState(Object.entries(resume.state)).params);
-    } else if (settings.lora) {
-      const loraShapes = new Map(loraParamSpecs(cfg, settings.lora).map((p) => [p.name, p.shape]));
-      trainable = host(initLora(cfg, settings.lora, settings.seed), (n) => loraShapes.get(n)!);
+    } else if (config.lora) {
+      const loraShapes = new Map(loraParamSpecs(cfg, config.lora).map((p) => [p.name, p.shape]));
+      trainable = host(initLora(cfg, config.lora, config.seed), (n) => loraShapes.get(n)!);
     } else {
       trainable = host(model.weights, (n) => shapes.get(n)!);
     }
-    if (settings.lora) frozen = host(model.weights, (n) => shapes.get(n)!);
+    if (config.lora) frozen = host(model.weights, (n) => shapes.get(n)!);
     const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state });
     const label = opts.label ?? resume?.label ?? `DPO M=${m}`;
-    return new DpoRun(ort, model, usable, settings, session, reference, fingerprint, label, resume?.step ?? 0, [...(resume?.history ?? [])]);
+    return new DpoRun(ort, model, usable, config, session, reference, fingerprint, label, resume?.step ?? 0, [...(resume?.history ?? [])]);
   }
 
   get stepsDone(): number {
@@ -209,7 +168,7 @@ export class DpoRun {
   }
 
   get totalSteps(): number {
-    return planSteps(this.groups.length, this.settings).total;
+    return planSteps(this.groups.length, this.config).total;
   }
 
   get prompts(): number {
@@ -218,20 +177,20 @@ export class DpoRun {
 
   /** Prompts of optimizer step `step` (1-based), in their epoch's order. */
   private promptsOf(step: number): number[] {
-    const { perEpoch } = planSteps(this.groups.length, this.settings);
+    const { perEpoch } = planSteps(this.groups.length, this.config);
     const epoch = Math.floor((step - 1) / perEpoch);
     let order = this.orders.get(epoch);
     if (!order) {
-      order = epochOrder(this.settings.seed, epoch, this.groups.length);
+      order = epochOrder(this.config.seed, epoch, this.groups.length);
       this.orders.set(epoch, order);
     }
-    const at = ((step - 1) % perEpoch) * this.settings.promptsPerStep;
-    return order.slice(at, at + this.settings.promptsPerStep);
+    const at = ((step - 1) % perEpoch) * this.config.prompts_per_step;
+    return order.slice(at, at + this.config.prompts_per_step);
   }
 
   private schedule(): Schedule {
-    if (this.settings.schedule === 'constant') return { kind: 'constant' };
-    return { kind: 'cosine', warmupSteps: Math.ceil(this.settings.warmupRatio * this.totalSteps), totalSteps: this.totalSteps };
+    if (this.config.lr_scheduler_type === 'constant') return { kind: 'constant' };
+    return { kind: 'cosine', warmupSteps: Math.ceil(this.config.warmup_ratio * this.totalSteps), totalSteps: this.totalSteps };
   }
 
   /** One optimizer step. Throws NonFiniteLossError when the loss is NaN or infinite. */
@@ -239,14 +198,14 @@ export class DpoRun {
     if (this.completed >= this.totalSteps) throw new Error('DPO: the run is finished');
     const t0 = performance.now();
     const step = this.completed + 1;
-    const m = this.settings.negatives;
+    const m = this.config.negatives_per_prompt;
     const prompts = this.promptsOf(step);
-    const perPass = promptsPerPass(this.settings);
-    const lr = learningRate(this.settings.learningRate, step, this.schedule());
-    const grouped = prompts.map((i) => groupRows(this.groups[i], m, this.settings.maxLength));
+    const perPass = promptsPerPass(this.config);
+    const lr = learningRate(this.config.learning_rate, step, this.schedule());
+    const grouped = prompts.map((i) => groupRows(this.groups[i], m, this.config.max_length));
     // Each pass's share of the step: its real pairs (prompts for InfoNCA, whose
     // loss is per prompt), so accumulated passes equal one pass over all prompts.
-    const weightOf = (g: { mask: number[] }) => (this.settings.loss.variant === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
+    const weightOf = (g: { mask: number[] }) => (this.config.loss_type === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
     const totalWeight = grouped.reduce((a, g) => a + weightOf(g), 0);
     const pairWeight = (p: typeof grouped) => p.reduce((a, g) => a + weightOf(g), 0) / totalWeight;
     // Metrics are per pair for every loss (TRL's logging), so they weigh by real pairs whatever the passes.
@@ -282,7 +241,7 @@ export class DpoRun {
     this.completed = step;
     const log: DpoStepLog = {
       step,
-      epoch: step / planSteps(this.groups.length, this.settings).perEpoch,
+      epoch: step / planSteps(this.groups.length, this.config).perEpoch,
       loss: mean('loss'),
       'rewards/chosen': mean('rewards/chosen'),
       'rewards/rejected': mean('rewards/rejected'),
@@ -301,7 +260,7 @@ export class DpoRun {
 
   async checkpoint(): Promise<DpoCheckpoint> {
     return {
-      label: this.label, step: this.completed, totalSteps: this.totalSteps, fingerprint: this.fingerprint, settings: this.settings,
+      label: this.label, step: this.completed, totalSteps: this.totalSteps, fingerprint: this.fingerprint, config: this.config,
       history: [...this.history], state: await this.session.fullState(),
     };
   }
@@ -309,13 +268,13 @@ export class DpoRun {
   /** The policy as plain Hugging Face weights (LoRA merged). */
   async policyWeights(): Promise<Map<string, Float32Array>> {
     const trained = new Map(Object.entries(await this.session.parameters()));
-    if (!this.settings.lora) return trained;
-    return mergeLora(this.model.weights, trained, this.model.config, this.settings.lora);
+    if (!this.config.lora) return trained;
+    return mergeLora(this.model.weights, trained, this.model.config, this.config.lora);
   }
 
   /** LoRA adapters by PEFT name; null for full fine-tuning. */
   async adapters(): Promise<Map<string, Float32Array> | null> {
-    return this.settings.lora ? new Map(Object.entries(await this.session.parameters())) : null;
+    return this.config.lora ? new Map(Object.entries(await this.session.parameters())) : null;
   }
 
   async release(): Promise<void> {

@@ -9,16 +9,17 @@ import { createRng } from '../random';
 import type { Weights } from '../model/decoder';
 import { weightSpecs, type LmConfig, type TensorSpec } from '../model/config';
 
+/** PEFT's LoraConfig fields, in its names. */
 export interface LoraConfig {
-  rank: number;
-  alpha: number;
-  /** Module names as PEFT's target_modules (q_proj, v_proj, c_attn…). */
-  targetModules: string[];
+  r: number;
+  lora_alpha: number;
+  /** Module names (q_proj, v_proj, c_attn…). */
+  target_modules: string[];
 }
 
 /** PEFT's defaults per family (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
 export function defaultLora(cfg: LmConfig): LoraConfig {
-  return { rank: 8, alpha: 16, targetModules: cfg.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] };
+  return { r: 8, lora_alpha: 16, target_modules: cfg.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] };
 }
 
 interface Target {
@@ -35,17 +36,17 @@ const adapterName = (weight: string, which: 'A' | 'B') => `base_model.model.${we
 export function loraTargets(cfg: LmConfig, lora: LoraConfig): Target[] {
   const conv1d = cfg.family === 'gpt2';
   const targets = weightSpecs(cfg)
-    .filter((s: TensorSpec) => s.shape.length === 2 && lora.targetModules.some((m) => s.name.endsWith(`.${m}.weight`)))
+    .filter((s: TensorSpec) => s.shape.length === 2 && lora.target_modules.some((m) => s.name.endsWith(`.${m}.weight`)))
     .map((s) => {
       const [out, inp] = conv1d ? [s.shape[1], s.shape[0]] : s.shape;
       return {
         weight: s.name,
-        a: { name: adapterName(s.name, 'A'), shape: [lora.rank, inp], decay: true },
-        b: { name: adapterName(s.name, 'B'), shape: [out, lora.rank], decay: true },
+        a: { name: adapterName(s.name, 'A'), shape: [lora.r, inp], decay: true },
+        b: { name: adapterName(s.name, 'B'), shape: [out, lora.r], decay: true },
         conv1d,
       };
     });
-  if (!targets.length) throw new Error(`LoRA: no ${cfg.modelType} weight matches target modules ${lora.targetModules.join(', ')}`);
+  if (!targets.length) throw new Error(`LoRA: no ${cfg.modelType} weight matches target modules ${lora.target_modules.join(', ')}`);
   return targets;
 }
 
@@ -56,7 +57,7 @@ export function loraParamSpecs(cfg: LmConfig, lora: LoraConfig): ParamSpec[] {
 /** The base weights with each target replaced by W + (α/r)·B·A, inside the graph (gradients reach A and B). */
 export function loraWeights(base: Weights, adapters: Record<string, Value>, cfg: LmConfig, lora: LoraConfig): Weights {
   const byWeight = new Map(loraTargets(cfg, lora).map((t) => [t.weight, t]));
-  const scale = lora.alpha / lora.rank;
+  const scale = lora.lora_alpha / lora.r;
   return {
     get: (name) => {
       const t = byWeight.get(name);
@@ -85,7 +86,7 @@ export function initLora(cfg: LmConfig, lora: LoraConfig, seed: number): Map<str
 /** Plain weights with the adapters folded in (what "merge_and_unload" gives). */
 export function mergeLora(base: Map<string, Float32Array>, adapters: Map<string, Float32Array>, cfg: LmConfig, lora: LoraConfig): Map<string, Float32Array> {
   const merged = new Map(base);
-  const scale = lora.alpha / lora.rank;
+  const scale = lora.lora_alpha / lora.r;
   for (const t of loraTargets(cfg, lora)) {
     const a = adapters.get(t.a.name)!;
     const b = adapters.get(t.b.name)!;
@@ -108,8 +109,8 @@ export function mergeLora(base: Map<string, Float32Array>, adapters: Map<string,
 /** PEFT's adapter_config.json; PEFT loads the base by base_model_name_or_path (a Hub id) at `revision`. */
 export function peftAdapterConfig(lora: LoraConfig, base: { id: string | null; revision: string | null }, cfg: LmConfig): Record<string, unknown> {
   return {
-    peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: base.id, revision: base.revision, r: lora.rank, lora_alpha: lora.alpha,
-    lora_dropout: 0, target_modules: lora.targetModules, bias: 'none', fan_in_fan_out: cfg.family === 'gpt2',
+    peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: base.id, revision: base.revision, r: lora.r, lora_alpha: lora.lora_alpha,
+    lora_dropout: 0, target_modules: lora.target_modules, bias: 'none', fan_in_fan_out: cfg.family === 'gpt2',
     inference_mode: true, init_lora_weights: true, modules_to_save: null,
   };
 }

@@ -11,7 +11,8 @@ import { selfContrastData } from '../contrast/pipeline';
 import { PAPER_FILTER } from '../contrast/filter';
 import { evaluatePrompts } from '../task/evaluate';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../task/node-lab.testutil';
-import { DPO_RUN_DEFAULTS, DpoRun } from './dpo-run';
+import { DpoRun } from './dpo-run';
+import { DPO_CONFIG_DEFAULTS } from './dpo-config';
 import { encodeRecord } from './preference-data';
 
 const POOL = 1000;
@@ -42,7 +43,7 @@ describe('Self-Contrast on the built-in task', () => {
     expect(groups.length).toBeGreaterThan(700);
 
     const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, {
-      ...DPO_RUN_DEFAULTS, negatives: M, learningRate: 5e-5, promptsPerStep: 16, maxRowsPerPass: 80, seed: 1,
+      ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, learning_rate: 5e-5, prompts_per_step: 16, rows_per_pass: 80, seed: 1,
     });
     const logs = [];
     while (run.stepsDone < run.totalSteps) logs.push(await run.step());

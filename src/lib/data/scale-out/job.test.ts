@@ -9,9 +9,9 @@ import { buildTable, rankCandidates, selectNegatives, type FilterRule } from '..
 import { createRng } from '../../random';
 import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../../settings';
 import type { ExportRow } from '../export';
-import { JOB_FOLDER, scaleOutJob } from './job';
+import { JOB_FOLDER, yamlNumber, scaleOutJob } from './job';
 import { hubIdOfLabel } from '../../model/hub';
-import { runSettingsFrom } from '../../train/dpo-run';
+import { dpoConfigFrom } from '../../train/dpo-config';
 
 // Prompts as the lab sees them: plain and chat, with repeats, the target itself, blanks, leading spaces and ties.
 const rng = createRng(17);
@@ -28,7 +28,7 @@ function writeJob(settings: LabSettings): string {
   const dir = mkdtempSync(join(tmpdir(), 'scale-out-'));
   const result = selectNegatives(table, rankCandidates(table, settings.filterRule), filterSettingsOf(settings));
   const counts = { prompts: rows.length, promptsKept: result.promptsKept, pairs: result.negatives.length, shortPrompts: result.shortPrompts.length };
-  for (const f of scaleOutJob(rows, table, result, settings, runSettingsFrom(settings, ['q_proj', 'v_proj'], 512), counts, { lm: 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct@main', embedder: '/models/embed' })) {
+  for (const f of scaleOutJob(rows, table, result, settings, dpoConfigFrom(settings, ['q_proj', 'v_proj'], 512), counts, { lm: 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct@main', embedder: '/models/embed' })) {
     mkdirSync(dirname(join(dir, f.name)), { recursive: true });
     writeFileSync(join(dir, f.name), f.content);
   }
@@ -50,6 +50,27 @@ describe('scale-out job', () => {
     expect(Object.keys(config.trl).sort()).toEqual([...TRL_DPO_CONFIG_FIELDS].sort());
     expect(config.trl).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', learning_rate: 3e-5, lr_scheduler_type: 'cosine', num_train_epochs: 1, max_steps: -1, max_length: 512 });
     expect(config.self_contrast).toMatchObject({ negatives_per_prompt: 8, prompts_per_step: 16, lora: null });
+  });
+
+  it("LLaMA-Factory's dpo.yaml reads the same config, and says where its losses differ", () => {
+    const job = writeJob({ ...DEFAULT_SETTINGS, dpoLoss: 'robust', labelSmoothing: 0.1, loraRank: 16, loraAlpha: 32, maxSteps: 40, lr: 5e-7, schedule: 'constant' });
+    const yaml = readFileSync(join(job, 'llamafactory/dpo.yaml'), 'utf8');
+    const config = JSON.parse(readFileSync(join(job, 'dpo_config.json'), 'utf8'));
+    expect(config.self_contrast.lora).toEqual({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'] });
+    for (const line of ['finetuning_type: lora', 'lora_rank: 16', 'lora_alpha: 32', 'lora_target: q_proj,v_proj', 'cutoff_len: 512', 'max_steps: 40', 'learning_rate: 5.0e-7',
+      'lr_scheduler_type: constant', 'dpo_label_smoothing: 0.1', 'pref_beta: 0.1']) expect(yaml).toContain(line);
+    expect(yaml).toMatch(/pref_loss: sigmoid {2}# NOT the lab's robust/);
+    // LLaMA-Factory loads the file with PyYAML (YAML 1.1), whose resolver takes `5e-7` for a string: every number must
+    // match its float or int pattern (PyYAML's resolver.py, copied as the reference).
+    const pyYamlFloat = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
+    const pyYamlInt = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+    for (const key of ['learning_rate', 'pref_beta', 'dpo_label_smoothing', 'warmup_ratio', 'max_grad_norm', 'cutoff_len', 'lora_rank']) {
+      const value = new RegExp(`^${key}: (\\S+)$`, 'm').exec(yaml)![1];
+      expect(pyYamlFloat.test(value) || pyYamlInt.test(value), `${key}: ${value}`).toBe(true);
+    }
+    expect(yamlNumber(1e-7)).toBe('1.0e-7');
+    expect(yamlNumber(2.5e-7)).toBe('2.5e-7');
+    expect(yamlNumber(0.1)).toBe('0.1');
   });
 
   const cases: [FilterRule, number, number, number, LabSettings['shortPrompts']][] = [

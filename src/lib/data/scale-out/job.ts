@@ -6,8 +6,7 @@ import type { FilterResult, SimilarityTable } from '../../contrast/filter';
 import { llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise, type ExportCounts, type ExportRow } from '../export';
 import type { LabSettings } from '../../settings';
 import { hubIdOfLabel } from '../../model/hub';
-import type { DpoRunSettings } from '../../train/dpo-run';
-import { dpoConfigRecord } from '../../train/dpo-config';
+import { dpoConfigRecord, type DpoConfig } from '../../train/dpo-config';
 import { FILTER_PY } from './filter-py';
 import { ACCELERATE_ZERO2, DPO_PY, DS_ZERO2, EMBED_PY, SAMPLE_PY, TRAIN_SH } from './steps-py';
 
@@ -28,7 +27,16 @@ export interface JobFile {
   content: string;
 }
 
-export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, run: DpoRunSettings, counts: ExportCounts, models: JobModels): JobFile[] {
+/** A number as YAML 1.1 (PyYAML, which LLaMA-Factory reads with) takes it for a float: `5e-7` is a string there, `5.0e-7` a float. */
+export const yamlNumber = (x: number): string => String(x).replace(/^(-?\d+)e/, '$1.0e');
+
+/** LLaMA-Factory's pref_loss has sigmoid, hinge and ipo; another loss is said in the file, never swapped silently. */
+function factoryLoss(config: DpoConfig): string {
+  if (config.loss_type === 'sigmoid' || config.loss_type === 'hinge' || config.loss_type === 'ipo') return `pref_loss: ${config.loss_type}`;
+  return `pref_loss: sigmoid  # NOT the lab's ${config.loss_type}: LLaMA-Factory has no ${config.loss_type} loss${config.loss_type === 'robust' ? ' (dpo.py runs it through TRL)' : ''}`;
+}
+
+export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, config: DpoConfig, counts: ExportCounts, models: JobModels): JobFile[] {
   const lm = hubIdOfLabel(models.lm);
   const embedder = hubIdOfLabel(models.embedder);
   const model = lm ? lm.id : 'PATH/TO/YOUR/SFT-MODEL';
@@ -39,18 +47,22 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
   const factoryYaml = [
     `### LLaMA-Factory (llamafactory-cli train llamafactory/dpo.yaml)`,
     `model_name_or_path: ${model}`,
-    'stage: dpo', 'do_train: true', 'finetuning_type: full',
-    `pref_beta: ${settings.beta}`, `pref_loss: ${settings.dpoLoss === 'ipo' ? 'ipo' : 'sigmoid'}`,
-    'dataset: self_contrast', 'dataset_dir: llamafactory', 'template: default', 'cutoff_len: 2048',
+    'stage: dpo', 'do_train: true',
+    ...(config.lora
+      ? ['finetuning_type: lora', `lora_rank: ${config.lora.r}`, `lora_alpha: ${config.lora.lora_alpha}`, `lora_target: ${config.lora.target_modules.join(',')}`]
+      : ['finetuning_type: full']),
+    `pref_beta: ${yamlNumber(config.beta)}`, factoryLoss(config), ...(config.label_smoothing > 0 ? [`dpo_label_smoothing: ${yamlNumber(config.label_smoothing)}`] : []),
+    'dataset: self_contrast', 'dataset_dir: llamafactory', 'template: default', `cutoff_len: ${config.max_length}`,
     'output_dir: self-contrast-dpo-llamafactory', 'per_device_train_batch_size: 4', 'gradient_accumulation_steps: 32',
-    `learning_rate: ${settings.lr}`, `num_train_epochs: ${settings.epochs}.0`, 'lr_scheduler_type: cosine', `warmup_ratio: ${settings.warmupRatio}`,
+    `learning_rate: ${yamlNumber(config.learning_rate)}`, `num_train_epochs: ${config.num_train_epochs}.0`, ...(config.max_steps > 0 ? [`max_steps: ${config.max_steps}`] : []),
+    `lr_scheduler_type: ${config.lr_scheduler_type}`, `warmup_ratio: ${yamlNumber(config.warmup_ratio)}`, `max_grad_norm: ${config.max_grad_norm}`, `seed: ${config.seed}`,
     'bf16: true', 'logging_steps: 1', 'deepspeed: ds_zero2.json', '',
   ].join('\n');
   const files: JobFile[] = [
     { name: 'README.md', content: readme(settings, counts, model, encoder, Boolean(lm), Boolean(embedder)) },
     { name: 'requirements.txt', content: REQUIREMENTS.join('\n') + '\n' },
     { name: 'settings.json', content: settingsRecord(settings, counts) },
-    { name: 'dpo_config.json', content: JSON.stringify(dpoConfigRecord(run), null, 2) + '\n' },
+    { name: 'dpo_config.json', content: JSON.stringify(dpoConfigRecord(config), null, 2) + '\n' },
     { name: 'data/sft.jsonl', content: sft },
     { name: 'sample.py', content: SAMPLE_PY },
     { name: 'embed.py', content: EMBED_PY },
