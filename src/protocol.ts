@@ -269,7 +269,7 @@ export type LmRequests = {
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
   /** A zip of Hugging Face files, named for download. */
-  'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Uint8Array }; progress: never };
+  'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Blob }; progress: never };
   'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };
   'delete-checkpoint': { payload: { runId: string }; result: { deleted: boolean }; progress: never };
 };

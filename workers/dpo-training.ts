@@ -13,7 +13,7 @@ import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { SequenceScorer } from '../src/lib/model/sequence-scorer';
 import { adapterFiles, modelFiles } from '../src/lib/model/save';
-import { writeZip } from '../src/lib/data/zip';
+import { zipBlob } from '../src/lib/data/zip';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import type { LmModelState } from './lm-model';
@@ -147,7 +147,7 @@ export class DpoTraining {
     };
   }
 
-  async exportModel(req: ExportModelRequest): Promise<{ fileName: string; zip: Uint8Array }> {
+  async exportModel(req: ExportModelRequest): Promise<{ fileName: string; zip: Blob }> {
     const lm = this.model.loaded();
     const { weights, checkpoint } = await this.policy(req.runId);
     const lora = checkpoint.config.lora;
@@ -163,10 +163,10 @@ export class DpoTraining {
       if (!ck) throw new Error(`run ${req.runId}: no checkpoint in this browser`);
       const adapters = new Map(splitTrainState(Object.entries(ck.state)).params.map(([n, t]) => [n, t.data]));
       const files = [...adapterFiles(lm, adapters, lora, base, details), configFile];
-      return { fileName: `${req.runId}-adapter.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
+      return { fileName: `${req.runId}-adapter.zip`, zip: zipBlob(files.map((f) => ({ name: `${req.runId}-adapter/${f.name}`, data: f.data }))) };
     }
     const files = [...modelFiles(lm, weights, base, details), configFile];
-    return { fileName: `${req.runId}.zip`, zip: writeZip(files.map((f) => ({ name: `${req.runId}/${f.name}`, data: f.data }))) };
+    return { fileName: `${req.runId}.zip`, zip: zipBlob(files.map((f) => ({ name: `${req.runId}/${f.name}`, data: f.data }))) };
   }
 
   list(): Promise<CheckpointSummary[]> {

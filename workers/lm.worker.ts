@@ -8,7 +8,7 @@ import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
 import { DpoTraining } from './dpo-training';
 import { hubPlan } from './hub-plan';
-import { isResultOf, type LmRequests, type ToWorker } from '../src/protocol';
+import type { LmRequests, ToWorker } from '../src/protocol';
 import type { StageTimings } from '../src/lib/backend-choice';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
@@ -53,8 +53,7 @@ if (!self.name?.startsWith('em-pthread')) {
       'list-checkpoints': () => training.list(),
       'delete-checkpoint': (p) => training.remove(p.runId),
     },
-    // An exported model's zip is moved to the page, not copied: it never exists twice in memory.
-    (reply) => self.postMessage(reply, isResultOf(reply, 'export-model') ? [reply.result.zip.buffer] : []),
+    (reply) => self.postMessage(reply),
   );
   self.onmessage = (e: MessageEvent<ToWorker<LmRequests>>) => void handle(e.data);
 }

@@ -2,7 +2,7 @@ import { useLab } from '../store';
 import { download } from './download';
 import { groupedJsonl, llamaFactoryDatasetInfo, llamaFactoryPairs, settingsRecord, trlPairwise } from '../lib/data/export';
 import { JOB_FOLDER, scaleOutJob } from '../lib/data/scale-out/job';
-import { writeZip } from '../lib/data/zip';
+import { zipBlob } from '../lib/data/zip';
 import { dpoConfigFrom } from '../lib/train/dpo-config';
 import { exportRowsOf } from '../store/data-slice';
 
@@ -45,7 +45,7 @@ export function ExportPanel() {
           const config = dpoConfigFrom(settings, lmInfo?.loraTargets ?? [], lmInfo?.contextLength);
           const files = scaleOutJob(exportRows, scored.table, filter, settings, config, counts, { lm: lmInfo?.source ?? '', embedder: embedderSource });
           const encoder = new TextEncoder();
-          download(`${JOB_FOLDER}.zip`, writeZip(files.map((f) => ({ name: f.name, data: encoder.encode(f.content) }))), 'application/zip');
+          download(`${JOB_FOLDER}.zip`, zipBlob(files.map((f) => ({ name: f.name, data: encoder.encode(f.content) }))), 'application/zip');
         }}>
           Scale-out job (vLLM + TRL / LLaMA-Factory, zip)
         </button>

@@ -49,7 +49,7 @@ export interface TrainingSlice {
   stopTraining: () => Promise<void>;
   refreshCheckpoints: () => Promise<void>;
   evaluateRun: (runId: string | null, backend: Backend) => Promise<void>;
-  exportRun: (runId: string, format: 'merged' | 'adapter') => Promise<{ fileName: string; zip: Uint8Array } | null>;
+  exportRun: (runId: string, format: 'merged' | 'adapter') => Promise<{ fileName: string; zip: Blob } | null>;
   deleteRun: (runId: string) => Promise<void>;
 }
 

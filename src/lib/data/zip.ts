@@ -29,52 +29,57 @@ const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
 const END = 0x06054b50;
 
-export function writeZip(entries: readonly ZipEntry[]): Uint8Array {
+/**
+ * The archive as a Blob assembled from its parts: each file's bytes are
+ * referenced, never copied into one archive-sized buffer, so exporting a model
+ * does not hold it twice (the browser keeps large Blobs in its blob store,
+ * on disk past its memory quota).
+ */
+export function zipBlob(entries: readonly ZipEntry[]): Blob {
   const encoder = new TextEncoder();
   const names = entries.map((e) => encoder.encode(e.name));
   const localSize = entries.reduce((a, e, i) => a + 30 + names[i].length + e.data.length, 0);
   const centralSize = names.reduce((a, n) => a + 46 + n.length, 0);
   if (localSize + centralSize + 22 > 0xffffffff) throw new Error('zip: archive over 4 GiB; export the model files one by one');
-  const out = new Uint8Array(localSize + centralSize + 22);
-  const view = new DataView(out.buffer);
-  const offsets: number[] = [];
-  const crcs = entries.map((e) => crc32(e.data));
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  const central = new Uint8Array(centralSize + 22);
+  const cv = new DataView(central.buffer);
+  let offset = 0;
   let at = 0;
   entries.forEach((e, i) => {
-    offsets.push(at);
-    view.setUint32(at, LOCAL, true);
-    view.setUint16(at + 4, 20, true); // version needed
-    view.setUint16(at + 6, 0x0800, true); // UTF-8 names
-    view.setUint16(at + 8, 0, true); // stored
-    view.setUint32(at + 14, crcs[i], true);
-    view.setUint32(at + 18, e.data.length, true);
-    view.setUint32(at + 22, e.data.length, true);
-    view.setUint16(at + 26, names[i].length, true);
-    out.set(names[i], at + 30);
-    out.set(e.data, at + 30 + names[i].length);
-    at += 30 + names[i].length + e.data.length;
-  });
-  const centralStart = at;
-  entries.forEach((e, i) => {
-    view.setUint32(at, CENTRAL, true);
-    view.setUint16(at + 4, 20, true);
-    view.setUint16(at + 6, 20, true);
-    view.setUint16(at + 8, 0x0800, true);
-    view.setUint16(at + 10, 0, true);
-    view.setUint32(at + 16, crcs[i], true);
-    view.setUint32(at + 20, e.data.length, true);
-    view.setUint32(at + 24, e.data.length, true);
-    view.setUint16(at + 28, names[i].length, true);
-    view.setUint32(at + 42, offsets[i], true);
-    out.set(names[i], at + 46);
+    const crc = crc32(e.data);
+    const local = new Uint8Array(30 + names[i].length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, LOCAL, true);
+    lv.setUint16(4, 20, true); // version needed
+    lv.setUint16(6, 0x0800, true); // UTF-8 names
+    lv.setUint16(8, 0, true); // stored
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, e.data.length, true);
+    lv.setUint32(22, e.data.length, true);
+    lv.setUint16(26, names[i].length, true);
+    local.set(names[i], 30);
+    parts.push(local, e.data as Uint8Array<ArrayBuffer>);
+    cv.setUint32(at, CENTRAL, true);
+    cv.setUint16(at + 4, 20, true);
+    cv.setUint16(at + 6, 20, true);
+    cv.setUint16(at + 8, 0x0800, true);
+    cv.setUint16(at + 10, 0, true);
+    cv.setUint32(at + 16, crc, true);
+    cv.setUint32(at + 20, e.data.length, true);
+    cv.setUint32(at + 24, e.data.length, true);
+    cv.setUint16(at + 28, names[i].length, true);
+    cv.setUint32(at + 42, offset, true);
+    central.set(names[i], at + 46);
     at += 46 + names[i].length;
+    offset += local.length + e.data.length;
   });
-  view.setUint32(at, END, true);
-  view.setUint16(at + 8, entries.length, true);
-  view.setUint16(at + 10, entries.length, true);
-  view.setUint32(at + 12, at - centralStart, true);
-  view.setUint32(at + 16, centralStart, true);
-  return out;
+  cv.setUint32(at, END, true);
+  cv.setUint16(at + 8, entries.length, true);
+  cv.setUint16(at + 10, entries.length, true);
+  cv.setUint32(at + 12, at, true);
+  cv.setUint32(at + 16, offset, true);
+  return new Blob([...parts, central], { type: 'application/zip' });
 }
 
 async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {

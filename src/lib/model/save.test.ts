@@ -2,7 +2,7 @@
 // a zip archive as the lab downloads it; a PEFT adapter carries PEFT's names.
 import { describe, expect, it } from 'vitest';
 import { loadDefaultLm } from '../task/node-lab.testutil';
-import { readZip, writeZip } from '../data/zip';
+import { readZip, zipBlob } from '../data/zip';
 import { loadLm, namedFilesReader } from './load';
 import { adapterFiles, modelFiles } from './save';
 import { readSafetensors } from './safetensors';
@@ -14,7 +14,7 @@ describe('model export', () => {
   it('the default model, perturbed, round-trips through config + safetensors + tokenizer files in a zip', async () => {
     const lm = await loadDefaultLm();
     const trained = new Map([...lm.weights].map(([n, w]) => [n, w.map((x, i) => x + (i % 7) * 1e-3)]));
-    const zip = writeZip(modelFiles(lm, trained).map((e) => ({ name: `trained/${e.name}`, data: e.data })));
+    const zip = new Uint8Array(await zipBlob(modelFiles(lm, trained).map((e) => ({ name: `trained/${e.name}`, data: e.data }))).arrayBuffer());
     const entries = await readZip(zip);
     const back = await loadLm(namedFilesReader(entries.map((e) => ({ name: e.name, read: async () => e.data }))));
     expect(back.configJson.model_type).toBe('llama');
