@@ -11,14 +11,13 @@ import os from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import { loadLm } from '../src/lib/model/load';
 import { lmCodec } from '../src/lib/model/codec';
-import { parseConfig, type LmConfig } from '../src/lib/model/config';
-import { randomWeights } from '../src/lib/model/random-init';
+import type { LmConfig } from '../src/lib/model/config';
+import { randomGroups, randomPrompt, smollm2Config, smollm2Weights } from './smollm2-shape';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import { DpoRun } from '../src/lib/train/dpo-run';
 import { DPO_CONFIG_DEFAULTS } from '../src/lib/train/dpo-config';
 import { encodeRecord, type PreferenceGroup } from '../src/lib/train/preference-data';
-import { createRng } from '../src/lib/random';
 import type { ExecutionProvider, OrtApi } from '../src/lib/onnx/runtime';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
@@ -51,18 +50,11 @@ interface Model {
   groups: PreferenceGroup[];
 }
 
-/** A random-initialised checkpoint with SmolLM2-135M's public config: real scale, no download. */
 function smollm2(): Model {
-  const config = parseConfig({
-    model_type: 'llama', vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3,
-    max_position_embeddings: 8192, rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, hidden_act: 'silu', bos_token_id: 1, eos_token_id: 2,
-  });
-  const rng = createRng(5);
-  const ids = (n: number) => Array.from({ length: n }, () => 3 + Math.floor(rng() * 49000));
-  const half = LENGTH / 2;
+  const config = smollm2Config();
   return {
-    name: 'SmolLM2-135M shape (random init)', config, weights: randomWeights(config, 1), padTokenId: 0, promptIds: ids(40),
-    groups: Array.from({ length: PROMPTS * STEPS }, () => ({ prompt: ids(half), chosen: ids(half), rejected: Array.from({ length: M }, () => ids(half)) })),
+    name: 'SmolLM2-135M shape (random init)', config, weights: smollm2Weights(config), padTokenId: 0, promptIds: randomPrompt(40),
+    groups: randomGroups(PROMPTS * STEPS, M, LENGTH),
   };
 }
 
