@@ -3,7 +3,7 @@
 // onnxruntime-node: sampling at R = 8 and 32, a full and a LoRA DPO step; time,
 // session setup, peak memory (process RSS, each workload in its own process)
 // and the lab's memory estimate beside each.
-//   npm run bench:scale   (LAYERS, STEPS, PROMPTS, M, LENGTH, TOKENS, THREADS override)
+//   npm run bench:scale   (WORKLOADS=sample-8,sample-32,dpo-full,dpo-lora, LAYERS, STEPS, PROMPTS, M, LENGTH, TOKENS override)
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
@@ -22,8 +22,9 @@ const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
 const PROMPT_TOKENS = 40;
-const WORKLOADS = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora'] as const;
-type WorkloadName = (typeof WORKLOADS)[number];
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora'] as const;
+type WorkloadName = (typeof ALL)[number];
+const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
 interface Result {
   workload: WorkloadName;

@@ -2,7 +2,7 @@
 // sharing Hugging Face weight names: the sampling decoder (prefill and decode
 // with a KV cache) and the sequence log-prob graph (reference log-probs, eval).
 import { Graph, type Value } from '../onnx/graph';
-import { gatherElements, logSoftmax, mul, reduceSum, slice, squeeze, unsqueeze, END } from '../onnx/ops';
+import { gatherElements, logSumExp, mul, pad, reduceSum, slice, squeeze, sub, unsqueeze, END } from '../onnx/ops';
 import { encodeModel } from '../onnx/model-proto';
 import { weightSpecs, type LmConfig } from './config';
 import { decoderForward, type DecoderForwardOptions, type KvPair, type Weights } from './decoder';
@@ -89,13 +89,20 @@ export interface SequenceInputs {
   lossMask: Value;
 }
 
-/** Sum and count of log p(token_t | tokens_<t) over the scored positions: [B] each. */
+/**
+ * Sum and count of log p(token_t | tokens_<t) over the scored positions: [B] each.
+ * The labels shift, not the logits (position t is scored against token t + 1;
+ * the last position gets token 0 with weight 0), and log p(target) is the
+ * target's logit minus log Σ exp(logits): no sliced copy of the [B, L, V] logits
+ * and no [B, L, V] log-softmax, which at a 49k vocabulary are the largest
+ * tensors of a training pass.
+ */
 export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs): { sum: Value; count: Value } {
   const { logits } = decoderForward(cfg, w, { ids: io.ids, mask: io.mask, positions: io.positions, past: null });
-  const logp = logSoftmax(slice(logits, [1], [0], [-1]), -1); // [B, L-1, V]
-  const targets = unsqueeze(slice(io.ids, [1], [1], [END]), [-1]); // [B, L-1, 1]
-  const picked = squeeze(gatherElements(logp, targets, -1), [-1]); // [B, L-1]
-  const scored = slice(io.lossMask, [1], [1], [END]); // [B, L-1]
+  const shiftLeft = (v: Value) => pad(slice(v, [1], [1], [END]), [0, 0, 0, 1]); // [B, L]: v[:, t + 1], 0 at the end
+  const targets = unsqueeze(shiftLeft(io.ids), [-1]); // [B, L, 1]
+  const picked = squeeze(sub(gatherElements(logits, targets, -1), logSumExp(logits, -1)), [-1]); // [B, L]
+  const scored = shiftLeft(io.lossMask); // [B, L]
   return { sum: reduceSum(mul(picked, scored), [1]), count: reduceSum(scored, [1]) };
 }
 

@@ -157,17 +157,24 @@ export function softmax(x: Value, axis = -1): Value {
 }
 
 /**
- * log-softmax as x − m − log Σ exp(x − m) with m = max(x) held constant for
- * autodiff (its gradient is exactly zero). Composite because ORT-web's WebGPU
- * EP has no LogSoftmax kernel; log(softmax) would underflow to −inf.
+ * log-softmax as x − logSumExp(x). Composite because ORT-web's WebGPU EP has
+ * no LogSoftmax kernel; log(softmax) would underflow to −inf.
  */
 export function logSoftmax(x: Value, axis = -1): Value {
   float('LogSoftmax', x);
-  const a = normAxis('LogSoftmax', axis, x.rank, x);
+  return sub(x, logSumExp(x, axis));
+}
+
+/**
+ * log Σ exp(x) along `axis`, kept as a size-1 axis: m + log Σ exp(x − m) with
+ * m = max(x) held constant for autodiff (its gradient is exactly zero).
+ */
+export function logSumExp(x: Value, axis = -1): Value {
+  float('LogSumExp', x);
+  const a = normAxis('LogSumExp', axis, x.rank, x);
   const m = reduceMax(x, [a], true);
   x.graph.noGradient.add(m);
-  const shifted = sub(x, m);
-  return sub(shifted, log(reduceSum(exp(shifted), [a], true)));
+  return add(log(reduceSum(exp(sub(x, m)), [a], true)), m);
 }
 
 // ---- reductions ----
