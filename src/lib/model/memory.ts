@@ -1,8 +1,13 @@
 // Memory a causal LM needs in the lab's graphs (float32 throughout), before a
 // byte is downloaded: what sampling holds, what full DPO fine-tuning holds,
 // and what LoRA holds — checked against the WebGPU adapter's buffer limits.
+// Training is sized from the train-step graph the run builds (liveness pass,
+// onnx/liveness.ts) at the run's rows and length, not from a formula.
 import { weightSpecs, type LmConfig } from './config';
-import { loraParamSpecs, type LoraConfig } from '../train/lora';
+import type { LoraConfig } from '../train/lora';
+import { dpoTrainStep, PAPER_DPO } from '../train/dpo';
+import { buildTrainStep } from '../onnx/train-step';
+import { graphMemory } from '../onnx/liveness';
 
 const F32 = 4;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -17,9 +22,13 @@ export interface MemoryEstimate {
    * transposed copy of a tied embedding for the LM head, and the KV cache.
    */
   inferenceBytes: number;
-  /** Full fine-tuning: weights, gradients, AdamW's two moments, accumulators, and activations. */
+  /**
+   * Full fine-tuning: the loaded weights, the train step's inputs (parameters and
+   * AdamW's moments), and what its graph holds alive at once (activations saved
+   * for the backward pass, gradients, the next state).
+   */
   fullTrainingBytes: number;
-  /** LoRA: frozen weights, adapters with their optimizer state, and activations. */
+  /** LoRA: the same for the LoRA train step, whose inputs are the frozen weights themselves. */
   loraTrainingBytes: number;
   /** The largest single intermediate of a training pass (the logits and their gradient). */
   largestActivationBytes: number;
@@ -42,21 +51,26 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   const largest = specs.reduce((a, s) => (count(s.shape) > count(a.shape) ? s : a));
   const tiedHeadBytes = cfg.tieEmbeddings ? cfg.vocabSize * cfg.hiddenSize * F32 : 0;
   const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * Math.min(w.sampleContext, cfg.maxPositions) * cfg.headDim * F32;
-  const tokens = w.rows * w.length;
-  // Saved for the backward pass per layer: inputs of every matmul, attention probabilities, MLP intermediates.
-  const perLayer = tokens * (8 * cfg.hiddenSize + 3 * cfg.intermediateSize) + w.rows * cfg.numHeads * w.length * w.length * 2;
-  const logits = tokens * cfg.vocabSize;
-  const activations = (cfg.numLayers * perLayer + 3 * logits) * F32;
-  const adapters = loraParamSpecs(cfg, w.lora).reduce((a, s) => a + count(s.shape), 0) * F32;
+  const logits = w.rows * w.length * cfg.vocabSize;
   return {
     parameters,
     weightBytes,
     largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
     inferenceBytes: weightBytes + tiedHeadBytes + kvCache,
-    fullTrainingBytes: 5 * weightBytes + activations,
-    loraTrainingBytes: weightBytes + 5 * adapters + activations,
+    // Full: the trained parameters are inputs beside the loaded weights; LoRA's inputs are the loaded weights.
+    fullTrainingBytes: weightBytes + trainStepBytes(cfg, w, null),
+    loraTrainingBytes: trainStepBytes(cfg, w, w.lora),
     largestActivationBytes: logits * F32,
   };
+}
+
+/** One train step's inputs plus the most its graph holds alive at once, for `rows` sequences of `length` tokens. */
+function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length'>, lora: LoraConfig | null): number {
+  // M only shapes the loss over rows, so one negative per prompt sizes any M (rows rounded up to pairs).
+  const rows = 2 * Math.ceil(w.rows / 2);
+  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length } }));
+  const m = graphMemory(step.graph);
+  return m.inputBytes + m.initializerBytes + m.peakBytes;
 }
 
 export interface DeviceLimits {

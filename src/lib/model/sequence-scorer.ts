@@ -2,7 +2,7 @@
 // reference model, and held-out reward accuracy. One log-prob graph with the
 // weights as initializers, run over right-padded chunks.
 import type { InferenceSession } from 'onnxruntime-common';
-import { createSession, readFloats, batchTensors, TRAINING_NUMERICS, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
+import { createSession, readFloats, batchTensors, TRAIN_SESSION_OPTIONS, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../train/batches';
 import { buildLogProbGraph } from './graphs';
 import type { LmConfig } from './config';
@@ -34,7 +34,7 @@ export class SequenceScorer {
     { trainingForm = false } = {},
   ): Promise<SequenceScorer> {
     const graph = buildLogProbGraph(cfg, weights, { trainingForm });
-    return new SequenceScorer(ort, await createSession(ort, graph, ep, trainingForm ? TRAINING_NUMERICS : {}), padTokenId);
+    return new SequenceScorer(ort, await createSession(ort, graph, ep, trainingForm ? TRAIN_SESSION_OPTIONS : {}), padTokenId);
   }
 
   async score(rows: readonly TokenizedPair[], rowsPerRun = 32, onProgress?: (done: number, total: number) => void): Promise<SequenceScores> {

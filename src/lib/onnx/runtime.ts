@@ -23,13 +23,19 @@ export async function createSession(
 }
 
 /**
- * Session options under which a forward-only graph computes, bit for bit, what
- * the same nodes compute inside a train-step graph: ORT's extended fusions
- * rewrite a forward alone differently from one whose intermediates the backward
- * reads, and prepacked weight initializers take another GEMM path. Measured on
- * the default model: a train step is no slower at this level than at 'all'.
+ * Options of every training session, and of a forward-only graph that must
+ * compute, bit for bit, what the same nodes compute inside a train step (the DPO
+ * reference): ORT's extended fusions rewrite a forward alone differently from one
+ * whose intermediates the backward reads, and prepacked weight initializers take
+ * another GEMM path. A train step is no slower at 'basic' than at 'all'
+ * (default model and SmolLM2-135M shape). No memory pattern: with a batch whose
+ * length changes, ORT plans and pre-allocates one block per shape; without it,
+ * the 135M shape's full DPO step went from 10.5 s and 9.7 GiB to 7.3 s and
+ * 7.0 GiB, LoRA from 5.7 s and 6.2 GiB to 4.1 s and 3.8 GiB (npm run bench:scale).
  */
-export const TRAINING_NUMERICS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'basic', extra: { session: { disable_prepacking: '1' } } };
+export const TRAIN_SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  graphOptimizationLevel: 'basic', enableMemPattern: false, extra: { session: { disable_prepacking: '1' } },
+};
 
 /** Float data of an output, downloading from the GPU when it lives there. */
 export async function readFloats(t: Tensor): Promise<Float32Array> {
@@ -82,9 +88,9 @@ export class TrainSession {
     const trainable = splitTrainState(graph.state.map((n) => [n, n])).params.map(([n]) => n);
     const gpuOutputs = (names: string[]) =>
       onGpu ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [NEXT + n, 'gpu-buffer' as const])) } : {};
-    const session = await createSession(ort, encodeModel(graph.model), ep, { ...TRAINING_NUMERICS, ...gpuOutputs(graph.state), ...options.session });
+    const session = await createSession(ort, encodeModel(graph.model), ep, { ...TRAIN_SESSION_OPTIONS, ...gpuOutputs(graph.state), ...options.session });
     const accumulateSession = graph.accumulate
-      ? await createSession(ort, encodeModel(graph.accumulate.model), ep, { ...TRAINING_NUMERICS, ...gpuOutputs(trainable.map(accumulatorName)), ...options.session })
+      ? await createSession(ort, encodeModel(graph.accumulate.model), ep, { ...TRAIN_SESSION_OPTIONS, ...gpuOutputs(trainable.map(accumulatorName)), ...options.session })
       : null;
     const state = new Map<string, Tensor>();
     for (const name of graph.state) {

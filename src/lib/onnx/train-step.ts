@@ -40,6 +40,8 @@ export interface TrainStepSpec {
 
 export interface TrainStepGraph {
   model: ModelSpec;
+  /** The builder's graph, with every value's shape (graphMemory sizes it). */
+  graph: Graph;
   /** Parameters then moments: every input that has a `next.` output. */
   state: string[];
   /** Scalar outputs read back each step: loss, grad_norm, then the forward's metrics. */
@@ -126,6 +128,7 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
 
   return {
     model: g.toModel(),
+    graph: g,
     state,
     metrics: ['loss', 'grad_norm', ...Object.keys(metrics)],
     ...(spec.gradientAccumulation ? { accumulate: buildAccumulate(spec) } : {}),

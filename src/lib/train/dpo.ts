@@ -136,6 +136,8 @@ export interface DpoStepOptions {
   lora?: LoraConfig | null;
   optimizer?: Partial<AdamWConfig>;
   gradientAccumulation?: boolean;
+  /** Concrete batch dims instead of symbolic ones: a graph to size, not to run on any batch (graphMemory). */
+  batch?: { rows: number; length: number };
 }
 
 /**
@@ -151,7 +153,7 @@ export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoS
     optimizer: opts.optimizer,
     gradientAccumulation: opts.gradientAccumulation,
     forward: (g, params) => {
-      const io = dpoInputs(g);
+      const io = dpoInputs(g, opts.batch);
       const plain: Weights = { get: (n) => params[n], transposed: () => null };
       const weights = lora ? loraWeights(plain, params, cfg, lora) : plain;
       const { sum, count } = sequenceLogProbs(cfg, weights, io);
@@ -161,15 +163,17 @@ export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoS
   };
 }
 
-export function dpoInputs(g: Graph) {
+export function dpoInputs(g: Graph, batch?: { rows: number; length: number }) {
+  const rows = batch?.rows ?? 'rows';
+  const length = batch?.length ?? 'length';
   return {
-    ids: g.input('input_ids', 'int64', ['rows', 'length']),
-    mask: g.input('attention_mask', 'int64', ['rows', 'length']),
-    positions: g.input('position_ids', 'int64', ['rows', 'length']),
-    lossMask: g.input('loss_mask', 'float32', ['rows', 'length']),
+    ids: g.input('input_ids', 'int64', [rows, length]),
+    mask: g.input('attention_mask', 'int64', [rows, length]),
+    positions: g.input('position_ids', 'int64', [rows, length]),
+    lossMask: g.input('loss_mask', 'float32', [rows, length]),
     /** Σ log-probs of each row's response under the reference model, [rows]. */
-    refLogps: g.input('ref_logps', 'float32', ['rows']),
+    refLogps: g.input('ref_logps', 'float32', [rows]),
     /** 1 for real rows, 0 for padding where a prompt has fewer than M negatives, [rows]. */
-    rowMask: g.input('row_mask', 'float32', ['rows']),
+    rowMask: g.input('row_mask', 'float32', [rows]),
   };
 }

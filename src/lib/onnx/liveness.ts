@@ -1,0 +1,77 @@
+// Memory a graph holds while it runs, from the graph itself: every value's
+// bytes from its shape, and a liveness pass over the nodes in order (an
+// intermediate lives from the node that makes it to the last node that reads
+// it; graph outputs live to the end). ORT schedules and reuses buffers in its
+// own way, so this is the plan's size, not ORT's arena to the byte.
+import type { Graph, Value } from './graph';
+import type { DType } from './model-proto';
+
+const BYTES: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 };
+
+export interface GraphMemory {
+  initializerBytes: number;
+  inputBytes: number;
+  /** Graph outputs (held from when they are made to the end of the run). */
+  outputBytes: number;
+  /** The most bytes of intermediates and outputs alive at once. */
+  peakBytes: number;
+  /** The node at which that peak is reached, and the largest value then alive. */
+  peakAt: string;
+  largestLive: { name: string; bytes: number };
+}
+
+export function valueBytes(v: Value): number {
+  let n = BYTES[v.dtype];
+  for (const d of v.shape) {
+    if (typeof d !== 'number') throw new Error(`graphMemory: ${v} has a symbolic dimension; build the graph with concrete batch dims`);
+    n *= d;
+  }
+  return n;
+}
+
+export function graphMemory(g: Graph): GraphMemory {
+  const sizeOf = (name: string) => valueBytes(g.values.get(name)!);
+  const lastUse = new Map<string, number>();
+  g.nodes.forEach((node, i) => node.inputs.forEach((name) => name && lastUse.set(name, i)));
+  const outputs = new Set(g.outputs.map((v) => v.name));
+  let live = 0;
+  let peak = 0;
+  let peakAt = '';
+  let largestLive = { name: '', bytes: 0 };
+  const alive = new Map<string, number>();
+  g.nodes.forEach((node, i) => {
+    for (const name of node.outputs) {
+      const bytes = sizeOf(name);
+      alive.set(name, bytes);
+      live += bytes;
+    }
+    if (live > peak) {
+      peak = live;
+      peakAt = node.name;
+      largestLive = [...alive].reduce((a, [name, bytes]) => (bytes > a.bytes ? { name, bytes } : a), { name: '', bytes: 0 });
+    }
+    for (const name of new Set(node.inputs)) {
+      const bytes = alive.get(name);
+      if (bytes !== undefined && lastUse.get(name) === i && !outputs.has(name)) {
+        alive.delete(name);
+        live -= bytes;
+      }
+    }
+    // A value no node reads (and no output names) is freed at once.
+    for (const name of node.outputs) {
+      if (!lastUse.has(name) && !outputs.has(name) && alive.has(name)) {
+        live -= alive.get(name)!;
+        alive.delete(name);
+      }
+    }
+  });
+  const initializerBytes = [...g.initializers.values()].reduce((a, t) => a + t.raw.byteLength, 0);
+  return {
+    initializerBytes,
+    inputBytes: g.inputs.reduce((a, v) => a + valueBytes(v), 0),
+    outputBytes: g.outputs.reduce((a, v) => a + valueBytes(v), 0),
+    peakBytes: peak,
+    peakAt,
+    largestLive,
+  };
+}
