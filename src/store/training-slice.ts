@@ -104,7 +104,9 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   };
 
   const evaluate = async (runId: string | null, backend: Backend) => {
-    const inputs = get().runs.find((r) => r.runId === runId)?.evalInputs ?? (await evalInputsFor(configNow()));
+    const run = get().runs.find((r) => r.runId === runId);
+    // A run stored without its evaluation inputs is evaluated with its own config on today's held-out split.
+    const inputs = run?.evalInputs ?? (await evalInputsFor(run?.config ?? configNow()));
     set((st) => ({ training: { ...st.training, phase: 'evaluating', progress: null } }));
     const result = await lmClient().call('evaluate', { backend, runId, ...inputs }, (progress) => set((st) => ({ training: { ...st.training, progress } }))).promise;
     patchRun(runId, { evaluation: result });
