@@ -180,6 +180,8 @@ export interface TrainDpoRequest {
 }
 
 export type TrainProgress =
+  /** The worker lowered rows per pass to fit the backend's memory: the run trains with this config. */
+  | { stage: 'plan'; config: DpoConfig; reason: string }
   | { stage: 'reference'; done: number; total: number }
   | { stage: 'step'; log: DpoStepLog; totalSteps: number }
   | { stage: 'checkpoint'; step: number };

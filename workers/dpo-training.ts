@@ -4,10 +4,10 @@
 import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, rewardAccuracy, runWorkload, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { DpoRun, fitRowsPerPass, promptsPerPass, rewardAccuracy, runWorkload, type DpoCheckpoint } from '../src/lib/train/dpo-run';
 import { dpoConfigRecord, type DpoConfig } from '../src/lib/train/dpo-config';
 import type { PreferenceRecord } from '../src/lib/data/export';
-import { encodeRecord, groupRows } from '../src/lib/train/preference-data';
+import { encodeRecord, groupRows, type PreferenceGroup } from '../src/lib/train/preference-data';
 import { defaultLora, mergeLora } from '../src/lib/train/lora';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
@@ -17,7 +17,7 @@ import { zipBlob } from '../src/lib/data/zip';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import type { LmModelState } from './lm-model';
-import { assertFits } from './hub-plan';
+import { assertFits, memoryRefusal } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
 import { splitTrainState } from '../src/lib/onnx/train-step';
 
@@ -37,8 +37,7 @@ export class DpoTraining {
     const resume = req.resume ? await loadCheckpoint(req.runId) : null;
     if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
     // A resumed run goes on with the config it started with, whatever the settings say now.
-    const config = resume?.config ?? req.config;
-    await assertFits(lm.config, req.backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config)));
+    const config = await this.fitted(resume?.config ?? req.config, req.backend, groups, onProgress);
     const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config, {
       label: req.label,
       resume,
@@ -76,12 +75,29 @@ export class DpoTraining {
     }
   }
 
+  /**
+   * The run's config with as many prompts per pass as the memory estimate lets this backend hold (wasm's 4 GiB,
+   * the adapter's buffer limits), said to the page when that is fewer than asked; throws when one prompt does not fit.
+   */
+  private async fitted(config: DpoConfig, backend: Backend, groups: PreferenceGroup[], onProgress: (p: TrainProgress) => void): Promise<DpoConfig> {
+    const lm = this.model.loaded();
+    const mode = config.lora ? 'lora' : 'full';
+    const refusal = (c: DpoConfig) => memoryRefusal(lm.config, backend, mode, runWorkload(c, defaultLora(lm.config), groups));
+    const fitted = await fitRowsPerPass(config, async (c) => (await refusal(c)) === null);
+    if (!fitted) throw new Error((await refusal({ ...config, rows_per_pass: 1 + config.negatives_per_prompt }))!);
+    if (fitted !== config) {
+      const reason = `${promptsPerPass(fitted)} prompt(s) per pass instead of ${promptsPerPass(config)} (rows_per_pass ${fitted.rows_per_pass}): the memory estimate for more does not fit ${backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers"}; each step still covers ${config.prompts_per_step} prompts.`;
+      onProgress({ stage: 'plan', config: fitted, reason });
+    }
+    return fitted;
+  }
+
   /** Training tokens per second of one optimizer step (the second; the first compiles) on one backend, with the run's config. */
   async trainingThroughput(backend: Backend, config: DpoConfig, records: PreferenceRecord[]): Promise<number> {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const groups = records.slice(0, config.prompts_per_step).map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config)));
+    await assertFits(lm.config, backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config), groups));
     const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...config, num_train_epochs: 1, max_steps: 2 });
     try {
       await run.step();

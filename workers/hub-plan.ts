@@ -16,15 +16,21 @@ async function adapterLimits(): Promise<DeviceLimits | null> {
 }
 
 /**
- * Throws the refusal when the model cannot run on this backend in this mode (adapter buffer limits; wasm's 4 GiB).
+ * Why the model cannot run on this backend in this mode (adapter buffer limits; wasm's 4 GiB), or null when it fits.
  * A training run passes its own workload (rows per pass, sequence length, LoRA), not the default one.
  */
-export async function assertFits(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora', workload: Partial<Workload> = {}): Promise<void> {
+export async function memoryRefusal(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora', workload: Partial<Workload> = {}): Promise<string | null> {
   const estimate = estimateMemory(config, { ...WORKLOAD, lora: defaultLora(config), ...workload });
   const limits = backend === 'webgpu' ? await adapterLimits() : null;
   const refusal = backend === 'wasm' ? wasmRefusal(estimate, mode) : limits ? webGpuRefusal(estimate, limits, mode) : null;
   const what = mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training';
-  if (refusal) throw new Error(`${what} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${refusal}`);
+  return refusal && `${what} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${refusal}`;
+}
+
+/** Throws memoryRefusal's reason when there is one. */
+export async function assertFits(config: LmConfig, backend: 'webgpu' | 'wasm', mode: 'sample' | 'full' | 'lora', workload: Partial<Workload> = {}): Promise<void> {
+  const refusal = await memoryRefusal(config, backend, mode, workload);
+  if (refusal) throw new Error(refusal);
 }
 
 export async function hubPlan(id: string, host: string): Promise<HubPlan> {

@@ -120,6 +120,7 @@ export function TrainPanel() {
           {training.lastCheckpoint !== null && ` · checkpoint at step ${training.lastCheckpoint}`}
         </p>
       )}
+      {training.notice && <p role="status" data-testid="train-notice">{training.notice}</p>}
       {training.error && <p role="alert" className="error">{training.error}</p>}
       {chart.length > 0 && (
         <div className="row">

@@ -38,6 +38,8 @@ export interface TrainingSlice {
     progress: { stage: string; done: number; total: number } | null;
     lastCheckpoint: number | null;
     error: string | null;
+    /** What the worker changed about the run to make it fit (fewer rows per pass), said beside the progress. */
+    notice: string | null;
   };
   runs: RunRecord[];
   checkpoints: CheckpointSummary[];
@@ -117,11 +119,14 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   const train = async (runId: string, label: string, backend: Backend, config: DpoConfig, resume: boolean) => {
     const split = preferenceSplit(get());
     if (!split) throw new Error('select negatives first (Filter)');
-    set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, lastCheckpoint: null } }));
+    set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, notice: null, lastCheckpoint: null } }));
     const call = lmClient().call('train-dpo', {
       runId, label, backend, config, records: split.train, checkpointEvery: get().settings.checkpointEvery, resume,
     }, (p) => {
-      if (p.stage === 'reference') set((st) => ({ training: { ...st.training, phase: 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
+      if (p.stage === 'plan') {
+        patchRun(runId, { config: p.config });
+        set((st) => ({ training: { ...st.training, notice: p.reason } }));
+      } else if (p.stage === 'reference') set((st) => ({ training: { ...st.training, phase: 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
       else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step } }));
       else {
         set((st) => ({ training: { ...st.training, phase: 'training', totalSteps: p.totalSteps, history: [...st.training.history.filter((h) => h.step < p.log.step), p.log], progress: null } }));
@@ -163,7 +168,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   };
 
   return {
-    training: { phase: 'idle', runId: null, history: [], totalSteps: 0, progress: null, lastCheckpoint: null, error: null },
+    training: { phase: 'idle', runId: null, history: [], totalSteps: 0, progress: null, lastCheckpoint: null, error: null, notice: null },
     runs: [],
     checkpoints: [],
     startTraining: (backend) =>

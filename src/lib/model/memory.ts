@@ -52,14 +52,21 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   const tiedHeadBytes = cfg.tieEmbeddings ? cfg.vocabSize * cfg.hiddenSize * F32 : 0;
   const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * Math.min(w.sampleContext, cfg.maxPositions) * cfg.headDim * F32;
   const logits = w.rows * w.length * cfg.vocabSize;
+  // Each training figure builds a train-step graph (about a second at 135M parameters): only when asked, once.
+  let full: number | undefined;
+  let lora: number | undefined;
   return {
     parameters,
     weightBytes,
     largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
     inferenceBytes: weightBytes + tiedHeadBytes + kvCache,
     // Full: the trained parameters are inputs beside the loaded weights; LoRA's inputs are the loaded weights.
-    fullTrainingBytes: weightBytes + trainStepBytes(cfg, w, null),
-    loraTrainingBytes: trainStepBytes(cfg, w, w.lora),
+    get fullTrainingBytes() {
+      return (full ??= weightBytes + trainStepBytes(cfg, w, null));
+    },
+    get loraTrainingBytes() {
+      return (lora ??= trainStepBytes(cfg, w, w.lora));
+    },
     largestActivationBytes: logits * F32,
   };
 }

@@ -63,6 +63,28 @@ describe('DpoRun', () => {
     expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
   });
 
+  it('sizes the pass length from the data (cut to max_length), and lowers prompts per pass until the estimate fits', async () => {
+    const { runWorkload, fitRowsPerPass } = await import('./dpo-run');
+    const lora = defaultLora(cfg);
+    const data = groups(6, 9);
+    const longest = Math.max(...data.map((g) => g.prompt.length + Math.max(g.chosen.length, ...g.rejected.map((r) => r.length))));
+    const c = { ...settings, negatives_per_prompt: 3, prompts_per_step: 8, rows_per_pass: 32, max_length: 512 };
+    expect(runWorkload(c, lora, data).length).toBe(longest);
+    expect(runWorkload({ ...c, max_length: 4 }, lora, data).length).toBe(4);
+    expect(runWorkload(c, lora).length).toBe(512);
+    // 8 prompts per pass (32 rows) do not fit a budget of 12 rows: 2 prompts per pass (8 rows) is the most that does.
+    const tried: number[] = [];
+    const fitted = await fitRowsPerPass(c, async (x) => {
+      tried.push(runWorkload(x, lora).rows);
+      return runWorkload(x, lora).rows <= 12;
+    });
+    expect(tried).toEqual([32, 16, 8]);
+    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8 });
+    expect(promptsPerPass(fitted!)).toBe(2);
+    expect(await fitRowsPerPass(c, async () => true)).toBe(c);
+    expect(await fitRowsPerPass(c, async () => false)).toBeNull();
+  });
+
   it('plans steps by epochs (the last partial step dropped), or exactly max_steps', () => {
     expect(planSteps(10, { prompts_per_step: 4, num_train_epochs: 3, max_steps: -1 })).toEqual({ perEpoch: 2, total: 6 });
     expect(planSteps(10, { prompts_per_step: 4, num_train_epochs: 3, max_steps: 5 })).toEqual({ perEpoch: 2, total: 5 });

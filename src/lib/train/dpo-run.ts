@@ -16,10 +16,31 @@ import { initLora, loraParamSpecs, mergeLora, type LoraConfig } from './lora';
 import { dataFingerprint, groupRows, type PreferenceGroup } from './preference-data';
 import { learningRate, type Schedule } from './schedule';
 
-/** The training part of the memory estimate's workload for this run: its own rows per pass, length and LoRA. */
-export function runWorkload(c: DpoConfig, defaultLoraConfig: LoraConfig): { rows: number; length: number; lora: LoraConfig } {
+/**
+ * The training part of the memory estimate's workload for this run: its own rows per pass and LoRA, and the
+ * longest sequence a pass can pad to — the longest prompt + response in its data after the cut to max_length
+ * (a pass pads to its longest row, as TRL's collator does), or max_length when the data is not known.
+ */
+export function runWorkload(c: DpoConfig, defaultLoraConfig: LoraConfig, groups?: readonly PreferenceGroup[]): { rows: number; length: number; lora: LoraConfig } {
   const rows = promptsPerPass(c) * (1 + c.negatives_per_prompt);
-  return { rows, length: c.max_length, lora: c.lora ?? defaultLoraConfig };
+  const longest = (g: PreferenceGroup) => Math.max(...groupRows(g, c.negatives_per_prompt, c.max_length).rows.map((r) => r.prompt.length + r.response.length));
+  const usable = groups?.filter((g) => g.rejected.length > 0) ?? [];
+  const length = usable.length ? Math.max(...usable.map(longest)) : c.max_length;
+  return { rows, length, lora: c.lora ?? defaultLoraConfig };
+}
+
+/**
+ * The run's config with the most prompts per pass whose memory `fits`, trying the divisors of prompts_per_step
+ * downward from what rows_per_pass allows: a step still covers the same prompts, in more passes (same gradient up to
+ * float rounding). null when even one prompt per pass does not fit.
+ */
+export async function fitRowsPerPass(c: DpoConfig, fits: (c: DpoConfig) => Promise<boolean>): Promise<DpoConfig | null> {
+  for (let perPass = promptsPerPass(c); perPass >= 1; perPass--) {
+    if (c.prompts_per_step % perPass !== 0) continue;
+    const candidate = perPass === promptsPerPass(c) ? c : { ...c, rows_per_pass: perPass * (1 + c.negatives_per_prompt) };
+    if (await fits(candidate)) return candidate;
+  }
+  return null;
 }
 
 /** TRL's logged names, plus where and how fast. */
