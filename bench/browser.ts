@@ -24,8 +24,11 @@ export interface LabPage {
   close(): Promise<void>;
 }
 
-/** `debug`: expose the store (window.lab) for scripted checks; the flow benchmark drives the UI only. */
-export async function openLab(opts: { debug?: boolean } = {}): Promise<LabPage> {
+/**
+ * `debug`: expose the store (window.lab) for scripted checks; the flow benchmark drives the UI only.
+ * `query`: more of the page's URL query (a settings link: hubHost, lm, …).
+ */
+export async function openLab(opts: { debug?: boolean; query?: string } = {}): Promise<LabPage> {
   if (!existsSync('dist/index.html')) throw new Error('no dist/: run `npx vite build` first');
   const server: ChildProcess = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${PORT}`;
@@ -35,7 +38,8 @@ export async function openLab(opts: { debug?: boolean } = {}): Promise<LabPage> 
     args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
-  await page.goto(opts.debug === false ? url : `${url}/?debug`);
+  const query = [opts.debug === false ? '' : 'debug', opts.query ?? ''].filter(Boolean).join('&');
+  await page.goto(query ? `${url}/?${query}` : url);
   await page.getByTestId('backend-report').waitFor({ state: 'attached', timeout: 60_000 }); // under Diagnostics, closed
   return {
     page,

@@ -2,9 +2,24 @@
 // (built here, seeded, no download) through the lab's own sampler and DpoRun on
 // onnxruntime-node: sampling at R = 8 and 32, a full and a LoRA DPO step; time,
 // session setup, peak memory (process RSS, each workload in its own process)
-// and the lab's memory estimate beside each.
-//   npm run bench:scale   (WORKLOADS=sample-8,sample-32,dpo-full,dpo-lora, LAYERS, STEPS, PROMPTS, M, LENGTH, TOKENS override)
-import { spawnSync } from 'node:child_process';
+// and the lab's memory estimate beside each. Then the same checkpoint in the
+// app in headless Chromium on WASM, loaded by Hub id from the local Hub stand-in
+// (e2e/hub-server.ts): sampling R = 32 and LoRA DPO steps through the UI's store,
+// with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-lora,browser-sample-32,browser-lora,
+//                          LAYERS, STEPS, PROMPTS, M, LENGTH, TOKENS override)
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { weightSpecs } from '../src/lib/model/config';
+import { writeSafetensors } from '../src/lib/model/safetensors';
+import { loadLm } from '../src/lib/model/load';
+import { lmCodec } from '../src/lib/model/codec';
+import { encodeRecord } from '../src/lib/train/preference-data';
+import { dpoConfigFrom } from '../src/lib/train/dpo-config';
+import { DEFAULT_SETTINGS } from '../src/lib/settings';
+import { runWorkload } from '../src/lib/train/dpo-run';
+import { openLab } from './browser';
+import { createRng } from '../src/lib/random';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { estimateMemory, type Workload } from '../src/lib/model/memory';
@@ -12,7 +27,7 @@ import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import { DpoRun, promptsPerPass } from '../src/lib/train/dpo-run';
 import { DPO_CONFIG_DEFAULTS, type DpoConfig } from '../src/lib/train/dpo-config';
 import { defaultLora } from '../src/lib/train/lora';
-import { randomGroups, randomPrompt, smollm2Config, smollm2Weights } from './smollm2-shape';
+import { randomGroups, randomPrompt, smollm2Config, smollm2ConfigJson, smollm2Weights } from './smollm2-shape';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
 const LAYERS = Number(env('LAYERS', '30'));
@@ -22,7 +37,7 @@ const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora', 'browser-sample-32', 'browser-lora'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
@@ -74,9 +89,108 @@ async function measure(w: WorkloadName): Promise<Result> {
   return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds, 0) / timed.length, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
 }
 
+// ---- in the browser ----
+
+const HUB_PORT = 4180;
+const REPO = `lab-bench/smollm2-135m-shape-${LAYERS}`;
+
+/** The checkpoint in the Hub's layout, with the shipped tokenizer (its ids fit any vocabulary this size). */
+function writeHubModel(): void {
+  const dir = `e2e/hub-fixtures/${REPO}`;
+  if (existsSync(`${dir}/model.safetensors`)) return;
+  mkdirSync(dir, { recursive: true });
+  const weights = smollm2Weights(config);
+  writeFileSync(`${dir}/model.safetensors`, writeSafetensors(weightSpecs(config).map((s) => ({ name: s.name, shape: s.shape, data: weights.get(s.name)! })), { format: 'pt' }));
+  writeFileSync(`${dir}/config.json`, JSON.stringify(smollm2ConfigJson(LAYERS), null, 2));
+  writeFileSync(`${dir}/generation_config.json`, JSON.stringify({ eos_token_id: 2, pad_token_id: 0 }));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(`models/lm/${f}`, `${dir}/${f}`);
+}
+
+/** Peak resident memory of the browser's renderer processes (the page and its workers), from /proc. */
+function rendererPeakBytes(): number {
+  let peak = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
+    } catch {
+      // the process ended
+    }
+  }
+  return peak;
+}
+
+/** Text of about `tokens` tokens under the shipped tokenizer: seeded random words, so every text differs. */
+function words(codec: ReturnType<typeof lmCodec>, tokens: number, seed: number): string {
+  const vocabulary = (
+    'apple river seven books gives away twelve market price sum left total each more then half three nine bus stop ' +
+    'garden eggs basket coins saves spends week day hours miles train bakes cakes shares friends boxes pencils'
+  ).split(' ');
+  const rng = createRng(seed);
+  let text = '';
+  while (codec.encodePrompt(text).length < tokens) text += `${vocabulary[Math.floor(rng() * vocabulary.length)]} `;
+  return text.trim();
+}
+
+async function inBrowser(w: WorkloadName): Promise<Result> {
+  writeHubModel();
+  const lm = await loadLm(async (n) => (existsSync(`models/lm/${n}`) ? new Uint8Array(readFileSync(`models/lm/${n}`)) : null));
+  const codec = lmCodec(lm);
+  const hub = spawn(process.execPath, [...process.execArgv, 'e2e/hub-server.ts', String(HUB_PORT)], { stdio: 'ignore' });
+  try {
+    const t0 = performance.now();
+    const lab = await openLab({ query: `hubHost=${encodeURIComponent(`http://127.0.0.1:${HUB_PORT}`)}&lm=${encodeURIComponent(REPO)}` });
+    const { page } = lab;
+    try {
+      await page.getByTestId('lm-info').and(page.locator('[data-status="ready"]')).waitFor({ timeout: 900_000 });
+      const setupSeconds = (performance.now() - t0) / 1000;
+      await page.getByTestId('embedder-info').and(page.locator('[data-status="ready"]')).waitFor({ timeout: 300_000 });
+      const lora = defaultLora(config);
+      if (w === 'browser-sample-32') {
+        const request = (tokens: number) => JSON.stringify({
+          prompts: [words(codec, PROMPT_TOKENS, 1)], samplesPerPrompt: 32, temperature: 1, topP: 1, topK: 0, maxNewTokens: tokens, seed: 1, backend: 'wasm', stop: [], longPrompts: 'skip',
+        });
+        // Strings, not functions: tsx would inject helpers the page does not have.
+        await page.evaluate(`window.labDebug.sample(${request(4)})`);
+        const r = await page.evaluate(`(async () => { const t = performance.now(); const r = await window.labDebug.sample(${request(TOKENS)});
+          return { seconds: (performance.now() - t) / 1000, tokens: r.samples.reduce((a, s) => a + s.tokens.length, 0) }; })()`) as { seconds: number; tokens: number };
+        const estimate = estimateMemory(config, { rows: 8, length: LENGTH, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS, lora }).inferenceBytes;
+        return { workload: w, setupSeconds, value: r.tokens / r.seconds, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
+      }
+      // LoRA DPO: each prompt with its target and M + 1 distinct samples (the reference filter at a = 100% keeps M).
+      const half = LENGTH / 2;
+      const rows = Array.from({ length: 3 }, (_, p) => ({
+        prompt: words(codec, half, 100 + p), target: words(codec, half, 200 + p), outputs: Array.from({ length: M + 1 }, (_, k) => words(codec, half, 300 + 10 * p + k)),
+      }));
+      const settings = { ...DEFAULT_SETTINGS, a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PROMPTS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha };
+      const run = await page.evaluate(`(async () => {
+        const lab = window.lab.getState();
+        lab.setSettings(${JSON.stringify({ a: settings.a, m: M, promptsPerStep: PROMPTS, rowsPerPass: settings.rowsPerPass, maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
+        await lab.importFile(new File([${JSON.stringify(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')}], 'bench.jsonl'));
+        await window.lab.getState().scoreSamples('wasm');
+        await window.lab.getState().startTraining('wasm');
+        const s = window.lab.getState();
+        return { history: s.training.history, error: s.training.error, notice: s.training.notice };
+      })()`) as { history: { seconds: number }[]; error: string | null; notice: string | null };
+      if (run.error || run.history.length !== STEPS) throw new Error(`browser run did not finish: ${run.error ?? `${run.history.length} of ${STEPS} steps`}`);
+      const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
+      const workload = runWorkload(dpoConfigFrom(settings, lora.target_modules, config.maxPositions), lora, groups);
+      const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
+      const timed = run.history.slice(1);
+      console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
+      return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds, 0) / timed.length, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
+    } finally {
+      await lab.close();
+    }
+  } finally {
+    hub.kill();
+  }
+}
+
 const one = process.argv[2] as WorkloadName | undefined;
 if (one) {
-  console.log(JSON.stringify(await measure(one)));
+  console.log(JSON.stringify(one.startsWith('browser') ? await inBrowser(one) : await measure(one)));
 } else {
   console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step, mean of steps 2..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
   const rows: string[] = [];
@@ -88,11 +202,12 @@ if (one) {
       continue;
     }
     const r = JSON.parse(line) as Result;
-    const value = w.startsWith('sample') ? `${r.value.toFixed(0)} tok/s` : `${r.value.toFixed(2)} s/step`;
+    for (const note of child.stderr.split('\n').filter((l) => l.startsWith(`${w}:`))) console.log(note);
+    const value = w.includes('sample') ? `${r.value.toFixed(0)} tok/s` : `${r.value.toFixed(2)} s/step`;
     const ratio = r.estimateBytes / r.peakRssBytes;
     rows.push(`| ${w} | ${value} | ${r.setupSeconds.toFixed(1)} s | ${(r.peakRssBytes / GiB).toFixed(2)} GiB | ${(r.estimateBytes / GiB).toFixed(2)} GiB (${(100 * ratio).toFixed(0)}%) |`);
     console.log(rows.at(-1));
   }
-  console.log('\n| workload | speed | setup | peak RSS | estimate (of measured) |\n|---|---|---|---|---|');
+  console.log('\n| workload | speed | setup | peak RSS (browser: renderer) | estimate (of measured) |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
