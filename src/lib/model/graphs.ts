@@ -46,13 +46,23 @@ export function graphWeights(g: Graph, cfg: LmConfig, values?: Map<string, Float
         const cols = parts[0].shape[1];
         if (parts.some((p) => p.shape[1] !== cols)) throw new Error(`weights: ${key} do not share an input size`);
         const outs = parts.reduce((s, p) => s + p.shape[0], 0);
-        const t = new Float32Array(cols * outs);
-        let at = 0;
-        for (const { data, shape: [rows] } of parts) {
-          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * outs + at + r] = data[r * cols + c];
-          at += rows;
-        }
-        copy = g.initializer(`${key}.T`, 'float32', [cols, outs], t);
+        // Transposed row by row straight into the encoded model: no model-sized copy beside it.
+        const transposed = {
+          byteLength: cols * outs * 4,
+          writeTo: (target: Uint8Array) => {
+            const row = new Float32Array(outs);
+            const rowBytes = new Uint8Array(row.buffer);
+            for (let c = 0; c < cols; c++) {
+              let at = 0;
+              for (const { data, shape: [rows] } of parts) {
+                for (let r = 0; r < rows; r++) row[at + r] = data[r * cols + c];
+                at += rows;
+              }
+              target.set(rowBytes, c * outs * 4);
+            }
+          },
+        };
+        copy = g.initializer(`${key}.T`, 'float32', [cols, outs], transposed);
         transposedCopies.set(key, copy);
       }
       return copy;

@@ -17,9 +17,12 @@ export interface MemoryEstimate {
   /** The weights as float32. */
   weightBytes: number;
   largestTensor: { name: string; bytes: number };
+  /** The sampling graph's initializers: weights stored once, plus a tied embedding's transposed copy for the LM head. */
+  samplingGraphBytes: number;
   /**
-   * Sampling: the weights (Linear layers stored once, pre-transposed), a second,
-   * transposed copy of a tied embedding for the LM head, and the KV cache.
+   * Sampling: the loaded weights, and while the session is built the encoded
+   * graph (weights stored once, Linear layers pre-transposed, a tied embedding's
+   * transposed copy for the LM head) beside ORT's copy of it; then the KV cache.
    */
   inferenceBytes: number;
   /**
@@ -59,7 +62,8 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
     parameters,
     weightBytes,
     largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
-    inferenceBytes: weightBytes + tiedHeadBytes + kvCache,
+    samplingGraphBytes: weightBytes + tiedHeadBytes,
+    inferenceBytes: weightBytes + 2 * (weightBytes + tiedHeadBytes) + kvCache,
     // Full: the trained parameters are inputs beside the loaded weights; LoRA's inputs are the loaded weights.
     get fullTrainingBytes() {
       return (full ??= weightBytes + trainStepBytes(cfg, w, null));
@@ -100,7 +104,8 @@ export function webGpuRefusal(e: MemoryEstimate, limits: DeviceLimits, mode: 'sa
 
 /** wasm32 addresses at most 4 GiB: why the model cannot run on WASM in this mode, or null. */
 export function wasmRefusal(e: MemoryEstimate, mode: 'sample' | 'full' | 'lora'): string | null {
-  const need = mode === 'sample' ? e.inferenceBytes : mode === 'full' ? e.fullTrainingBytes : e.loraTrainingBytes;
+  // WASM's heap holds everything but the loaded weights in JavaScript; LoRA's frozen weights are copied in as inputs.
+  const need = mode === 'sample' ? e.inferenceBytes - e.weightBytes : mode === 'full' ? e.fullTrainingBytes - e.weightBytes : e.loraTrainingBytes;
   if (need <= 4 * 2 ** 30) return null;
   const gib = (need / 2 ** 30).toFixed(1);
   return `needs about ${gib} GiB; WebAssembly memory stops at 4 GiB.${mode === 'full' ? ' Use LoRA, or a smaller model.' : ' Use a smaller model, or fewer sequences per pass.'}`;

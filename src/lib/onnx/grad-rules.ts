@@ -40,7 +40,7 @@ function attrInts(node: NodeSpec, name: string): number[] {
 /** The values of a constant int64 input (an initializer), for axes, starts, sizes. */
 function constInts(g: Graph, v: Value | null, what: string): number[] {
   const t = v && g.initializers.get(v.name);
-  if (!t || t.dtype !== 'int64') throw new Error(`gradient needs ${what} to be a constant int64 initializer`);
+  if (!t || t.dtype !== 'int64' || !(t.raw instanceof Uint8Array)) throw new Error(`gradient needs ${what} to be a constant int64 initializer`);
   return Array.from(new BigInt64Array(t.raw.slice().buffer), Number);
 }
 

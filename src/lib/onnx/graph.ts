@@ -1,7 +1,8 @@
 // Graph builder: typed symbolic values and the node list they come from.
 // Ops (ops.ts) take Values and append nodes to the Value's graph; the graph
 // turns into a ModelSpec for the protobuf writer.
-import type { Attribute, Dim, DType, ModelSpec, NodeSpec, TensorData, ValueInfo } from './model-proto';
+import { DTYPE_BYTES, type Attribute, type Dim, type DType, type ModelSpec, type NodeSpec, type TensorData, type ValueInfo } from './model-proto';
+import type { DeferredBytes } from './protobuf';
 
 export const OPSET = 17;
 export const IR_VERSION = 8;
@@ -71,12 +72,13 @@ export class Graph {
     return v;
   }
 
-  initializer(name: string, dtype: DType, dims: number[], data: TypedArray): Value {
+  /** A constant: `data`'s elements, or bytes written only when the model is encoded (DeferredBytes). */
+  initializer(name: string, dtype: DType, dims: number[], data: TypedArray | DeferredBytes): Value {
     const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) {
-      throw new Error(`initializer ${name}: ${data.length} elements for dims [${dims.join(', ')}]`);
+    if (data.byteLength !== count * DTYPE_BYTES[dtype]) {
+      throw new Error(`initializer ${name}: ${data.byteLength} bytes for ${dtype} dims [${dims.join(', ')}]`);
     }
-    this.initializers.set(this.claim(name), { name, dtype, dims, raw: bytesOf(data) });
+    this.initializers.set(this.claim(name), { name, dtype, dims, raw: 'writeTo' in data ? data : bytesOf(data) });
     return this.register(new Value(this, name, dtype, dims));
   }
 

@@ -4,9 +4,7 @@
 // it; graph outputs live to the end). ORT schedules and reuses buffers in its
 // own way, so this is the plan's size, not ORT's arena to the byte.
 import type { Graph, Value } from './graph';
-import type { DType } from './model-proto';
-
-const BYTES: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 };
+import { DTYPE_BYTES } from './model-proto';
 
 export interface GraphMemory {
   initializerBytes: number;
@@ -21,7 +19,7 @@ export interface GraphMemory {
 }
 
 export function valueBytes(v: Value): number {
-  let n = BYTES[v.dtype];
+  let n = DTYPE_BYTES[v.dtype];
   for (const d of v.shape) {
     if (typeof d !== 'number') throw new Error(`graphMemory: ${v} has a symbolic dimension; build the graph with concrete batch dims`);
     n *= d;

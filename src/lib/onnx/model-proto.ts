@@ -1,6 +1,6 @@
 // The subset of onnx.proto the lab writes, as plain data, with an encoder and a
 // decoder. Field numbers are upstream's (onnx/onnx.proto, IR version 8+).
-import { ProtoWriter, decodeFields, decodePackedVarints, type ProtoFields } from './protobuf';
+import { ProtoWriter, decodeFields, decodePackedVarints, type DeferredBytes, type ProtoFields } from './protobuf';
 
 export type DType = 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
 
@@ -29,12 +29,14 @@ export interface ValueInfo {
   shape: Dim[];
 }
 
+export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 };
+
 export interface TensorData {
   name: string;
   dtype: DType;
   dims: number[];
-  /** Little-endian element bytes (TensorProto.raw_data). */
-  raw: Uint8Array;
+  /** Little-endian element bytes (TensorProto.raw_data), or bytes written only when the model is encoded. */
+  raw: Uint8Array | DeferredBytes;
 }
 
 export type Attribute =

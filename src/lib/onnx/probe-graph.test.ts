@@ -7,7 +7,8 @@ function referenceProbe(bytes: Uint8Array, x: Float32Array): number[] {
   const m = decodeModel(bytes);
   const init = (name: string) => {
     const t = m.graph.initializers.find((i) => i.name === name)!;
-    return new Float32Array(t.raw.slice().buffer);
+    // A decoded model's tensors always hold their bytes (DeferredBytes exist only before encoding).
+    return new Float32Array((t.raw as Uint8Array).slice().buffer);
   };
   const w = init('W');
   const b = init('b');

@@ -8,8 +8,17 @@ const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
+/**
+ * Bytes written straight into the finished buffer (a weight transposed for the
+ * graph, say), so they never exist as a separate copy beside it.
+ */
+export interface DeferredBytes {
+  byteLength: number;
+  writeTo(target: Uint8Array): void;
+}
+
 export class ProtoWriter {
-  private chunks: Uint8Array[] = [];
+  private chunks: (Uint8Array | DeferredBytes)[] = [];
   private scratch: number[] = [];
   private length = 0;
 
@@ -48,12 +57,12 @@ export class ProtoWriter {
     return this;
   }
 
-  bytes(field: number, data: Uint8Array): this {
+  bytes(field: number, data: Uint8Array | DeferredBytes): this {
     this.tag(field, WIRE_LEN);
-    this.rawVarint(data.length);
+    this.rawVarint(data.byteLength);
     this.flushScratch();
     this.chunks.push(data);
-    this.length += data.length;
+    this.length += data.byteLength;
     return this;
   }
 
@@ -61,10 +70,20 @@ export class ProtoWriter {
     return this.bytes(field, new TextEncoder().encode(value));
   }
 
+  /**
+   * A nested message: its chunks join this writer's as they are, so a model's
+   * weights are copied once, by the outermost finish(), not once per nesting level.
+   */
   message(field: number, build: (w: ProtoWriter) => void): this {
     const inner = new ProtoWriter();
     build(inner);
-    return this.bytes(field, inner.finish());
+    inner.flushScratch();
+    this.tag(field, WIRE_LEN);
+    this.rawVarint(inner.length);
+    this.flushScratch();
+    for (const c of inner.chunks) this.chunks.push(c);
+    this.length += inner.length;
+    return this;
   }
 
   packedVarints(field: number, values: readonly (bigint | number)[]): this {
@@ -82,8 +101,9 @@ export class ProtoWriter {
     const out = new Uint8Array(this.length);
     let offset = 0;
     for (const c of this.chunks) {
-      out.set(c, offset);
-      offset += c.length;
+      if (c instanceof Uint8Array) out.set(c, offset);
+      else c.writeTo(out.subarray(offset, offset + c.byteLength));
+      offset += c.byteLength;
     }
     return out;
   }
