@@ -13,12 +13,11 @@ export interface GraphMemory {
   outputBytes: number;
   /** The most bytes of intermediates and outputs alive at once. */
   peakBytes: number;
-  /** The node at which that peak is reached, and the largest value then alive. */
-  peakAt: string;
+  /** The largest value alive at that peak. */
   largestLive: { name: string; bytes: number };
 }
 
-export function valueBytes(v: Value): number {
+function valueBytes(v: Value): number {
   let n = DTYPE_BYTES[v.dtype];
   for (const d of v.shape) {
     if (typeof d !== 'number') throw new Error(`graphMemory: ${v} has a symbolic dimension; build the graph with concrete batch dims`);
@@ -34,7 +33,6 @@ export function graphMemory(g: Graph): GraphMemory {
   const outputs = new Set(g.outputs.map((v) => v.name));
   let live = 0;
   let peak = 0;
-  let peakAt = '';
   let largestLive = { name: '', bytes: 0 };
   const alive = new Map<string, number>();
   g.nodes.forEach((node, i) => {
@@ -45,7 +43,6 @@ export function graphMemory(g: Graph): GraphMemory {
     }
     if (live > peak) {
       peak = live;
-      peakAt = node.name;
       largestLive = [...alive].reduce((a, [name, bytes]) => (bytes > a.bytes ? { name, bytes } : a), { name: '', bytes: 0 });
     }
     for (const name of new Set(node.inputs)) {
@@ -69,7 +66,6 @@ export function graphMemory(g: Graph): GraphMemory {
     inputBytes: g.inputs.reduce((a, v) => a + valueBytes(v), 0),
     outputBytes: g.outputs.reduce((a, v) => a + valueBytes(v), 0),
     peakBytes: peak,
-    peakAt,
     largestLive,
   };
 }

@@ -79,13 +79,11 @@ export function dpoConfigFrom(s: LabSettings, defaultLoraTargets: readonly strin
 
 export const dpoLossOptions = (c: DpoConfig): DpoOptions => ({ variant: c.loss_type, beta: c.beta, labelSmoothing: c.label_smoothing });
 
-/** TRL's loss_type for the lab's loss; null where TRL has none (1-vs-M InfoNCA). */
-export const trlLossType = (variant: DpoVariant): string | null => (variant === 'infonca' ? null : variant);
-
 /** The config as the scale-out job writes it: what trl.DPOConfig(**trl) takes, and the lab's own fields beside it. */
 export function dpoConfigRecord(c: DpoConfig): { trl: Record<string, unknown>; self_contrast: Record<string, unknown> } {
   const trl: Record<string, unknown> = Object.fromEntries(TRL_FIELDS.map((k) => [k, c[k]]));
-  trl.loss_type = trlLossType(c.loss_type);
+  // TRL has no loss_type for the lab's 1-vs-M InfoNCA: null, which dpo.py refuses by name.
+  trl.loss_type = c.loss_type === 'infonca' ? null : c.loss_type;
   return { trl, self_contrast: Object.fromEntries(LAB_FIELDS.map((k) => [k, c[k]])) };
 }
 

@@ -59,7 +59,7 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
     'bf16: true', 'logging_steps: 1', 'deepspeed: ds_zero2.json', '',
   ].join('\n');
   const files: JobFile[] = [
-    { name: 'README.md', content: readme(settings, counts, model, encoder, Boolean(lm), Boolean(embedder)) },
+    { name: 'README.md', content: readme(settings, config, counts, model, encoder, Boolean(lm), Boolean(embedder)) },
     { name: 'requirements.txt', content: REQUIREMENTS.join('\n') + '\n' },
     { name: 'settings.json', content: settingsRecord(settings, counts) },
     { name: 'dpo_config.json', content: JSON.stringify(dpoConfigRecord(config), null, 2) + '\n' },
@@ -80,7 +80,7 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
   return files.map((f) => ({ ...f, name: `${JOB_FOLDER}/${f.name}` }));
 }
 
-function readme(s: LabSettings, counts: ExportCounts, model: string, encoder: string, modelOnHub: boolean, encoderOnHub: boolean): string {
+function readme(s: LabSettings, c: DpoConfig, counts: ExportCounts, model: string, encoder: string, modelOnHub: boolean, encoderOnHub: boolean): string {
   return `# Self-Contrast at scale: the experiment from the lab, as a job
 
 Exported by Self-Contrast Lab. \`settings.json\` is the lab's record of the run (the sampling, embedding and filter
@@ -98,15 +98,15 @@ Embedding model: \`${encoder}\`${encoderOnHub ? '' : ' (likewise; the paper used
 | 1 | \`python sample.py --model ${model} --tensor-parallel-size 1\` | R = ${s.samplesPerPrompt} samples per prompt (T = ${s.temperature}, top-p ${s.topP}, ≤ ${s.maxNewTokens} tokens, seed ${s.seed}) with vLLM → \`samples.jsonl\` | 1 GPU for ≤ 13B (raise tensor parallelism for larger models) |
 | 2 | \`python embed.py --model ${encoder}\` | cosine of every sample to its SFT target, the model's own pooling (setting: ${s.embedPooling}) → \`scored.jsonl\` | 1 GPU |
 | 3 | \`python filter.py\` | the Self-Contrast filter, rule **${s.filterRule}**, a = ${s.a}%, M = ${s.m}, seed ${s.seed}, prompts short of M: ${s.shortPrompts} → \`pairs.jsonl\` (TRL) and \`llamafactory/self_contrast.jsonl\` | CPU (standard library only) |
-| 4 | \`bash train.sh ${model} 8\` | TRL DPOTrainer (loss ${s.dpoLoss}, β = ${s.beta}, lr ${s.lr}, ${s.epochs} epoch(s)) through accelerate + DeepSpeed ZeRO-2 | 8 × 80 GB GPUs for a 7B full fine-tune |
+| 4 | \`bash train.sh ${model} 8\` | TRL DPOTrainer (loss ${c.loss_type}, β = ${c.beta}, lr ${c.learning_rate}, ${c.num_train_epochs} epoch(s)) through accelerate + DeepSpeed ZeRO-2 | 8 × 80 GB GPUs for a 7B full fine-tune |
 
-The lab's lr (${s.lr}) suits its small model; the paper fine-tuned 7B models with 5e-7 (\`python dpo.py --learning-rate 5e-7\`,
-or edit \`train.sh\`). The paper's step covers 128 prompts × M pairs; \`dpo.py\` keeps the lab's ${s.promptsPerStep} prompts × M pairs per
-optimizer step unless you change \`prompts_per_step\` in \`dpo_config.json\`.${s.dpoLoss === 'infonca' ? '\n\n**InfoNCA**: the lab trained with a 1-vs-M InfoNCA loss, which TRL has no `loss_type` for: `dpo.py` stops with an explanation. Choose a pairwise loss in the lab and export again.' : ''}
+The lab's lr (${c.learning_rate}) suits its small model; the paper fine-tuned 7B models with 5e-7 (\`python dpo.py --learning-rate 5e-7\`,
+or edit \`train.sh\`). The paper's step covers 128 prompts × M pairs; \`dpo.py\` keeps the lab's ${c.prompts_per_step} prompts × M pairs per
+optimizer step unless you change \`prompts_per_step\` in \`dpo_config.json\`.${c.loss_type === 'infonca' ? '\n\n**InfoNCA**: the lab trained with a 1-vs-M InfoNCA loss, which TRL has no `loss_type` for: `dpo.py` stops with an explanation. Choose a pairwise loss in the lab and export again.' : ''}
 
 The authors' own trainer (the LLaMA-Factory bundled with THUDM/Self-Contrast) reads \`llamafactory/self_contrast.jsonl\`
 with \`llamafactory/dataset_info.json\`:
-\`deepspeed --num_gpus 8 LLaMA-Factory/src/train_bash.py --deepspeed ds_zero2.json --stage dpo --do_train --model_name_or_path ${model} --dataset self_contrast --dataset_dir llamafactory --template zephyr --finetuning_type full --output_dir self-contrast-dpo --per_device_train_batch_size 4 --gradient_accumulation_steps 32 --lr_scheduler_type cosine --cutoff_len 2048 --num_train_epochs ${s.epochs}.0 --dpo_beta ${s.beta} --learning_rate 5e-7 --bf16\`;
+\`deepspeed --num_gpus 8 LLaMA-Factory/src/train_bash.py --deepspeed ds_zero2.json --stage dpo --do_train --model_name_or_path ${model} --dataset self_contrast --dataset_dir llamafactory --template zephyr --finetuning_type ${c.lora ? 'lora' : 'full'} --output_dir self-contrast-dpo --per_device_train_batch_size 4 --gradient_accumulation_steps 32 --lr_scheduler_type cosine --cutoff_len ${c.max_length} --num_train_epochs ${c.num_train_epochs}.0 --dpo_beta ${c.beta} --learning_rate 5e-7 --bf16\`;
 current LLaMA-Factory: \`llamafactory-cli train llamafactory/dpo.yaml\`.
 
 ## What was and was not run before this export
