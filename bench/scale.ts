@@ -15,8 +15,6 @@ import { writeSafetensors } from '../src/lib/model/safetensors';
 import { loadLm } from '../src/lib/model/load';
 import { lmCodec } from '../src/lib/model/codec';
 import { encodeRecord } from '../src/lib/train/preference-data';
-import { dpoConfigFrom } from '../src/lib/train/dpo-config';
-import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { runWorkload } from '../src/lib/train/dpo-run';
 import { openLab } from './browser';
 import { createRng } from '../src/lib/random';
@@ -36,6 +34,7 @@ const PROMPTS = Number(env('PROMPTS', '1'));
 const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
+const CHECKPOINTING = env('CHECKPOINTING', '0') === '1';
 const PROMPT_TOKENS = 40;
 const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora', 'browser-sample-32', 'browser-lora'] as const;
 type WorkloadName = (typeof ALL)[number];
@@ -57,7 +56,7 @@ function estimate(w: WorkloadName): number {
   const lora = defaultLora(config);
   const rows = PROMPTS * (1 + M);
   const sampleRows = w === 'sample-8' ? 8 : 32;
-  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, lora };
+  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, lora, checkpointing: CHECKPOINTING };
   const e = estimateMemory(config, workload);
   return w.startsWith('sample') ? e.inferenceBytes : w === 'dpo-full' ? e.fullTrainingBytes : e.loraTrainingBytes;
 }
@@ -77,11 +76,12 @@ async function measure(w: WorkloadName): Promise<Result> {
   }
   const dpo: DpoConfig = {
     ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS, rows_per_pass: PROMPTS * (1 + M), max_steps: STEPS, max_length: LENGTH,
-    lora: w === 'dpo-lora' ? defaultLora(config) : null,
+    lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: CHECKPOINTING,
   };
   if (promptsPerPass(dpo) !== PROMPTS) throw new Error('one pass per step expected');
   const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo);
   const setupSeconds = (performance.now() - t0) / 1000;
+  console.error(`${w}: peak RSS after setup (reference log-probs, sessions) ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, now ${(process.memoryUsage().rss / GiB).toFixed(2)} GiB`);
   const logs = [];
   while (run.stepsDone < run.totalSteps) logs.push(await run.step());
   await run.release();
@@ -160,22 +160,22 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       }
       // LoRA DPO: each prompt with its target and M + 1 distinct samples (the reference filter at a = 100% keeps M).
       const half = LENGTH / 2;
-      const rows = Array.from({ length: 3 }, (_, p) => ({
+      const rows = Array.from({ length: Math.max(3, PROMPTS * STEPS) }, (_, p) => ({
         prompt: words(codec, half, 100 + p), target: words(codec, half, 200 + p), outputs: Array.from({ length: M + 1 }, (_, k) => words(codec, half, 300 + 10 * p + k)),
       }));
-      const settings = { ...DEFAULT_SETTINGS, a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PROMPTS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha };
       const run = await page.evaluate(`(async () => {
         const lab = window.lab.getState();
-        lab.setSettings(${JSON.stringify({ a: settings.a, m: M, promptsPerStep: PROMPTS, rowsPerPass: settings.rowsPerPass, maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
+        lab.setSettings(${JSON.stringify({ a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PROMPTS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
         await lab.importFile(new File([${JSON.stringify(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')}], 'bench.jsonl'));
         await window.lab.getState().scoreSamples('wasm');
         await window.lab.getState().startTraining('wasm');
         const s = window.lab.getState();
-        return { history: s.training.history, error: s.training.error, notice: s.training.notice };
-      })()`) as { history: { seconds: number }[]; error: string | null; notice: string | null };
+        return { history: s.training.history, error: s.training.error, notice: s.training.notice, config: s.runs.find((r) => r.id === s.training.runId).config };
+      })()`) as { history: { seconds: number }[]; error: string | null; notice: string | null; config: DpoConfig };
       if (run.error || run.history.length !== STEPS) throw new Error(`browser run did not finish: ${run.error ?? `${run.history.length} of ${STEPS} steps`}`);
       const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
-      const workload = runWorkload(dpoConfigFrom(settings, lora.target_modules, config.maxPositions), lora, groups);
+      // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
+      const workload = runWorkload(run.config, lora, groups);
       const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
       const timed = run.history.slice(1);
       console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);

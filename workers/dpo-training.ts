@@ -86,8 +86,12 @@ export class DpoTraining {
     const fitted = await fitRowsPerPass(config, async (c) => (await refusal(c)) === null);
     if (!fitted) throw new Error((await refusal({ ...config, rows_per_pass: 1 + config.negatives_per_prompt }))!);
     if (fitted !== config) {
-      const reason = `${promptsPerPass(fitted)} prompt(s) per pass instead of ${promptsPerPass(config)} (rows_per_pass ${fitted.rows_per_pass}): the memory estimate for more does not fit ${backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers"}; each step still covers ${config.prompts_per_step} prompts.`;
-      onProgress({ stage: 'plan', config: fitted, reason });
+      const limit = backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers";
+      const changes = [
+        ...(fitted.gradient_checkpointing && !config.gradient_checkpointing ? ['gradient checkpointing on (each layer recomputed in the backward pass: about a third more compute)'] : []),
+        ...(fitted.rows_per_pass !== config.rows_per_pass ? [`${promptsPerPass(fitted)} prompt(s) per pass instead of ${promptsPerPass(config)} (rows_per_pass ${fitted.rows_per_pass}; each step still covers ${config.prompts_per_step} prompts)`] : []),
+      ];
+      onProgress({ stage: 'plan', config: fitted, reason: `${changes.join(', and ')}: the memory estimate without does not fit ${limit}.` });
     }
     return fitted;
   }

@@ -6,7 +6,7 @@ import { preferenceSplit } from '../store/training-slice';
 import { planSteps } from '../lib/train/dpo-run';
 import { dpoConfigFrom } from '../lib/train/dpo-config';
 import { DPO_VARIANTS } from '../lib/train/dpo';
-import type { LabSettings } from '../lib/settings';
+import { SETTINGS, type LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
 import { StageBackend } from './StageBackend';
 import { SettingInput } from './SettingInput';
@@ -79,6 +79,13 @@ export function TrainPanel() {
           <select aria-label="schedule" value={settings.schedule} onChange={(e) => setSettings({ schedule: e.target.value === 'constant' ? 'constant' : 'cosine' })}>
             <option value="cosine">cosine with warmup</option>
             <option value="constant">constant</option>
+          </select>
+        </label>
+        <label title={SETTINGS.gradientCheckpointing.describe}>
+          gradient checkpointing{' '}
+          <select aria-label="gradient checkpointing" value={settings.gradientCheckpointing} onChange={(e) => setSettings({ gradientCheckpointing: e.target.value === 'on' ? 'on' : 'auto' })}>
+            <option value="auto">when memory needs it</option>
+            <option value="on">on</option>
           </select>
         </label>
         <SettingInput name="loraRank" label="LoRA rank (0 = full)" step={1} />

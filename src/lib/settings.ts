@@ -37,6 +37,7 @@ export interface LabSettings {
   maxSteps: number;
   schedule: 'constant' | 'cosine';
   warmupRatio: number;
+  gradientCheckpointing: 'auto' | 'on'; // auto: on only when the memory plan says a pass would not fit without
   loraRank: number; // 0 = full fine-tuning
   loraAlpha: number;
   loraTargets: string; // comma-separated module names; empty = PEFT's default for the architecture
@@ -98,6 +99,9 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   maxSteps: { default: 0, describe: "TRL's max_steps: train exactly this many steps when > 0 (overrides epochs)", parse: num(0, 1e7, true) },
   schedule: { default: 'cosine', describe: 'learning-rate schedule', parse: (s) => (s === 'constant' || s === 'cosine' ? s : null) },
   warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
+  gradientCheckpointing: {
+    default: 'auto', describe: "gradient checkpointing (recompute each layer in the backward pass): auto = on when a pass's memory estimate does not fit without", parse: (s) => (s === 'auto' || s === 'on' ? s : null),
+  },
   loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },
   loraAlpha: { default: 16, describe: 'LoRA α', parse: num(0.001, 4096) },
   loraTargets: { default: '', describe: "LoRA target modules, comma-separated (empty: PEFT's default for the architecture)", parse: (s) => (/^[A-Za-z0-9_,. ]*$/.test(s) ? s : null) },

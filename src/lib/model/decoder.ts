@@ -190,9 +190,26 @@ export interface DecoderForwardOptions {
 }
 
 export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: DecoderForwardOptions = {}): DecoderOutputs {
+  const { hidden, lmHead, presents } = decoderHidden(cfg, weights, io, opts);
+  const [logits] = linears(hidden, weights, [{ weight: lmHead, outFeatures: cfg.vocabSize, bias: null }]); // [B, T, V]
+  return { logits, presents };
+}
+
+/** hidden [B, T, C] → logits [B, T, V] through the LM head (or its pre-transposed copy). */
+export function lmHeadLogits(cfg: LmConfig, weights: Weights, hidden: Value, lmHead: string): Value {
+  return linears(hidden, weights, [{ weight: lmHead, outFeatures: cfg.vocabSize, bias: null }])[0];
+}
+
+/**
+ * The decoder up to the LM head: the final norm's output [B, T, C] and the head
+ * weight's name. Each layer is one checkpoint segment (Graph.checkpoint), which
+ * autodiff rebuilds in the backward pass when the train step recomputes.
+ */
+export function decoderHidden(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: DecoderForwardOptions = {}): { hidden: Value; lmHead: string; presents: KvPair[] } {
   const cacheOutputs = opts.cacheOutputs ?? 'all';
   const w = (name: string) => weights.get(name);
   const ft: FloatType = w(cfg.family === 'gpt2' ? 'wte.weight' : 'model.embed_tokens.weight').dtype === 'float64' ? 'float64' : 'float32';
+  const g = io.ids.graph;
   const bias = attentionBias(io.ids, io.mask, ft);
   const presents: KvPair[] = [];
   const { hiddenSize: C, headDim: D } = cfg;
@@ -203,24 +220,24 @@ export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInput
   let lmHead: string;
   if (cfg.family === 'gpt2') {
     x = add(gather(w('wte.weight'), io.ids), gather(w('wpe.weight'), io.positions)); // [B, T, C]
-    for (let l = 0; l < cfg.numLayers; l++) {
+    for (let l = 0; l < cfg.numLayers; l++) x = g.checkpoint(() => {
       const p = `h.${l}.`;
       const h = layerNorm(x, w(`${p}ln_1.weight`), w(`${p}ln_1.bias`), cfg.normEps);
       const qkv = add(matmul(h, w(`${p}attn.c_attn.weight`)), w(`${p}attn.c_attn.bias`)); // [B, T, 3C]
       const parts = { q: slice(qkv, [-1], [0], [C]), k: slice(qkv, [-1], [C], [2 * C]), v: slice(qkv, [-1], [2 * C], [3 * C]) };
       const a = attention(cfg, parts, bias, io.past?.[l] ?? null, null, cacheOutputs);
       presents.push(a.present);
-      x = add(x, add(matmul(a.out, w(`${p}attn.c_proj.weight`)), w(`${p}attn.c_proj.bias`)));
-      const h2 = layerNorm(x, w(`${p}ln_2.weight`), w(`${p}ln_2.bias`), cfg.normEps);
+      const attended = add(x, add(matmul(a.out, w(`${p}attn.c_proj.weight`)), w(`${p}attn.c_proj.bias`)));
+      const h2 = layerNorm(attended, w(`${p}ln_2.weight`), w(`${p}ln_2.bias`), cfg.normEps);
       const up = activation(add(matmul(h2, w(`${p}mlp.c_fc.weight`)), w(`${p}mlp.c_fc.bias`)), cfg.activation);
-      x = add(x, add(matmul(up, w(`${p}mlp.c_proj.weight`)), w(`${p}mlp.c_proj.bias`)));
-    }
+      return add(attended, add(matmul(up, w(`${p}mlp.c_proj.weight`)), w(`${p}mlp.c_proj.bias`)));
+    });
     finalNorm = (h) => layerNorm(h, w('ln_f.weight'), w('ln_f.bias'), cfg.normEps);
     lmHead = cfg.tieEmbeddings ? 'wte.weight' : 'lm_head.weight';
   } else {
     x = gather(w('model.embed_tokens.weight'), io.ids); // [B, T, C]
     const rope = rotaryTables(io.positions, D, cfg.ropeTheta, ft);
-    for (let l = 0; l < cfg.numLayers; l++) {
+    for (let l = 0; l < cfg.numLayers; l++) x = g.checkpoint(() => {
       const p = `model.layers.${l}.`;
       const h = rmsNorm(x, w(`${p}input_layernorm.weight`), cfg.normEps);
       const projection = (name: string, heads: number, bias: boolean): LinearLayer => ({
@@ -230,17 +247,16 @@ export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInput
       const parts = { q, k, v };
       const a = attention(cfg, parts, bias, io.past?.[l] ?? null, rope, cacheOutputs);
       presents.push(a.present);
-      x = add(x, linears(a.out, weights, [{ weight: `${p}self_attn.o_proj.weight`, outFeatures: C, bias: optional(`${p}self_attn.o_proj.bias`, cfg.outBias) }])[0]);
-      const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), cfg.normEps);
+      const attended = add(x, linears(a.out, weights, [{ weight: `${p}self_attn.o_proj.weight`, outFeatures: C, bias: optional(`${p}self_attn.o_proj.bias`, cfg.outBias) }])[0]);
+      const h2 = rmsNorm(attended, w(`${p}post_attention_layernorm.weight`), cfg.normEps);
       const mlp = (name: string): LinearLayer => ({ weight: `${p}mlp.${name}.weight`, outFeatures: cfg.intermediateSize, bias: optional(`${p}mlp.${name}.bias`, cfg.mlpBias) });
       const [gateIn, up] = linears(h2, weights, [mlp('gate_proj'), mlp('up_proj')]);
       const gate = activation(gateIn, 'silu');
-      x = add(x, linears(mul(gate, up), weights, [{ weight: `${p}mlp.down_proj.weight`, outFeatures: C, bias: optional(`${p}mlp.down_proj.bias`, cfg.mlpBias) }])[0]);
-    }
+      return add(attended, linears(mul(gate, up), weights, [{ weight: `${p}mlp.down_proj.weight`, outFeatures: C, bias: optional(`${p}mlp.down_proj.bias`, cfg.mlpBias) }])[0]);
+    });
     finalNorm = (h) => rmsNorm(h, w('model.norm.weight'), cfg.normEps);
     lmHead = cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   }
   const last = opts.lastTokenOnly ? slice(x, [1], [-1], [END]) : x; // [B, 1 or T, C]
-  const [logits] = linears(finalNorm(last), weights, [{ weight: lmHead, outFeatures: cfg.vocabSize, bias: null }]); // [B, T, V]
-  return { logits, presents };
+  return { hidden: finalNorm(last), lmHead, presents };
 }

@@ -2,10 +2,11 @@
 // sharing Hugging Face weight names: the sampling decoder (prefill and decode
 // with a KV cache) and the sequence log-prob graph (reference log-probs, eval).
 import { Graph, type Value } from '../onnx/graph';
-import { gatherElements, logSumExp, mul, pad, reduceSum, slice, squeeze, sub, unsqueeze, END } from '../onnx/ops';
+import { concat, gather, logSumExp, mul, pad, reduceSum, slice, split, squeeze, sub, END } from '../onnx/ops';
 import { encodeModel } from '../onnx/model-proto';
 import { weightSpecs, type LmConfig } from './config';
-import { decoderForward, type DecoderForwardOptions, type KvPair, type Weights } from './decoder';
+import { decoderForward, decoderHidden, lmHeadLogits, type DecoderForwardOptions, type KvPair, type Weights } from './decoder';
+import { linearStored } from './layers';
 
 export const pastName = (layer: number, kind: 'key' | 'value'): string => `past_key_values.${layer}.${kind}`;
 export const presentName = (layer: number, kind: 'key' | 'value'): string => `present.${layer}.${kind}`;
@@ -99,28 +100,55 @@ export interface SequenceInputs {
   lossMask: Value;
 }
 
+export interface LogProbOptions {
+  /**
+   * The log-sum-exp over this many slices of the vocabulary, each a checkpoint
+   * segment: with recomputation only one slice's logits are alive at a time
+   * (1: the whole vocabulary at once).
+   */
+  vocabChunks?: number;
+}
+
+/** Vocabulary slices of at most this many entries when the log-sum-exp is chunked. */
+export const VOCAB_CHUNK = 8192;
+
 /**
  * Sum and count of log p(token_t | tokens_<t) over the scored positions: [B] each.
  * The labels shift, not the logits (position t is scored against token t + 1;
- * the last position gets token 0 with weight 0), and log p(target) is the
- * target's logit minus log Σ exp(logits): no sliced copy of the [B, L, V] logits
- * and no [B, L, V] log-softmax, which at a 49k vocabulary are the largest
- * tensors of a training pass.
+ * the last position gets token 0 with weight 0), and log p(target) is
+ * h_t · W[target] − log Σ_v exp(h_t · W[v]) with W the LM head: the target's
+ * logit is a gather and a dot product (its gradient a row scatter, not a
+ * one-hot over the vocabulary), and no [B, L, V] tensor but the logits the
+ * log-sum-exp reads exists — none at all when the vocabulary is chunked.
  */
-export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs): { sum: Value; count: Value } {
-  const { logits } = decoderForward(cfg, w, { ids: io.ids, mask: io.mask, positions: io.positions, past: null });
+export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs, { vocabChunks = 1 }: LogProbOptions = {}): { sum: Value; count: Value } {
+  const { hidden, lmHead } = decoderHidden(cfg, w, { ids: io.ids, mask: io.mask, positions: io.positions, past: null });
   const shiftLeft = (v: Value) => pad(slice(v, [1], [1], [END]), [0, 0, 0, 1]); // [B, L]: v[:, t + 1], 0 at the end
-  const targets = unsqueeze(shiftLeft(io.ids), [-1]); // [B, L, 1]
-  const picked = squeeze(sub(gatherElements(logits, targets, -1), logSumExp(logits, -1)), [-1]); // [B, L]
+  const targetLogit = reduceSum(mul(gather(w.get(lmHead), shiftLeft(io.ids)), hidden), [-1]); // [B, L]
+  const picked = sub(targetLogit, squeeze(vocabLogSumExp(cfg, w, hidden, lmHead, vocabChunks), [-1])); // [B, L]
   const scored = shiftLeft(io.lossMask); // [B, L]
   return { sum: reduceSum(mul(picked, scored), [1]), count: reduceSum(scored, [1]) };
 }
 
+/** log Σ_v exp(logits) [B, L, 1], over the whole vocabulary or slice by slice (then the log-sum-exp of the slices'). */
+function vocabLogSumExp(cfg: LmConfig, w: Weights, hidden: Value, lmHead: string, chunks: number): Value {
+  if (chunks <= 1) return logSumExp(lmHeadLogits(cfg, w, hidden, lmHead), -1);
+  const V = cfg.vocabSize;
+  const sizes = Array.from({ length: chunks }, (_, k) => Math.floor((V * (k + 1)) / chunks) - Math.floor((V * k) / chunks));
+  const slices = split(w.get(lmHead), sizes, 0); // [V_k, C] each
+  const partial = slices.map((head) => hidden.graph.checkpoint(() => logSumExp(linearStored(hidden, head, null), -1)));
+  return logSumExp(concat(partial, -1), -1);
+}
+
+/** Vocabulary slices for a chunked log-sum-exp: 1 when the vocabulary is small. */
+export const vocabChunksFor = (cfg: LmConfig): number => Math.ceil(cfg.vocabSize / VOCAB_CHUNK);
+
 /**
  * input_ids, attention_mask, position_ids, loss_mask → logp_sum [B], token_count [B].
- * `trainingForm`: the layers as the train-step graph builds them (see graphWeights).
+ * `trainingForm`: the layers as the train-step graph builds them (see graphWeights);
+ * `vocabChunks` as sequenceLogProbs takes it.
  */
-export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, { trainingForm = false } = {}): Uint8Array {
+export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Array>, { trainingForm = false, vocabChunks = 1 } = {}): Uint8Array {
   const g = new Graph(`${cfg.modelType}_logprob`);
   const w = graphWeights(g, cfg, weights, { joinTransposed: !trainingForm });
   const io: SequenceInputs = {
@@ -129,7 +157,7 @@ export function buildLogProbGraph(cfg: LmConfig, weights?: Map<string, Float32Ar
     positions: g.input('position_ids', 'int64', ['batch', 'length']),
     lossMask: g.input('loss_mask', 'float32', ['batch', 'length']),
   };
-  const { sum, count } = sequenceLogProbs(cfg, w, io);
+  const { sum, count } = sequenceLogProbs(cfg, w, io, { vocabChunks });
   g.output(sum, 'logp_sum');
   g.output(count, 'token_count');
   return encodeModel(g.toModel());

@@ -27,8 +27,9 @@ export interface MemoryEstimate {
   inferenceBytes: number;
   /**
    * Full fine-tuning: the loaded weights, the train step's inputs (parameters and
-   * AdamW's moments), and what its graph holds alive at once (activations saved
-   * for the backward pass, gradients, the next state).
+   * AdamW's moments), what its graph holds alive at once in the order ORT runs it
+   * (activations saved for the backward pass, gradients, the next state), and
+   * the next state's copy in JavaScript.
    */
   fullTrainingBytes: number;
   /** LoRA: the same for the LoRA train step, whose inputs are the frozen weights themselves. */
@@ -45,6 +46,8 @@ export interface Workload {
   sampleRows: number;
   sampleContext: number;
   lora: LoraConfig;
+  /** Training with activation checkpointing (DpoConfig.gradient_checkpointing). */
+  checkpointing?: boolean;
 }
 
 export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
@@ -75,13 +78,16 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   };
 }
 
-/** One train step's inputs plus the most its graph holds alive at once, for `rows` sequences of `length` tokens. */
-function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length'>, lora: LoraConfig | null): number {
+/**
+ * One train step's inputs plus the most its graph holds alive at once, for `rows` sequences of `length` tokens, plus
+ * its outputs once more: ORT's JS API hands the next state back as fresh arrays, copied while ORT's still exist.
+ */
+function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'checkpointing'>, lora: LoraConfig | null): number {
   // M only shapes the loss over rows, so one negative per prompt sizes any M (rows rounded up to pairs).
   const rows = 2 * Math.ceil(w.rows / 2);
-  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length } }));
+  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing }));
   const m = graphMemory(step.graph);
-  return m.inputBytes + m.initializerBytes + m.peakBytes;
+  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes;
 }
 
 export interface DeviceLimits {

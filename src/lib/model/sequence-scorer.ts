@@ -1,11 +1,14 @@
 // Sequence log-probs of (prompt, response) pairs under fixed weights: the DPO
-// reference model, and held-out reward accuracy. One log-prob graph with the
-// weights as initializers, run over right-padded chunks.
-import type { InferenceSession } from 'onnxruntime-common';
+// reference model, and held-out reward accuracy. One log-prob graph, run over
+// right-padded chunks, with the weights as initializers — or, for the DPO
+// reference on CPU EPs, as inputs fed from the loaded weights, as the train
+// step has them: ORT then holds no copy of them (onnxruntime-node reads the
+// arrays in place; ort-web copies them in for a run and frees them after).
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { createSession, readFloats, batchTensors, TRAIN_SESSION_OPTIONS, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../train/batches';
 import { buildLogProbGraph } from './graphs';
-import type { LmConfig } from './config';
+import { weightSpecs, type LmConfig } from './config';
 
 export interface SequenceScores {
   /** Σ log p over each row's response tokens. */
@@ -19,11 +22,13 @@ export class SequenceScorer {
     private readonly ort: OrtApi,
     private readonly session: InferenceSession,
     private readonly padTokenId: number,
+    private readonly weightFeeds: Record<string, Tensor> = {},
   ) {}
 
   /**
    * `trainingForm`: log-probs equal, bit for bit, to a train-step graph's on the
-   * same batch (the DPO reference, so rewards are exactly 0 while policy = reference).
+   * same batch (the DPO reference, so rewards are exactly 0 while policy = reference);
+   * `vocabChunks` as that graph has it (sequenceLogProbs).
    */
   static async create(
     ort: OrtApi,
@@ -31,10 +36,15 @@ export class SequenceScorer {
     weights: Map<string, Float32Array>,
     ep: ExecutionProvider,
     padTokenId: number,
-    { trainingForm = false } = {},
+    { trainingForm = false, vocabChunks = 1 } = {},
   ): Promise<SequenceScorer> {
-    const graph = buildLogProbGraph(cfg, weights, { trainingForm });
-    return new SequenceScorer(ort, await createSession(ort, graph, ep, trainingForm ? TRAIN_SESSION_OPTIONS : {}), padTokenId);
+    // On WebGPU weights fed per run would cross to the GPU every run: they stay initializers there.
+    const fed = trainingForm && ep !== 'webgpu';
+    const graph = buildLogProbGraph(cfg, fed ? undefined : weights, { trainingForm, vocabChunks });
+    const session = await createSession(ort, graph, ep, trainingForm ? TRAIN_SESSION_OPTIONS : {});
+    const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
+    const feeds = fed ? Object.fromEntries([...weights].map(([name, data]) => [name, new ort.Tensor('float32', data, shapes.get(name)!)])) : {};
+    return new SequenceScorer(ort, session, padTokenId, feeds);
   }
 
   async score(rows: readonly TokenizedPair[], rowsPerRun = 32, onProgress?: (done: number, total: number) => void): Promise<SequenceScores> {
@@ -42,7 +52,7 @@ export class SequenceScorer {
     const count = new Float32Array(rows.length);
     for (let at = 0; at < rows.length; at += rowsPerRun) {
       const chunk = rows.slice(at, at + rowsPerRun);
-      const out = await this.session.run(batchTensors(this.ort, sequenceFeeds(packSequences(chunk, this.padTokenId))));
+      const out = await this.session.run({ ...this.weightFeeds, ...batchTensors(this.ort, sequenceFeeds(packSequences(chunk, this.padTokenId))) });
       sum.set(await readFloats(out.logp_sum), at);
       count.set(await readFloats(out.token_count), at);
       onProgress?.(Math.min(rows.length, at + rowsPerRun), rows.length);

@@ -2,11 +2,23 @@
 // order, which is topological; fan-out gradients summed) and one rule table
 // keyed by op type (grad-rules.ts). The backward pass is appended to the same
 // graph, built from the same ops as the forward pass.
+//
+// With `recompute`, each checkpoint segment of the forward pass (Graph.segments)
+// is built again just before its backward part, and that part reads the rebuilt
+// values: the forward's intermediates inside a segment die in the forward pass,
+// and only the values that enter segments stay alive for the backward pass
+// (activation checkpointing). The rebuilt nodes are the same ops on the same
+// inputs, so the gradients are bit-identical to those without recomputation.
 import type { Graph, Value } from './graph';
-import { add, expand, scalar } from './ops';
+import { add, equal, expand, reshape, scalar, slice, where } from './ops';
 import { GRAD_RULES } from './grad-rules';
 
-export function gradients(loss: Value, wrt: readonly Value[]): Value[] {
+export interface GradientOptions {
+  /** Rebuild checkpoint segments in the backward pass instead of keeping their intermediates. */
+  recompute?: boolean;
+}
+
+export function gradients(loss: Value, wrt: readonly Value[], { recompute = false }: GradientOptions = {}): Value[] {
   const g = loss.graph;
   if (loss.shape.some((d) => d !== 1)) throw new Error(`gradients: the loss must be a scalar, got [${loss.shape.join(', ')}]`);
 
@@ -28,6 +40,13 @@ export function gradients(loss: Value, wrt: readonly Value[]): Value[] {
   pending.set(loss.name, [loss.rank === 0 ? scalar(g, 1) : expand(scalar(g, 1), loss.shape)]);
 
   const forwardCount = g.nodes.length; // the backward nodes appended below are not walked
+  const segmentOf = new Int32Array(forwardCount).fill(-1);
+  if (recompute) g.segments.forEach((s, k) => segmentOf.fill(k, s.start, s.end));
+  const rebuilt = new Map<number, Map<string, Value>>();
+  // Gradients the last rebuilt segment's backward part sent out of it (to parameters, to shared values):
+  // the next segment is rebuilt only after them, so ORT finishes one segment before it rebuilds another.
+  let sentOut: Value[] = [];
+  let walking = -1;
   for (let i = forwardCount - 1; i >= 0; i--) {
     const node = g.nodes[i];
     if (!node.inputs.some((n) => requires.has(n))) continue;
@@ -35,23 +54,74 @@ export function gradients(loss: Value, wrt: readonly Value[]): Value[] {
     if (dys.every((d) => d === null)) continue;
     const rule = GRAD_RULES[node.opType];
     if (!rule) throw new Error(`gradients: no rule for ${node.opType} (node ${node.name})`);
-    const inputs = node.inputs.map((n) => (n ? valueOf(g, n) : null));
-    const outputs = node.outputs.map((n) => valueOf(g, n));
+    const segment = segmentOf[i];
+    let values = (name: string) => valueOf(g, name);
+    if (segment >= 0) {
+      let copies = rebuilt.get(segment);
+      if (!copies) {
+        copies = rebuildSegment(g, g.segments[segment], [dys.find((d) => d !== null)!, ...sentOut]);
+        rebuilt.set(segment, copies);
+        sentOut = [];
+        walking = segment;
+      }
+      const own = copies;
+      values = (name) => own.get(name) ?? valueOf(g, name);
+    }
+    const inputs = node.inputs.map((n) => (n ? values(n) : null));
+    const outputs = node.outputs.map(values);
     const dxs = rule({ graph: g, node, inputs, outputs, dys, needs: (k) => requires.has(node.inputs[k]) });
     node.inputs.forEach((name, k) => {
       const dx = dxs[k];
       if (!dx || !requires.has(name)) return;
+      const from = g.producer.get(name);
+      if (segment >= 0 && segment === walking && (from === undefined || segmentOf[from] !== segment)) sentOut.push(dx);
       const list = pending.get(name);
       if (list) list.push(dx);
       else pending.set(name, [dx]);
     });
   }
 
-  return wrt.map((v) => {
+  const grads = wrt.map((v) => {
     const dv = total(v.name);
     if (!dv) throw new Error(`gradients: the loss does not depend on ${v.name}`);
     return dv;
   });
+  // Rules return every input's gradient and a segment is rebuilt whole: what no gradient needs would
+  // run for nothing and, read by nothing, ORT would run it early and keep what it reads alive.
+  g.dropUnread(forwardCount, grads);
+  return grads;
+}
+
+/**
+ * The segment's nodes built again; returns each of its values' rebuilt copy by
+ * the original's name. Values the segment reads from earlier nodes enter through
+ * Where(c, v, v) with c computed from `after` (the gradient the segment's
+ * backward part starts from, and what the previous segment's sent out): the
+ * copies then differ from the originals as ORT sees them (its
+ * common-subexpression pass would merge them back otherwise), and ORT cannot
+ * run them before the backward pass reaches the segment, nor before it is done
+ * with the previous one.
+ */
+function rebuildSegment(g: Graph, segment: { start: number; end: number }, after: Value[]): Map<string, Value> {
+  const first = after.map((v) => slice(reshape(v, [-1]), [0], [0], [1])).reduce((a, b) => add(a, b));
+  const gate = reshape(equal(first, first), []); // true unless NaN; either way Where returns v
+  const copies = new Map<string, Value>();
+  for (let j = segment.start; j < segment.end; j++) {
+    const node = g.nodes[j];
+    const inputs = node.inputs.map((name) => {
+      if (!name) return null;
+      const copy = copies.get(name);
+      if (copy) return copy;
+      const v = valueOf(g, name);
+      if (g.producer.get(name) === undefined) return v; // graph inputs and initializers
+      const entered = where(gate, v, v);
+      copies.set(name, entered);
+      return entered;
+    });
+    const outputs = g.node(node.opType, inputs, node.attrs, node.outputs.map((name) => valueOf(g, name)));
+    node.outputs.forEach((name, k) => copies.set(name, outputs[k]));
+  }
+  return copies;
 }
 
 function valueOf(g: Graph, name: string): Value {

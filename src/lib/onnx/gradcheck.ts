@@ -40,6 +40,8 @@ export interface GradCheckOptions {
   samplesPerInput?: number;
   /** The output's shape at run time, when the graph declares it symbolically. */
   outputShape?: number[];
+  /** Differentiate with activation checkpointing (the graph's checkpoint segments rebuilt). */
+  recompute?: boolean;
 }
 
 function buildLoss(dtype: 'float32' | 'float64', inputs: GradInput[], build: (xs: Value[]) => Value, seed: number, outputShape?: number[]) {
@@ -80,7 +82,7 @@ export async function gradCheck(
 
   const f32 = buildLoss('float32', inputs, build, seed, options.outputShape);
   const wrt = f32.xs.filter((_, k) => !inputs[k].int && !inputs[k].noGrad);
-  const grads = gradients(f32.loss, wrt);
+  const grads = gradients(f32.loss, wrt, { recompute: options.recompute });
   grads.forEach((gv, k) => f32.g.output(gv, `grad_${wrt[k].name}`));
   f32.g.output(f32.loss, 'loss');
   const analytic = await (await ort.InferenceSession.create(encodeModel(f32.g.toModel()))).run(feed('float32', values));

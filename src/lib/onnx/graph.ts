@@ -42,8 +42,17 @@ export class Graph {
   readonly values = new Map<string, Value>();
   /** Values autodiff treats as constants (e.g. the max subtracted for a stable softmax). */
   readonly noGradient = new Set<Value>();
+  /**
+   * Node ranges [start, end) built under `checkpoint`: with recomputation on,
+   * autodiff rebuilds each one in the backward pass instead of keeping its
+   * intermediates alive from the forward pass.
+   */
+  readonly segments: { start: number; end: number }[] = [];
   private readonly names = new Set<string>();
   private counter = 0;
+  private inCheckpoint = false;
+  /** Node names stay unique when dropUnread removes nodes. */
+  private nodesMade = 0;
 
   constructor(readonly name = 'graph') {}
 
@@ -96,13 +105,60 @@ export class Graph {
     const index = this.nodes.length;
     this.nodes.push({
       opType,
-      name: `${opType}_node_${index}`,
+      name: `${opType}_node_${this.nodesMade++}`,
       inputs: inputs.map((v) => (v ? v.name : '')),
       outputs: outputs.map((o) => o.name),
       attrs,
     });
     for (const o of outputs) this.producer.set(o.name, index);
     return outputs;
+  }
+
+  /** Builds `body`'s nodes as one checkpoint segment (see `segments`). */
+  checkpoint<T>(body: () => T): T {
+    if (this.inCheckpoint) throw new Error(`graph ${this.name}: checkpoint segments do not nest`);
+    const start = this.nodes.length;
+    this.inCheckpoint = true;
+    try {
+      const result = body();
+      if (this.nodes.length > start) this.segments.push({ start, end: this.nodes.length });
+      return result;
+    } finally {
+      this.inCheckpoint = false;
+    }
+  }
+
+  /**
+   * Drops the nodes from index `from` on whose results nothing reads — no
+   * other node, no graph output, none of `keep` — until none is left. For nodes
+   * built speculatively (autodiff's backward part: rules that return what no
+   * gradient needs, the parts of rebuilt segments the backward does not read).
+   */
+  dropUnread(from: number, keep: readonly Value[]): void {
+    const readers = new Map<string, number>();
+    for (const n of this.nodes) for (const name of n.inputs) if (name) readers.set(name, (readers.get(name) ?? 0) + 1);
+    for (const v of [...this.outputs, ...keep]) readers.set(v.name, (readers.get(v.name) ?? 0) + 1);
+    const candidates = { has: (i: number) => i >= from };
+    const dropped = new Set<number>();
+    const queue = Array.from({ length: this.nodes.length - from }, (_, k) => from + k);
+    while (queue.length) {
+      const i = queue.pop()!;
+      if (dropped.has(i) || this.nodes[i].outputs.some((o) => (readers.get(o) ?? 0) > 0)) continue;
+      dropped.add(i);
+      for (const name of this.nodes[i].inputs) {
+        if (!name) continue;
+        readers.set(name, readers.get(name)! - 1);
+        const p = this.producer.get(name);
+        if (p !== undefined && candidates.has(p)) queue.push(p);
+      }
+    }
+    if (!dropped.size) return;
+    const kept = this.nodes.filter((_, i) => !dropped.has(i));
+    for (const i of dropped) for (const o of this.nodes[i].outputs) this.values.delete(o);
+    this.nodes.length = 0;
+    this.nodes.push(...kept);
+    this.producer.clear();
+    this.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producer.set(o, i)));
   }
 
   /**
@@ -124,7 +180,7 @@ export class Graph {
     }
     const outName = this.claim(name ?? this.fresh(`${v.name}_out`));
     const index = this.nodes.length;
-    this.nodes.push({ opType: 'Identity', name: `Identity_node_${index}`, inputs: [v.name], outputs: [outName], attrs: {} });
+    this.nodes.push({ opType: 'Identity', name: `Identity_node_${this.nodesMade++}`, inputs: [v.name], outputs: [outName], attrs: {} });
     this.producer.set(outName, index);
     const out = this.register(new Value(this, outName, v.dtype, v.shape));
     this.outputs.push(out);

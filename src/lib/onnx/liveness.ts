@@ -1,8 +1,8 @@
 // Memory a graph holds while it runs, from the graph itself: every value's
-// bytes from its shape, and a liveness pass over the nodes in order (an
-// intermediate lives from the node that makes it to the last node that reads
-// it; graph outputs live to the end). ORT schedules and reuses buffers in its
-// own way, so this is the plan's size, not ORT's arena to the byte.
+// bytes from its shape, and a liveness pass over the nodes in the order ORT
+// runs them (an intermediate lives from the node that makes it to the last node
+// that reads it; graph outputs live to the end). ORT reuses buffers in its own
+// way, so this is the plan's size, not ORT's arena to the byte.
 import type { Graph, Value } from './graph';
 import { DTYPE_BYTES } from './model-proto';
 
@@ -26,16 +26,46 @@ function valueBytes(v: Value): number {
   return n;
 }
 
+/**
+ * Node indices in the order ORT's sequential executor runs them (its default
+ * ExecutionOrder: GraphViewer's reverse depth-first search from the nodes no
+ * other node reads, in node order, each node's producers pushed lowest index
+ * first so the highest is visited first; a node runs when all it reads has).
+ */
+export function executionOrder(g: Graph): number[] {
+  const producers = g.nodes.map((node) => [...new Set(node.inputs.map((name) => g.producer.get(name)).filter((p) => p !== undefined))].sort((a, b) => a - b));
+  const read = new Uint8Array(g.nodes.length);
+  for (const ps of producers) for (const p of ps) read[p] = 1;
+  const visited = new Uint8Array(g.nodes.length);
+  const order: number[] = [];
+  const stack: [number, boolean][] = [];
+  for (let i = 0; i < g.nodes.length; i++) if (!read[i]) stack.push([i, false]);
+  while (stack.length) {
+    const [i, leaving] = stack.pop()!;
+    if (leaving) {
+      order.push(i);
+      continue;
+    }
+    if (visited[i]) continue;
+    visited[i] = 1;
+    stack.push([i, true]);
+    for (const p of producers[i]) if (!visited[p]) stack.push([p, false]);
+  }
+  return order;
+}
+
 export function graphMemory(g: Graph): GraphMemory {
   const sizeOf = (name: string) => valueBytes(g.values.get(name)!);
+  const order = executionOrder(g);
   const lastUse = new Map<string, number>();
-  g.nodes.forEach((node, i) => node.inputs.forEach((name) => name && lastUse.set(name, i)));
+  order.forEach((n, i) => g.nodes[n].inputs.forEach((name) => name && lastUse.set(name, i)));
   const outputs = new Set(g.outputs.map((v) => v.name));
   let live = 0;
   let peak = 0;
   let largestLive = { name: '', bytes: 0 };
   const alive = new Map<string, number>();
-  g.nodes.forEach((node, i) => {
+  order.forEach((n, i) => {
+    const node = g.nodes[n];
     for (const name of node.outputs) {
       const bytes = sizeOf(name);
       alive.set(name, bytes);

@@ -36,6 +36,8 @@ export interface TrainStepSpec {
    * (grad_scale: the micro-batch's share of the step, 1/n for equal shares).
    */
   gradientAccumulation?: boolean;
+  /** Activation checkpointing: rebuild the forward's checkpoint segments in the backward pass (autodiff.ts). */
+  recompute?: boolean;
 }
 
 export interface TrainStepGraph {
@@ -74,7 +76,7 @@ function buildAccumulate(spec: TrainStepSpec): { model: ModelSpec; metrics: stri
   const g = new Graph('accumulate_gradients');
   const params = paramInputs(g, spec);
   const { loss, metrics = {} } = spec.forward(g, params);
-  const grads = gradients(loss, spec.trainable.map((p) => params[p.name]));
+  const grads = gradients(loss, spec.trainable.map((p) => params[p.name]), { recompute: spec.recompute });
   const scale = g.input(GRAD_SCALE, 'float32', []);
   g.output(loss, 'loss');
   for (const [name, v] of Object.entries(metrics)) g.output(v, name);
@@ -98,7 +100,7 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
 
   const { loss, metrics = {} } = spec.forward(g, params);
   const trainable = spec.trainable.map((p) => params[p.name]);
-  let grads = gradients(loss, trainable);
+  let grads = gradients(loss, trainable, { recompute: spec.recompute });
   if (spec.gradientAccumulation) {
     const scale = g.input(GRAD_SCALE, 'float32', []);
     grads = grads.map((gr, k) => add(g.input(accumulatorName(spec.trainable[k].name), 'float32', spec.trainable[k].shape), mul(gr, scale)));

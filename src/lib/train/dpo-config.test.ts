@@ -29,9 +29,13 @@ describe("a run's DPO config in TRL's names", () => {
     };
     expect(storedDpoConfig(legacy)).toEqual({
       beta: 0.3, loss_type: 'ipo', label_smoothing: 0, learning_rate: 1e-4, lr_scheduler_type: 'constant', warmup_ratio: 0, num_train_epochs: 2, max_steps: -1,
-      weight_decay: 0, max_grad_norm: 1, max_length: 256, seed: 9, negatives_per_prompt: 4, prompts_per_step: 8, rows_per_pass: 20,
+      weight_decay: 0, max_grad_norm: 1, max_length: 256, seed: 9, gradient_checkpointing: false, negatives_per_prompt: 4, prompts_per_step: 8, rows_per_pass: 20,
       lora: { r: 4, lora_alpha: 8, target_modules: ['q_proj'] },
     });
-    expect(storedDpoConfig(DPO_CONFIG_DEFAULTS)).toBe(DPO_CONFIG_DEFAULTS);
+    expect(storedDpoConfig(DPO_CONFIG_DEFAULTS)).toEqual(DPO_CONFIG_DEFAULTS);
+    // Stored in TRL's names before gradient_checkpointing existed: without it.
+    const before: Partial<typeof DPO_CONFIG_DEFAULTS> = { ...DPO_CONFIG_DEFAULTS };
+    delete before.gradient_checkpointing;
+    expect(storedDpoConfig(before as typeof DPO_CONFIG_DEFAULTS)).toEqual(DPO_CONFIG_DEFAULTS);
   });
 });

@@ -63,7 +63,7 @@ describe('DpoRun', () => {
     expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
   });
 
-  it('sizes the pass length from the data (cut to max_length), and lowers prompts per pass until the estimate fits', async () => {
+  it('sizes the pass length from the data (cut to max_length); turns gradient checkpointing on, then lowers prompts per pass, until the estimate fits', async () => {
     const { runWorkload, fitRowsPerPass } = await import('./dpo-run');
     const lora = defaultLora(cfg);
     const data = groups(6, 9);
@@ -72,15 +72,19 @@ describe('DpoRun', () => {
     expect(runWorkload(c, lora, data).length).toBe(longest);
     expect(runWorkload({ ...c, max_length: 4 }, lora, data).length).toBe(4);
     expect(runWorkload(c, lora).length).toBe(512);
-    // 8 prompts per pass (32 rows) do not fit a budget of 12 rows: 2 prompts per pass (8 rows) is the most that does.
-    const tried: number[] = [];
+    // 8 prompts per pass (32 rows) do not fit a budget of 12 rows, with checkpointing or without: 2 prompts per pass
+    // (8 rows), checkpointed, is the most that does.
+    const tried: string[] = [];
     const fitted = await fitRowsPerPass(c, async (x) => {
-      tried.push(runWorkload(x, lora).rows);
-      return runWorkload(x, lora).rows <= 12;
+      const w = runWorkload(x, lora);
+      tried.push(`${w.rows}${w.checkpointing ? ' checkpointed' : ''}`);
+      return w.rows <= 12;
     });
-    expect(tried).toEqual([32, 16, 8]);
-    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8 });
+    expect(tried).toEqual(['32', '32 checkpointed', '16 checkpointed', '8 checkpointed']);
+    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8, gradient_checkpointing: true });
     expect(promptsPerPass(fitted!)).toBe(2);
+    // Checkpointing alone is enough: every prompt stays in one pass.
+    expect(await fitRowsPerPass(c, async (x) => x.gradient_checkpointing)).toEqual({ ...c, gradient_checkpointing: true });
     expect(await fitRowsPerPass(c, async () => true)).toBe(c);
     expect(await fitRowsPerPass(c, async () => false)).toBeNull();
   });
@@ -165,6 +169,22 @@ describe('DpoRun', () => {
       }
       await one.release();
       await three.release();
+    }
+  });
+
+  it('gradient checkpointing: the same run, bit for bit (step-1 rewards exactly 0), full and LoRA', async () => {
+    const data = groups(8, 4);
+    for (const lora of [null, defaultLora(cfg)]) {
+      const kept = await DpoRun.create(ort, 'cpu', model, data, { ...settings, lora, rows_per_pass: 8 });
+      const rebuilt = await DpoRun.create(ort, 'cpu', model, data, { ...settings, lora, rows_per_pass: 8, gradient_checkpointing: true });
+      for (let s = 0; s < 2; s++) {
+        const [a, b] = [await kept.step(), await rebuilt.step()];
+        for (const name of ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'grad_norm'] as const) expect(b[name], name).toBe(a[name]);
+        if (s === 0) expect(b['rewards/margins']).toBe(0);
+      }
+      expect(await rebuilt.policyWeights()).toEqual(await kept.policyWeights());
+      await kept.release();
+      await rebuilt.release();
     }
   });
 

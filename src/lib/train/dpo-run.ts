@@ -8,6 +8,7 @@ import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, ty
 import { buildTrainStep, splitTrainState } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
 import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
+import { vocabChunksFor } from '../model/graphs';
 import { createRng, shuffle } from '../random';
 import { packSequences, sequenceFeeds } from './batches';
 import { dpoTrainStep } from './dpo';
@@ -21,23 +22,28 @@ import { learningRate, type Schedule } from './schedule';
  * longest sequence a pass can pad to — the longest prompt + response in its data after the cut to max_length
  * (a pass pads to its longest row, as TRL's collator does), or max_length when the data is not known.
  */
-export function runWorkload(c: DpoConfig, defaultLoraConfig: LoraConfig, groups?: readonly PreferenceGroup[]): { rows: number; length: number; lora: LoraConfig } {
+export function runWorkload(
+  c: DpoConfig, defaultLoraConfig: LoraConfig, groups?: readonly PreferenceGroup[],
+): { rows: number; length: number; lora: LoraConfig; checkpointing: boolean } {
   const rows = promptsPerPass(c) * (1 + c.negatives_per_prompt);
   const longest = (g: PreferenceGroup) => Math.max(...groupRows(g, c.negatives_per_prompt, c.max_length).rows.map((r) => r.prompt.length + r.response.length));
   const usable = groups?.filter((g) => g.rejected.length > 0) ?? [];
   const length = usable.length ? Math.max(...usable.map(longest)) : c.max_length;
-  return { rows, length, lora: c.lora ?? defaultLoraConfig };
+  return { rows, length, lora: c.lora ?? defaultLoraConfig, checkpointing: c.gradient_checkpointing };
 }
 
 /**
- * The run's config with the most prompts per pass whose memory `fits`, trying the divisors of prompts_per_step
+ * The run's config as asked when its memory `fits`; else with gradient checkpointing (the same gradient, a third more
+ * compute); else with checkpointing and the most prompts per pass that fit, trying the divisors of prompts_per_step
  * downward from what rows_per_pass allows: a step still covers the same prompts, in more passes (same gradient up to
  * float rounding). null when even one prompt per pass does not fit.
  */
 export async function fitRowsPerPass(c: DpoConfig, fits: (c: DpoConfig) => Promise<boolean>): Promise<DpoConfig | null> {
+  if (await fits(c)) return c;
+  const recomputed = { ...c, gradient_checkpointing: true };
   for (let perPass = promptsPerPass(c); perPass >= 1; perPass--) {
     if (c.prompts_per_step % perPass !== 0) continue;
-    const candidate = perPass === promptsPerPass(c) ? c : { ...c, rows_per_pass: perPass * (1 + c.negatives_per_prompt) };
+    const candidate = perPass === promptsPerPass(c) ? recomputed : { ...recomputed, rows_per_pass: perPass * (1 + c.negatives_per_prompt) };
     if (await fits(candidate)) return candidate;
   }
   return null;
@@ -103,7 +109,8 @@ async function referenceLogProbs(
   const width = 1 + config.negatives_per_prompt;
   const order = epochOrder(config.seed, 0, groups.length);
   const perPass = promptsPerPass(config);
-  const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true });
+  const vocabChunks = config.gradient_checkpointing ? vocabChunksFor(model.config) : 1;
+  const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
   const reference = new Float32Array(groups.length * width);
   try {
     for (let at = 0; at < order.length; at += perPass) {
@@ -164,6 +171,7 @@ export class DpoRun {
       lora: config.lora,
       optimizer: { weightDecay: config.weight_decay, maxGradNorm: config.max_grad_norm },
       gradientAccumulation: passes > 1,
+      checkpointing: config.gradient_checkpointing,
     }));
     const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
     const host = (values: Map<string, Float32Array>, shape: (n: string) => number[]) =>

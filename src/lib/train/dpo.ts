@@ -5,7 +5,7 @@
 import type { Graph, Value } from '../onnx/graph';
 import type { TrainStepSpec } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
-import { sequenceLogProbs } from '../model/graphs';
+import { sequenceLogProbs, vocabChunksFor } from '../model/graphs';
 import type { Weights } from '../model/decoder';
 import type { AdamWConfig } from '../onnx/adamw';
 import { loraParamSpecs, loraWeights, type LoraConfig } from './lora';
@@ -138,6 +138,8 @@ export interface DpoStepOptions {
   gradientAccumulation?: boolean;
   /** Concrete batch dims instead of symbolic ones: a graph to size, not to run on any batch (graphMemory). */
   batch?: { rows: number; length: number };
+  /** Activation checkpointing: layers and vocabulary slices recomputed in the backward pass. */
+  checkpointing?: boolean;
 }
 
 /**
@@ -152,11 +154,12 @@ export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoS
     frozen: lora ? base : [],
     optimizer: opts.optimizer,
     gradientAccumulation: opts.gradientAccumulation,
+    recompute: opts.checkpointing,
     forward: (g, params) => {
       const io = dpoInputs(g, opts.batch);
       const plain: Weights = { get: (n) => params[n], transposed: () => null };
       const weights = lora ? loraWeights(plain, params, cfg, lora) : plain;
-      const { sum, count } = sequenceLogProbs(cfg, weights, io);
+      const { sum, count } = sequenceLogProbs(cfg, weights, io, { vocabChunks: opts.checkpointing ? vocabChunksFor(cfg) : 1 });
       const grouped = (v: Value) => reshape(v, [-1, 1 + m]); // [B, 1+M]
       return dpoLoss(grouped(sum), grouped(io.refLogps), grouped(count), o, grouped(io.rowMask));
     },

@@ -46,7 +46,8 @@ describe('scale-out job', () => {
     expect(JSON.parse(readFileSync(join(job, 'settings.json'), 'utf8')).settings).toMatchObject({ filterRule: 'reference', a: 25, m: 8 });
     // The DPO config under TRL DPOConfig's own field names, as dpo.py passes it to TRL.
     const config = JSON.parse(readFileSync(join(job, 'dpo_config.json'), 'utf8'));
-    const TRL_DPO_CONFIG_FIELDS = ['beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay', 'max_grad_norm', 'max_length', 'seed'];
+    // gradient_checkpointing is transformers' TrainingArguments field, which DPOConfig inherits.
+    const TRL_DPO_CONFIG_FIELDS = ['beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay', 'max_grad_norm', 'max_length', 'seed', 'gradient_checkpointing'];
     expect(Object.keys(config.trl).sort()).toEqual([...TRL_DPO_CONFIG_FIELDS].sort());
     expect(config.trl).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', learning_rate: 3e-5, lr_scheduler_type: 'cosine', num_train_epochs: 1, max_steps: -1, max_length: 512 });
     expect(config.self_contrast).toMatchObject({ negatives_per_prompt: 8, prompts_per_step: 16, lora: null });
