@@ -62,6 +62,8 @@ export interface GraphSpec {
   initializers: TensorData[];
   inputs: ValueInfo[];
   outputs: ValueInfo[];
+  /** Types and shapes of intermediate values, where the builder knows them. */
+  valueInfo?: ValueInfo[];
 }
 
 export interface ModelSpec {
@@ -90,7 +92,7 @@ function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
         for (const d of v.shape) {
           shape.message(1, (dim) => { // dim
             if (typeof d === 'number') dim.varint(1, d); // dim_value
-            else dim.string(2, d); // dim_param
+            else if (!d.startsWith('?')) dim.string(2, d); // dim_param; an unknown ("?n") stays unnamed
           });
         }
       });
@@ -127,6 +129,7 @@ export function encodeModel(model: ModelSpec): Uint8Array {
     for (const t of model.graph.initializers) g.message(5, (tw) => writeTensor(tw, t));
     for (const v of model.graph.inputs) g.message(11, (vw) => writeValueInfo(vw, v));
     for (const v of model.graph.outputs) g.message(12, (vw) => writeValueInfo(vw, v));
+    for (const v of model.graph.valueInfo ?? []) g.message(13, (vw) => writeValueInfo(vw, v));
   });
   w.message(8, (o) => o.string(1, '').varint(2, model.opset)); // opset_import
   return w.finish();
