@@ -87,7 +87,7 @@ async function dpoStep(ort: OrtApi, ep: ExecutionProvider, m: Model): Promise<{ 
     const logs = [];
     while (run.stepsDone < run.totalSteps) logs.push(await run.step());
     const timed = logs.slice(1); // step 1 compiles kernels and uploads weights
-    const seconds = timed.reduce((a, l) => a + l.seconds, 0);
+    const seconds = timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0);
     return { ms: (1000 * seconds) / timed.length, tokensPerSecond: timed.reduce((a, l) => a + l.tokens, 0) / seconds };
   } finally {
     await run.release();

@@ -28,7 +28,7 @@ const rows = pool.slice(0, PROMPTS_PER_STEP * STEPS).map((r, i) => {
 
 const summarize = (logs: DpoStepLog[]) => {
   const timed = logs.slice(1); // step 1 compiles kernels and uploads weights
-  const seconds = timed.reduce((a, l) => a + l.seconds, 0);
+  const seconds = timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0);
   const tokens = timed.reduce((a, l) => a + l.tokens, 0);
   return { msPerStep: (1000 * seconds) / timed.length, pairsPerSecond: (timed.length * PROMPTS_PER_STEP * M) / seconds, tokensPerSecond: tokens / seconds };
 };

@@ -86,7 +86,7 @@ async function measure(w: WorkloadName): Promise<Result> {
   while (run.stepsDone < run.totalSteps) logs.push(await run.step());
   await run.release();
   const timed = logs.slice(1);
-  return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds, 0) / timed.length, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
+  return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
 }
 
 // ---- in the browser ----
@@ -170,8 +170,8 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
         await window.lab.getState().scoreSamples('wasm');
         await window.lab.getState().startTraining('wasm');
         const s = window.lab.getState();
-        return { history: s.training.history, error: s.training.error, notice: s.training.notice, config: s.runs.find((r) => r.id === s.training.runId).config };
-      })()`) as { history: { seconds: number }[]; error: string | null; notice: string | null; config: DpoConfig };
+        return { history: s.training.history, error: s.training.error, notice: s.training.notice, config: s.runs.find((r) => r.runId === s.training.runId).config };
+      })()`) as { history: { seconds: number; referenceSeconds: number }[]; error: string | null; notice: string | null; config: DpoConfig };
       if (run.error || run.history.length !== STEPS) throw new Error(`browser run did not finish: ${run.error ?? `${run.history.length} of ${STEPS} steps`}`);
       const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
       // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
@@ -179,7 +179,7 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
       const timed = run.history.slice(1);
       console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
-      return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds, 0) / timed.length, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
+      return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {
       await lab.close();
     }
@@ -198,7 +198,7 @@ if (one) {
     const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
     if (child.status !== 0 || !line.startsWith('{')) {
-      console.log(`${w}: failed (${child.stderr.trim().split('\n').slice(-3).join(' ')})`);
+      console.log(`${w}: failed (${child.stderr.trim().split("\n").slice(-8).join(' ')})`);
       continue;
     }
     const r = JSON.parse(line) as Result;

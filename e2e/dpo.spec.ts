@@ -98,8 +98,8 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   expect(consoleErrors).toEqual([]);
 });
 
-test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, consoleErrors }) => {
-  test.setTimeout(300_000);
+test('a few DPO steps on WebGPU match the same steps on wasm, and with gradient checkpointing on', async ({ page, consoleErrors }) => {
+  test.setTimeout(400_000);
   await preparePreferenceData(page, 12, { promptsPerStep: 2, maxSteps: 2, heldOut: 0, evalPrompts: 0, checkpointEvery: 100, lr: 1e-3, rowsPerPass: 6 });
   expect(await page.evaluate(() => window.lab!.getState().backend.report!.chosen)).toBe('webgpu');
   await expect(page.getByTestId('train-plan')).toHaveAttribute('data-steps', '2');
@@ -107,7 +107,7 @@ test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, co
     await page.evaluate((b) => window.lab!.getState().startTraining(b), backend);
     return page.evaluate(() => {
       const s = window.lab!.getState();
-      return { history: s.training.history, status: s.runs.at(-1)!.status, error: s.training.error };
+      return { history: s.training.history, status: s.runs.at(-1)!.status, error: s.training.error, checkpointing: s.runs.at(-1)!.config!.gradient_checkpointing };
     });
   };
   const gpu = await train('webgpu');
@@ -124,6 +124,17 @@ test('a few DPO steps on WebGPU match the same steps on wasm', async ({ page, co
   for (let k = 0; k < 2; k++) {
     for (const name of ['loss', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm'] as const) {
       expect(Math.abs(gpu.history[k][name] - cpu.history[k][name]), `${name} at step ${k + 1}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(cpu.history[k][name])));
+    }
+  }
+  // Each layer rebuilt in the backward pass (gated Where copies on the WebGPU EP): the same steps.
+  await page.evaluate(() => window.lab!.getState().setSettings({ gradientCheckpointing: 'on' }));
+  const rebuilt = await train('webgpu');
+  expect(rebuilt.error).toBeNull();
+  expect([gpu.checkpointing, rebuilt.checkpointing]).toEqual([false, true]);
+  for (const name of ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies'] as const) expect(rebuilt.history[0][name], name).toBe(0);
+  for (let k = 0; k < 2; k++) {
+    for (const name of ['loss', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm'] as const) {
+      expect(Math.abs(rebuilt.history[k][name] - gpu.history[k][name]), `checkpointed ${name} at step ${k + 1}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(gpu.history[k][name])));
     }
   }
   expect(consoleErrors).toEqual([]);

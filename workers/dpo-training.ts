@@ -38,6 +38,7 @@ export class DpoTraining {
     if (req.resume && !resume) throw new Error(`run ${req.runId}: no checkpoint to resume from`);
     // A resumed run goes on with the config it started with, whatever the settings say now.
     const config = await this.fitted(resume?.config ?? req.config, req.backend, groups, onProgress);
+    await this.model.releaseDecoders();
     const run = await DpoRun.create(this.ort, req.backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config, {
       label: req.label,
       resume,

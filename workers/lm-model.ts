@@ -100,8 +100,7 @@ export class LmModelState {
   async load(source: LmSource, onProgress: (p: { file: string; loaded: number; total: number | null }) => void): Promise<LmInfo> {
     const { reader, label } = await readerFor(source, onProgress);
     const lm = await loadLm(reader);
-    for (const [backend, d] of this.decoders) if (backend === 'wasm' || !this.gpuLost) await d.release();
-    this.decoders.clear();
+    await this.releaseDecoders();
     this.lm = lm;
     this.source = label;
     return this.info();
@@ -126,6 +125,12 @@ export class LmModelState {
   loaded(): LoadedLm {
     if (!this.lm) throw new Error('no language model is loaded');
     return this.lm;
+  }
+
+  /** Drops the sampling sessions (rebuilt on the next request): their weights and KV cache would sit beside training's. */
+  async releaseDecoders(): Promise<void> {
+    for (const [backend, d] of this.decoders) if (backend === 'wasm' || !this.gpuLost) await d.release();
+    this.decoders.clear();
   }
 
   async decoder(backend: Backend): Promise<DecoderSession> {

@@ -126,7 +126,10 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
       if (p.stage === 'plan') {
         patchRun(runId, { config: p.config });
         set((st) => ({ training: { ...st.training, notice: p.reason } }));
-      } else if (p.stage === 'reference') set((st) => ({ training: { ...st.training, phase: 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
+      } else if (p.stage === 'reference') {
+        // Scored as passes first need them: before step 1, and within later steps of the first epoch.
+        set((st) => ({ training: { ...st.training, phase: st.training.phase === 'training' ? 'training' : 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
+      }
       else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step } }));
       else {
         set((st) => ({ training: { ...st.training, phase: 'training', totalSteps: p.totalSteps, history: [...st.training.history.filter((h) => h.step < p.log.step), p.log], progress: null } }));

@@ -172,6 +172,18 @@ describe('DpoRun', () => {
     }
   });
 
+  it('scores the reference as passes first need it: none before step 1, every prompt within epoch 1, none after', async () => {
+    const done: number[] = [];
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 3), { ...settings, rows_per_pass: 8 }, { onReference: (d) => done.push(d) });
+    expect(done).toEqual([]);
+    const logs = [await run.step(), await run.step(), await run.step()];
+    // 8 prompts × (1 + 3) rows, 2 prompts per pass: 4 passes in epoch 1's 2 steps; epoch 2 scores nothing.
+    expect(done).toEqual([8, 16, 24, 32]);
+    expect(logs.map((l) => l.referenceSeconds > 0)).toEqual([true, true, false]);
+    expect(logs[0].seconds).toBeGreaterThan(logs[0].referenceSeconds);
+    await run.release();
+  });
+
   it('gradient checkpointing: the same run, bit for bit (step-1 rewards exactly 0), full and LoRA', async () => {
     const data = groups(8, 4);
     for (const lora of [null, defaultLora(cfg)]) {

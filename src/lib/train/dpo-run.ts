@@ -54,7 +54,8 @@ export const DPO_METRICS = [
   'loss', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'grad_norm', 'learning_rate',
 ] as const;
 export type DpoMetricName = (typeof DPO_METRICS)[number];
-export type DpoStepLog = Record<DpoMetricName, number> & { step: number; epoch: number; seconds: number; tokens: number };
+/** `seconds`: the step's wall time, including `referenceSeconds` spent scoring reference log-probs its passes were first to need. */
+export type DpoStepLog = Record<DpoMetricName, number> & { step: number; epoch: number; seconds: number; referenceSeconds: number; tokens: number };
 
 export interface DpoCheckpoint {
   label: string;
@@ -93,37 +94,52 @@ function epochOrder(seed: number, epoch: number, prompts: number): number[] {
 }
 
 /**
- * Reference log-probs [prompt · (1 + M) + k], scored in the passes of epoch 1
- * (then the prompts epoch 1 leaves out): the same batches through the same
- * numerics as the train step, so at step 1, where policy = reference, every
- * reward is exactly 0 as in TRL (not ±1e-7, which would make accuracies noise).
+ * Reference log-probs [prompt · (1 + M) + k], scored when a pass first needs
+ * them, with that pass's rows (as TRL computes the reference per batch, but
+ * once per prompt): the same batches through the same numerics as the train
+ * step, so at step 1, where policy = reference, every reward is exactly 0 as in
+ * TRL (not ±1e-7, which would make accuracies noise). A run starts training at
+ * once; the scorer is released when every prompt has its log-probs.
  */
-async function referenceLogProbs(
-  ort: OrtApi,
-  ep: ExecutionProvider,
-  model: DpoModel,
-  groups: readonly PreferenceGroup[],
-  config: DpoConfig,
-  onProgress?: (done: number, total: number) => void,
-): Promise<Float32Array> {
-  const width = 1 + config.negatives_per_prompt;
-  const order = epochOrder(config.seed, 0, groups.length);
-  const perPass = promptsPerPass(config);
-  const vocabChunks = config.gradient_checkpointing ? vocabChunksFor(model.config) : 1;
-  const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
-  const reference = new Float32Array(groups.length * width);
-  try {
-    for (let at = 0; at < order.length; at += perPass) {
-      const pass = order.slice(at, at + perPass);
-      const rows = pass.flatMap((i) => groupRows(groups[i], config.negatives_per_prompt, config.max_length).rows);
-      const { sum } = await scorer.score(rows, rows.length);
-      pass.forEach((i, k) => reference.set(sum.subarray(k * width, (k + 1) * width), i * width));
-      onProgress?.((at + pass.length) * width, reference.length);
-    }
-  } finally {
-    await scorer.release();
+class LazyReference {
+  readonly values: Float32Array;
+  private readonly scored: Uint8Array;
+  private left: number;
+
+  constructor(
+    private scorer: SequenceScorer | null,
+    private readonly groups: readonly PreferenceGroup[],
+    private readonly config: DpoConfig,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
+    this.values = new Float32Array(groups.length * (1 + config.negatives_per_prompt));
+    this.scored = new Uint8Array(groups.length);
+    this.left = groups.length;
   }
-  return reference;
+
+  /** Scores the pass's prompts that have no log-probs yet (with the whole pass, as it trains); returns the seconds it took. */
+  async ensure(pass: readonly number[]): Promise<number> {
+    if (pass.every((i) => this.scored[i])) return 0;
+    const t0 = performance.now();
+    if (!this.scorer) throw new Error('DPO: the reference scorer was released with prompts left to score');
+    const width = 1 + this.config.negatives_per_prompt;
+    const rows = pass.flatMap((i) => groupRows(this.groups[i], this.config.negatives_per_prompt, this.config.max_length).rows);
+    const { sum } = await this.scorer.score(rows, rows.length);
+    pass.forEach((i, k) => {
+      if (this.scored[i]) return;
+      this.values.set(sum.subarray(k * width, (k + 1) * width), i * width);
+      this.scored[i] = 1;
+      this.left--;
+    });
+    this.onProgress?.((this.groups.length - this.left) * width, this.values.length);
+    if (this.left === 0) await this.release();
+    return (performance.now() - t0) / 1000;
+  }
+
+  async release(): Promise<void> {
+    await this.scorer?.release();
+    this.scorer = null;
+  }
 }
 
 export function planSteps(prompts: number, c: Pick<DpoConfig, 'prompts_per_step' | 'num_train_epochs' | 'max_steps'>): { perEpoch: number; total: number } {
@@ -139,7 +155,7 @@ export class DpoRun {
     private readonly groups: readonly PreferenceGroup[],
     readonly config: DpoConfig,
     private readonly session: TrainSession,
-    private readonly reference: Float32Array,
+    private readonly reference: LazyReference,
     readonly fingerprint: string,
     readonly label: string,
     private completed: number,
@@ -163,7 +179,9 @@ export class DpoRun {
     const resume = opts.resume ?? null;
     if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
 
-    const reference = await referenceLogProbs(ort, ep, model, usable, config, opts.onReference);
+    const vocabChunks = config.gradient_checkpointing ? vocabChunksFor(model.config) : 1;
+    const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
+    const reference = new LazyReference(scorer, usable, config, opts.onReference);
 
     const cfg = model.config;
     const passes = config.prompts_per_step / promptsPerPass(config);
@@ -244,11 +262,14 @@ export class DpoRun {
     const sums: Record<string, number> = {};
     let gradNorm = 0;
     let tokens = 0;
+    let referenceSeconds = 0;
     for (let at = 0; at < prompts.length; at += perPass) {
       const pass = grouped.slice(at, at + perPass);
       const rows = pass.flatMap((x) => x.rows);
       const mask = Float32Array.from(pass.flatMap((x) => x.mask));
-      const ref = Float32Array.from(prompts.slice(at, at + perPass).flatMap((i) => Array.from(this.reference.subarray(i * (1 + m), (i + 1) * (1 + m)))));
+      const passPrompts = prompts.slice(at, at + perPass);
+      referenceSeconds += await this.reference.ensure(passPrompts);
+      const ref = Float32Array.from(passPrompts.flatMap((i) => Array.from(this.reference.values.subarray(i * (1 + m), (i + 1) * (1 + m)))));
       const packed = packSequences(rows, this.model.padTokenId);
       tokens += rows.reduce((a, r, k) => a + mask[k] * (r.prompt.length + r.response.length), 0);
       const feeds: Record<string, Tensor> = batchTensors(this.ort, {
@@ -281,6 +302,7 @@ export class DpoRun {
       grad_norm: gradNorm,
       learning_rate: lr,
       seconds: (performance.now() - t0) / 1000,
+      referenceSeconds,
       tokens,
     };
     this.history.push(log);
@@ -307,6 +329,7 @@ export class DpoRun {
   }
 
   async release(): Promise<void> {
+    await this.reference.release();
     await this.session.release();
   }
 }
