@@ -99,15 +99,19 @@ function epochOrder(seed: number, epoch: number, prompts: number): number[] {
  * once per prompt): the same batches through the same numerics as the train
  * step, so at step 1, where policy = reference, every reward is exactly 0 as in
  * TRL (not ±1e-7, which would make accuracies noise). A run starts training at
- * once; the scorer is released when every prompt has its log-probs.
+ * once. The scorer lives only while a step scores (where it holds no weights:
+ * its memory is then free for the train step); on WebGPU, whose scorer holds
+ * the weights, until every prompt is scored.
  */
 class LazyReference {
   readonly values: Float32Array;
   private readonly scored: Uint8Array;
   private left: number;
+  private scorer: SequenceScorer | null = null;
 
   constructor(
-    private scorer: SequenceScorer | null,
+    private readonly createScorer: () => Promise<SequenceScorer>,
+    private readonly keepScorer: boolean,
     private readonly groups: readonly PreferenceGroup[],
     private readonly config: DpoConfig,
     private readonly onProgress?: (done: number, total: number) => void,
@@ -117,22 +121,28 @@ class LazyReference {
     this.left = groups.length;
   }
 
-  /** Scores the pass's prompts that have no log-probs yet (with the whole pass, as it trains); returns the seconds it took. */
-  async ensure(pass: readonly number[]): Promise<number> {
-    if (pass.every((i) => this.scored[i])) return 0;
+  /** Scores the prompts of these passes that have no log-probs yet, each pass whole (as it trains); returns the seconds it took. */
+  async ensure(passes: readonly (readonly number[])[]): Promise<number> {
+    const needed = passes.filter((pass) => pass.some((i) => !this.scored[i]));
+    if (!needed.length) return 0;
     const t0 = performance.now();
-    if (!this.scorer) throw new Error('DPO: the reference scorer was released with prompts left to score');
     const width = 1 + this.config.negatives_per_prompt;
-    const rows = pass.flatMap((i) => groupRows(this.groups[i], this.config.negatives_per_prompt, this.config.max_length).rows);
-    const { sum } = await this.scorer.score(rows, rows.length);
-    pass.forEach((i, k) => {
-      if (this.scored[i]) return;
-      this.values.set(sum.subarray(k * width, (k + 1) * width), i * width);
-      this.scored[i] = 1;
-      this.left--;
-    });
-    this.onProgress?.((this.groups.length - this.left) * width, this.values.length);
-    if (this.left === 0) await this.release();
+    this.scorer ??= await this.createScorer();
+    try {
+      for (const pass of needed) {
+        const rows = pass.flatMap((i) => groupRows(this.groups[i], this.config.negatives_per_prompt, this.config.max_length).rows);
+        const { sum } = await this.scorer.score(rows, rows.length);
+        pass.forEach((i, k) => {
+          if (this.scored[i]) return;
+          this.values.set(sum.subarray(k * width, (k + 1) * width), i * width);
+          this.scored[i] = 1;
+          this.left--;
+        });
+        this.onProgress?.((this.groups.length - this.left) * width, this.values.length);
+      }
+    } finally {
+      if (!this.keepScorer || this.left === 0) await this.release();
+    }
     return (performance.now() - t0) / 1000;
   }
 
@@ -180,8 +190,8 @@ export class DpoRun {
     if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
 
     const vocabChunks = config.gradient_checkpointing ? vocabChunksFor(model.config) : 1;
-    const scorer = await SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
-    const reference = new LazyReference(scorer, usable, config, opts.onReference);
+    const createScorer = () => SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
+    const reference = new LazyReference(createScorer, ep === 'webgpu', usable, config, opts.onReference);
 
     const cfg = model.config;
     const passes = config.prompts_per_step / promptsPerPass(config);
@@ -262,14 +272,14 @@ export class DpoRun {
     const sums: Record<string, number> = {};
     let gradNorm = 0;
     let tokens = 0;
-    let referenceSeconds = 0;
+    const passes: number[][] = [];
+    for (let at = 0; at < prompts.length; at += perPass) passes.push(prompts.slice(at, at + perPass));
+    const referenceSeconds = await this.reference.ensure(passes);
     for (let at = 0; at < prompts.length; at += perPass) {
       const pass = grouped.slice(at, at + perPass);
       const rows = pass.flatMap((x) => x.rows);
       const mask = Float32Array.from(pass.flatMap((x) => x.mask));
-      const passPrompts = prompts.slice(at, at + perPass);
-      referenceSeconds += await this.reference.ensure(passPrompts);
-      const ref = Float32Array.from(passPrompts.flatMap((i) => Array.from(this.reference.values.subarray(i * (1 + m), (i + 1) * (1 + m)))));
+      const ref = Float32Array.from(prompts.slice(at, at + perPass).flatMap((i) => Array.from(this.reference.values.subarray(i * (1 + m), (i + 1) * (1 + m)))));
       const packed = packSequences(rows, this.model.padTokenId);
       tokens += rows.reduce((a, r, k) => a + mask[k] * (r.prompt.length + r.response.length), 0);
       const feeds: Record<string, Tensor> = batchTensors(this.ort, {
