@@ -79,13 +79,9 @@ async function download(r: HubRepo, file: string, onProgress: (p: DownloadProgre
   if (dropped || (total !== null && loaded !== total)) {
     throw new Error(`${url}: received ${loaded} of ${total ?? '?'} bytes (truncated download); loading again resumes from byte ${loaded}`);
   }
-  const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-  const complete = await dir.getFileHandle(name, { create: true });
-  const out = await complete.createWritable();
-  await out.write(bytes);
-  await out.close();
-  await dir.removeEntry(partName);
-  return bytes;
+  // Renamed in place, not read back and written again: a model-sized file is in memory once, for the parse.
+  await (handle as FileSystemFileHandle & { move(name: string): Promise<void> }).move(name);
+  return new Uint8Array(await (await handle.getFile()).arrayBuffer());
 }
 
 /** Reads files of a Hub repository through the cache, downloading what is missing. */

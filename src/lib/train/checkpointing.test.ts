@@ -6,14 +6,13 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { parseConfig, weightSpecs } from '../model/config';
 import { randomWeights, TINY_CONFIGS } from '../model/random-init';
-import { buildLogProbGraph, sequenceLogProbs } from '../model/graphs';
+import { buildLogProbGraph } from '../model/graphs';
 import { buildTrainStep } from '../onnx/train-step';
 import { batchTensors, TrainSession } from '../onnx/runtime';
-import { gradCheck, type GradInput } from '../onnx/gradcheck';
+import { dpoGradCheck } from './dpo-gradcheck.testutil';
 import { graphMemory } from '../onnx/liveness';
-import { reshape } from '../onnx/ops';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoLoss, dpoTrainStep, PAPER_DPO } from './dpo';
+import { dpoTrainStep, PAPER_DPO } from './dpo';
 import { defaultLora } from './lora';
 
 const M = 2;
@@ -71,23 +70,10 @@ describe('the vocabulary-chunked log-sum-exp', () => {
     it(`${family}: the DPO loss's gradient with chunks and recomputation matches finite differences`, async () => {
       const cfg = parseConfig(TINY_CONFIGS[family]);
       const w = randomWeights(cfg, 5, 0.2);
-      const specs = weightSpecs(cfg);
-      const inputs: GradInput[] = [
-        ...specs.map((s) => ({ name: s.name, shape: s.shape, data: Array.from(w.get(s.name)!) })),
-        { name: 'ids', shape: batch.input_ids.dims, data: Array.from(batch.input_ids.data as BigInt64Array, Number), int: true },
-        { name: 'mask', shape: batch.attention_mask.dims, data: Array.from(batch.attention_mask.data as BigInt64Array, Number), int: true },
-        { name: 'positions', shape: batch.position_ids.dims, data: Array.from(batch.position_ids.data as BigInt64Array, Number), int: true },
-        { name: 'loss_mask', shape: batch.loss_mask.dims, data: Array.from(batch.loss_mask.data as Float32Array), noGrad: true },
-        { name: 'ref', shape: [rows.length], data: Array.from(refLogps), noGrad: true },
-        { name: 'row_mask', shape: [rows.length], data: rows.map(() => 1), noGrad: true },
-      ];
-      const r = await gradCheck(ort, inputs, (xs) => {
-        const byName = new Map(specs.map((s, k) => [s.name, xs[k]]));
-        const [ids, mask, positions, lossMask, ref, rm] = xs.slice(specs.length);
-        const { sum, count } = sequenceLogProbs(cfg, { get: (n) => byName.get(n)!, transposed: () => null }, { ids, mask, positions, lossMask }, { vocabChunks: 3 });
-        const g = (v: typeof sum) => reshape(v, [-1, 1 + M]);
-        return reshape(dpoLoss(g(sum), g(ref), g(count), PAPER_DPO, g(rm)).loss, [1]);
-      }, { samplesPerInput: 2, outputShape: [1], recompute: true });
+      const r = await dpoGradCheck(
+        { cfg, weights: w, batch, ref: Array.from(refLogps), rowMask: rows.map(() => 1), m: M, loss: PAPER_DPO, logProbs: { vocabChunks: 3 } },
+        { samplesPerInput: 2, recompute: true },
+      );
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });
   }

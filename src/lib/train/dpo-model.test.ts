@@ -5,13 +5,12 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { parseConfig, weightSpecs } from '../model/config';
 import { randomWeights, TINY_CONFIGS } from '../model/random-init';
-import { buildLogProbGraph, sequenceLogProbs } from '../model/graphs';
+import { buildLogProbGraph } from '../model/graphs';
 import { buildTrainStep } from '../onnx/train-step';
 import { batchTensors, TrainSession } from '../onnx/runtime';
-import { gradCheck, type GradInput } from '../onnx/gradcheck';
-import { reshape } from '../onnx/ops';
+import { dpoGradCheck } from './dpo-gradcheck.testutil';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoLoss, dpoLossReference, dpoTrainStep, type DpoOptions } from './dpo';
+import { dpoLossReference, dpoTrainStep, type DpoOptions } from './dpo';
 
 const cfg = parseConfig(TINY_CONFIGS.llama);
 const weights = randomWeights(cfg, 3, 0.2);
@@ -58,23 +57,7 @@ describe('DPO train step on a tiny Llama', () => {
       expect(Math.abs(out.loss[0] - expected)).toBeLessThan(1e-4);
       expect(Number.isFinite(out['rewards/margins'][0])).toBe(true);
 
-      const specs = weightSpecs(cfg);
-      const inputs: GradInput[] = [
-        ...specs.map((s) => ({ name: s.name, shape: s.shape, data: Array.from(weights.get(s.name)!) })),
-        { name: 'ids', shape: batch.input_ids.dims, data: Array.from(batch.input_ids.data as BigInt64Array, Number), int: true },
-        { name: 'mask', shape: batch.attention_mask.dims, data: Array.from(batch.attention_mask.data as BigInt64Array, Number), int: true },
-        { name: 'positions', shape: batch.position_ids.dims, data: Array.from(batch.position_ids.data as BigInt64Array, Number), int: true },
-        { name: 'loss_mask', shape: batch.loss_mask.dims, data: Array.from(batch.loss_mask.data as Float32Array), noGrad: true },
-        { name: 'ref', shape: [rows.length], data: reference.sum, noGrad: true },
-        { name: 'row_mask', shape: [rows.length], data: rowMask, noGrad: true },
-      ];
-      const r = await gradCheck(ort, inputs, (xs) => {
-        const byName = new Map(specs.map((s, k) => [s.name, xs[k]]));
-        const [ids, mask, positions, lossMask, ref, rm] = xs.slice(specs.length);
-        const { sum, count } = sequenceLogProbs(cfg, { get: (n) => byName.get(n)!, transposed: () => null }, { ids, mask, positions, lossMask });
-        const g = (v: typeof sum) => reshape(v, [-1, 1 + M]);
-        return reshape(dpoLoss(g(sum), g(ref), g(count), o, g(rm)).loss, [1]);
-      }, { samplesPerInput: 1, outputShape: [1] });
+      const r = await dpoGradCheck({ cfg, weights, batch, ref: reference.sum, rowMask, m: M, loss: o }, { samplesPerInput: 1 });
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });
   }
