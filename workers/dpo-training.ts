@@ -85,7 +85,7 @@ export class DpoTraining {
     const mode = config.lora ? 'lora' : 'full';
     const refusal = (c: DpoConfig) => memoryRefusal(lm.config, backend, mode, runWorkload(c, defaultLora(lm.config), groups));
     const fitted = await fitRowsPerPass(config, async (c) => (await refusal(c)) === null);
-    if (!fitted) throw new Error((await refusal({ ...config, rows_per_pass: 1 + config.negatives_per_prompt }))!);
+    if (!fitted) throw new Error((await refusal({ ...config, gradient_checkpointing: true, rows_per_pass: 1 + config.negatives_per_prompt }))!);
     if (fitted !== config) {
       const limit = backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers";
       const changes = [

@@ -138,7 +138,6 @@ export class Graph {
     const readers = new Map<string, number>();
     for (const n of this.nodes) for (const name of n.inputs) if (name) readers.set(name, (readers.get(name) ?? 0) + 1);
     for (const v of [...this.outputs, ...keep]) readers.set(v.name, (readers.get(v.name) ?? 0) + 1);
-    const candidates = { has: (i: number) => i >= from };
     const dropped = new Set<number>();
     const queue = Array.from({ length: this.nodes.length - from }, (_, k) => from + k);
     while (queue.length) {
@@ -149,14 +148,14 @@ export class Graph {
         if (!name) continue;
         readers.set(name, readers.get(name)! - 1);
         const p = this.producer.get(name);
-        if (p !== undefined && candidates.has(p)) queue.push(p);
+        if (p !== undefined && p >= from) queue.push(p);
       }
     }
     if (!dropped.size) return;
     const kept = this.nodes.filter((_, i) => !dropped.has(i));
     for (const i of dropped) for (const o of this.nodes[i].outputs) this.values.delete(o);
-    this.nodes.length = 0;
-    this.nodes.push(...kept);
+    kept.forEach((n, i) => (this.nodes[i] = n));
+    this.nodes.length = kept.length;
     this.producer.clear();
     this.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producer.set(o, i)));
   }

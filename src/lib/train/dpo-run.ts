@@ -1,6 +1,6 @@
 // A DPO run over preference groups, on any onnxruntime (node for scripts and
-// tests, web in the LM worker): reference log-probs once, then optimizer steps
-// that each cover `prompts_per_step` prompts whatever M is (the paper keeps
+// tests, web in the LM worker): optimizer steps, each scoring the reference
+// log-probs its passes are first to need (once per prompt), that each cover `prompts_per_step` prompts whatever M is (the paper keeps
 // prompts per step constant across M), accumulated over micro-batches that fit
 // `rows_per_pass` sequences. Resumable from a checkpoint of the full state.
 import type { Tensor } from 'onnxruntime-common';
