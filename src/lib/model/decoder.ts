@@ -191,8 +191,7 @@ export interface DecoderForwardOptions {
 
 export function decoderForward(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: DecoderForwardOptions = {}): DecoderOutputs {
   const { hidden, lmHead, presents } = decoderHidden(cfg, weights, io, opts);
-  const [logits] = linears(hidden, weights, [{ weight: lmHead, outFeatures: cfg.vocabSize, bias: null }]); // [B, T, V]
-  return { logits, presents };
+  return { logits: lmHeadLogits(cfg, weights, hidden, lmHead), presents };
 }
 
 /** hidden [B, T, C] → logits [B, T, V] through the LM head (or its pre-transposed copy). */

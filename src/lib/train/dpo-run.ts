@@ -1,8 +1,9 @@
 // A DPO run over preference groups, on any onnxruntime (node for scripts and
-// tests, web in the LM worker): optimizer steps, each scoring the reference
-// log-probs its passes are first to need (once per prompt), that each cover `prompts_per_step` prompts whatever M is (the paper keeps
-// prompts per step constant across M), accumulated over micro-batches that fit
-// `rows_per_pass` sequences. Resumable from a checkpoint of the full state.
+// tests, web in the LM worker): optimizer steps that each cover
+// `prompts_per_step` prompts whatever M is (the paper keeps prompts per step
+// constant across M), accumulated over micro-batches that fit `rows_per_pass`
+// sequences, each step scoring the reference log-probs its passes are first to
+// need (once per prompt). Resumable from a checkpoint of the full state.
 import type { Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
 import { buildTrainStep, splitTrainState } from '../onnx/train-step';
@@ -279,7 +280,7 @@ export class DpoRun {
       const pass = grouped.slice(at, at + perPass);
       const rows = pass.flatMap((x) => x.rows);
       const mask = Float32Array.from(pass.flatMap((x) => x.mask));
-      const ref = Float32Array.from(prompts.slice(at, at + perPass).flatMap((i) => Array.from(this.reference.values.subarray(i * (1 + m), (i + 1) * (1 + m)))));
+      const ref = Float32Array.from(passes[at / perPass].flatMap((i) => Array.from(this.reference.values.subarray(i * (1 + m), (i + 1) * (1 + m)))));
       const packed = packSequences(rows, this.model.padTokenId);
       tokens += rows.reduce((a, r, k) => a + mask[k] * (r.prompt.length + r.response.length), 0);
       const feeds: Record<string, Tensor> = batchTensors(this.ort, {
