@@ -12,14 +12,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { weightSpecs } from '../src/lib/model/config';
 import { writeSafetensors } from '../src/lib/model/safetensors';
-import { loadLm } from '../src/lib/model/load';
-import { lmCodec } from '../src/lib/model/codec';
-import { encodeRecord } from '../src/lib/train/preference-data';
 import { runWorkload } from '../src/lib/train/dpo-run';
-import { openLab } from './browser';
 import { createRng } from '../src/lib/random';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
+import { inferenceWeights } from '../src/lib/model/graphs';
 import { estimateMemory, type Workload } from '../src/lib/model/memory';
 import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import { DpoRun, promptsPerPass } from '../src/lib/train/dpo-run';
@@ -56,7 +53,7 @@ function estimate(w: WorkloadName): number {
   const lora = defaultLora(config);
   const rows = PROMPTS * (1 + M);
   const sampleRows = w === 'sample-8' ? 8 : 32;
-  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, lora, checkpointing: CHECKPOINTING };
+  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, sampleWeights: inferenceWeights('cpu'), lora, checkpointing: CHECKPOINTING };
   const e = estimateMemory(config, workload);
   return w.startsWith('sample') ? e.inferenceBytes : w === 'dpo-full' ? e.fullTrainingBytes : e.loraTrainingBytes;
 }
@@ -122,7 +119,7 @@ function rendererPeakBytes(): number {
 }
 
 /** Text of about `tokens` tokens under the shipped tokenizer: seeded random words, so every text differs. */
-function words(codec: ReturnType<typeof lmCodec>, tokens: number, seed: number): string {
+function words(codec: { encodePrompt(text: string): ArrayLike<number> }, tokens: number, seed: number): string {
   const vocabulary = (
     'apple river seven books gives away twelve market price sum left total each more then half three nine bus stop ' +
     'garden eggs basket coins saves spends week day hours miles train bakes cakes shares friends boxes pencils'
@@ -134,6 +131,11 @@ function words(codec: ReturnType<typeof lmCodec>, tokens: number, seed: number):
 }
 
 async function inBrowser(w: WorkloadName): Promise<Result> {
+  // Imported here, not above: the Node workloads feed token ids and their peak RSS should carry neither the browser
+  // driver nor the tokenizer library (0.17 GiB of RSS on import).
+  const [{ openLab }, { loadLm }, { lmCodec }, { encodeRecord }] = await Promise.all([
+    import('./browser'), import('../src/lib/model/load'), import('../src/lib/model/codec'), import('../src/lib/train/preference-data'),
+  ]);
   writeHubModel();
   const lm = await loadLm(async (n) => (existsSync(`models/lm/${n}`) ? new Uint8Array(readFileSync(`models/lm/${n}`)) : null));
   const codec = lmCodec(lm);

@@ -11,7 +11,7 @@ export async function exportForTransformersJs(dir: string): Promise<string> {
   const lm = await loadLm(async (name) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : null));
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const path = join(dir, 'onnx', 'model.onnx');
-  writeFileSync(path, buildDecoderGraph(lm.config, lm.weights));
+  writeFileSync(path, buildDecoderGraph(lm.config, lm.weights).bytes);
   return path;
 }
 

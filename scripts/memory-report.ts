@@ -21,7 +21,7 @@ for (const name of ['llama-sharded', 'qwen2-bf16', 'gpt2']) {
   const est = estimateMemory(lm.config, { ...workload, lora: defaultLora(lm.config) });
   const loaded = [...lm.weights.values()].reduce((a, w) => a + w.byteLength, 0);
   const largest = Math.max(...[...lm.weights.values()].map((w) => w.byteLength));
-  const graph = buildDecoderGraph(lm.config, lm.weights, { lastTokenOnly: true }).byteLength;
+  const graph = buildDecoderGraph(lm.config, lm.weights, { lastTokenOnly: true }).bytes.byteLength;
   console.log(`| ${name} | ${est.parameters} | ${mib(est.weightBytes)} | ${mib(loaded)} | ${mib(est.largestTensor.bytes)} (real ${mib(largest)}) | ${mib(est.samplingGraphBytes)} | ${mib(graph)} |`);
 }
 

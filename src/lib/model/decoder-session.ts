@@ -10,7 +10,7 @@ import { createSession, readFloats, type ExecutionProvider, type OrtApi } from '
 import type { LmStepper } from '../sample/generate';
 import type { LmConfig } from './config';
 import type { CacheOutputs } from './decoder';
-import { buildDecoderGraph, pastName, presentName } from './graphs';
+import { buildDecoderGraph, inferenceWeights, pastName, presentName, weightFeeds } from './graphs';
 import { HostKvCache } from './host-kv-cache';
 import { Graph } from '../onnx/graph';
 import { gather } from '../onnx/ops';
@@ -143,19 +143,21 @@ export class DecoderSession implements LmStepper {
     private readonly session: InferenceSession,
     private readonly cfg: LmConfig,
     private readonly kv: KvStore,
+    private readonly weightFeeds: Record<string, Tensor>,
   ) {}
 
   /**
-   * Compiles the sampling graph (last-position logits) with the weights as
-   * initializers. `cacheOutputs` overrides where the cache is kept (tests
-   * compare the two ways on one EP).
+   * Compiles the sampling graph (last-position logits), the weights placed as
+   * inferenceWeights says for the EP. `cacheOutputs` overrides where the cache
+   * is kept (tests compare the two ways on one EP).
    */
   static async create(ort: OrtApi, cfg: LmConfig, weights: Map<string, Float32Array>, ep: ExecutionProvider, cacheOutputs?: CacheOutputs): Promise<DecoderSession> {
     const outputs = cacheOutputs ?? (ep === 'webgpu' ? 'all' : 'new');
-    const model = buildDecoderGraph(cfg, weights, { lastTokenOnly: true, cacheOutputs: outputs });
+    const fed = inferenceWeights(ep) === 'inputs';
+    const model = buildDecoderGraph(cfg, fed ? undefined : weights, { lastTokenOnly: true, cacheOutputs: outputs, external: true });
     const session = await createSession(ort, model, ep, outputs === 'all' ? DeviceKvStore.sessionOptions(cfg, ep) : {});
     const kv = outputs === 'all' ? new DeviceKvStore(ort, cfg, ep) : new HostKvStore(ort, cfg);
-    return new DecoderSession(ort, session, cfg, kv);
+    return new DecoderSession(ort, session, cfg, kv, fed ? weightFeeds(ort, cfg, weights) : {});
   }
 
   get vocabSize(): number {
@@ -171,6 +173,7 @@ export class DecoderSession implements LmStepper {
     if (mask.length !== batch * totalLen) throw new Error(`DecoderSession: mask has ${mask.length} entries, expected ${batch} × ${totalLen}`);
     const kv = this.kv.feeds(mask, batch, newLen);
     const out = await this.session.run({
+      ...this.weightFeeds,
       input_ids: new ort.Tensor('int64', ids, [batch, newLen]),
       position_ids: new ort.Tensor('int64', positions, [batch, newLen]),
       attention_mask: new ort.Tensor('int64', kv.mask, [batch, kv.width]),

@@ -5,7 +5,8 @@ import type { Tensor } from 'onnxruntime-common';
 import { parseConfig, weightSpecs, type LmConfig } from './config';
 import { gradCheck, type GradInput } from '../onnx/gradcheck';
 import { randomWeights, TINY_CONFIGS } from './random-init';
-import { buildDecoderGraph, buildLogProbGraph, pastName, presentName, sequenceLogProbs } from './graphs';
+import { buildDecoderGraph, buildLogProbGraph, pastName, presentName, sequenceLogProbs, weightFeeds, type InferenceModel } from './graphs';
+import { createSession } from '../onnx/runtime';
 import { DecoderSession } from './decoder-session';
 import { logSoftmaxRow, referenceLogits, type ReferenceInput } from './reference.testutil';
 
@@ -35,7 +36,7 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
     const T = input.ids[0].length;
 
     it('full-sequence logits match to 1e-4', async () => {
-      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights));
+      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights).bytes);
       const out = await session.run({ input_ids: i64(input.ids), attention_mask: i64(input.mask), position_ids: i64(input.positions), ...emptyPast(cfg, B) });
       const logits = out.logits.data as Float32Array;
       expect(out.logits.dims).toEqual([B, T, cfg.vocabSize]);
@@ -47,8 +48,29 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
       expect(worst).toBeLessThan(1e-4);
     });
 
+    it('weights as external initializers give the embedded graph\'s logits bit for bit; as inputs, to 1e-5', async () => {
+      const feeds = { input_ids: i64(input.ids), attention_mask: i64(input.mask), position_ids: i64(input.positions), ...emptyPast(cfg, B) };
+      const logits = async (model: InferenceModel, weightInputs: Record<string, Tensor> = {}) => {
+        const session = await createSession(ort, model, 'cpu');
+        const out = (await session.run({ ...feeds, ...weightInputs })).logits.data as Float32Array;
+        await session.release();
+        return out;
+      };
+      const embedded = buildDecoderGraph(cfg, weights);
+      const external = buildDecoderGraph(cfg, weights, { external: true });
+      // Every weight byte is in the external files, none in the model.
+      const weightBytes = [...weights.values()].reduce((a, w) => a + w.byteLength, 0);
+      const externalBytes = external.externalData.reduce((a, f) => a + f.data.byteLength, 0);
+      expect(externalBytes).toBeGreaterThanOrEqual(weightBytes);
+      expect(external.bytes.byteLength).toBeLessThan(embedded.bytes.byteLength - 0.9 * externalBytes);
+      const want = await logits(embedded);
+      expect(await logits(external)).toEqual(want);
+      const fed = await logits(buildDecoderGraph(cfg), weightFeeds(ort, cfg, weights));
+      expect(Math.max(...fed.map((x, i) => Math.abs(x - want[i])))).toBeLessThan(1e-5);
+    });
+
     it('prefill + token-by-token decode with the KV cache equals the full forward', async () => {
-      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights, { lastTokenOnly: true }));
+      const session = await ort.InferenceSession.create(buildDecoderGraph(cfg, weights, { lastTokenOnly: true }).bytes);
       const prefill = 4;
       let feeds: Record<string, Tensor> = {
         input_ids: i64(cols(input.ids, 0, prefill)), attention_mask: i64(cols(input.mask, 0, prefill)), position_ids: i64(cols(input.positions, 0, prefill)),
@@ -96,7 +118,7 @@ for (const [family, json] of Object.entries(TINY_CONFIGS)) {
 
     it('the log-prob graph equals log-softmax of the reference logits at the targets, over the loss mask', async () => {
       const lossMask = [[0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 0]];
-      const session = await ort.InferenceSession.create(buildLogProbGraph(cfg, weights));
+      const session = await ort.InferenceSession.create(buildLogProbGraph(cfg, weights).bytes);
       const out = await session.run({
         input_ids: i64(input.ids), attention_mask: i64(input.mask), position_ids: i64(input.positions),
         loss_mask: new ort.Tensor('float32', Float32Array.from(lossMask.flat()), [B, T]),

@@ -20,7 +20,7 @@ describe('Hub-layout fixtures', () => {
       const ids = lm.tokenizer.encode('Ben has 32 books. He gives away 4.');
       const T = ids.length;
       const input = { ids: [ids], mask: [ids.map(() => 1)], positions: [ids.map((_, t) => t)] };
-      const session = await ort.InferenceSession.create(buildDecoderGraph(lm.config, lm.weights));
+      const session = await ort.InferenceSession.create(buildDecoderGraph(lm.config, lm.weights).bytes);
       const past = Object.fromEntries(Array.from({ length: lm.config.numLayers }, (_, l) => (['key', 'value'] as const).map((k) =>
         [pastName(l, k), new ort.Tensor('float32', new Float32Array(0), [1, lm.config.numKvHeads, 0, lm.config.headDim])])).flat());
       const i64 = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [1, T]);

@@ -10,6 +10,8 @@ import { buildTrainStep } from '../onnx/train-step';
 import { graphMemory } from '../onnx/liveness';
 
 const F32 = 4;
+/** The JS engine and onnxruntime themselves, before any model: node with onnxruntime-node loaded holds 0.08–0.09 GiB. */
+const RUNTIME_BYTES = 0.09 * 2 ** 30;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export interface MemoryEstimate {
@@ -20,9 +22,11 @@ export interface MemoryEstimate {
   /** The sampling graph's initializers: weights stored once, plus a tied embedding's transposed copy for the LM head. */
   samplingGraphBytes: number;
   /**
-   * Sampling: the loaded weights, and while the session is built the encoded
-   * graph (weights stored once, Linear layers pre-transposed, a tied embedding's
-   * transposed copy for the LM head) beside ORT's copy of it; then the KV cache.
+   * Sampling: the loaded weights and the KV cache twice (HostKvCache grows and
+   * regroups rows by copying), and with weights as initializers (WASM, WebGPU:
+   * inferenceWeights) what ORT builds from them while the session is created —
+   * its copy of them (a tied embedding's transposed copy for the LM head included)
+   * and the pre-transposed and prepacked copies made beside it.
    */
   inferenceBytes: number;
   /**
@@ -45,6 +49,8 @@ export interface Workload {
   /** Sampling batch (rows of the KV cache) and its context (prompt + new tokens). */
   sampleRows: number;
   sampleContext: number;
+  /** How the sampling session gets the weights (inferenceWeights(ep)); 'initializers' when not given, as in the browser. */
+  sampleWeights?: 'inputs' | 'initializers';
   lora: LoraConfig;
   /** Training with activation checkpointing (DpoConfig.gradient_checkpointing). */
   checkpointing?: boolean;
@@ -66,13 +72,13 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
     weightBytes,
     largestTensor: { name: largest.name, bytes: count(largest.shape) * F32 },
     samplingGraphBytes: weightBytes + tiedHeadBytes,
-    inferenceBytes: weightBytes + 2 * (weightBytes + tiedHeadBytes) + kvCache,
+    inferenceBytes: weightBytes + (w.sampleWeights === 'inputs' ? 0 : 2 * (weightBytes + tiedHeadBytes)) + 2 * kvCache + RUNTIME_BYTES,
     // Full: the trained parameters are inputs beside the loaded weights; LoRA's inputs are the loaded weights.
     get fullTrainingBytes() {
-      return (full ??= weightBytes + trainStepBytes(cfg, w, null));
+      return (full ??= weightBytes + trainStepBytes(cfg, w, null) + RUNTIME_BYTES);
     },
     get loraTrainingBytes() {
-      return (lora ??= trainStepBytes(cfg, w, w.lora));
+      return (lora ??= trainStepBytes(cfg, w, w.lora) + RUNTIME_BYTES);
     },
     largestActivationBytes: logits * F32,
   };

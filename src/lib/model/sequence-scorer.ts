@@ -1,14 +1,14 @@
 // Sequence log-probs of (prompt, response) pairs under fixed weights: the DPO
 // reference model, and held-out reward accuracy. One log-prob graph, run over
-// right-padded chunks, with the weights as initializers — or, for the DPO
-// reference on CPU EPs, as inputs fed from the loaded weights, as the train
-// step has them: ORT then holds no copy of them (onnxruntime-node reads the
-// arrays in place; ort-web copies them in for a run and frees them after).
+// right-padded chunks, with the weights placed as inferenceWeights says — and,
+// for the DPO reference on WASM too, as inputs fed from the loaded weights, as
+// the train step has them: ORT then holds no copy of them between runs (ort-web
+// copies them in for a run and frees them after; the reference runs seldom).
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { createSession, readFloats, batchTensors, TRAIN_SESSION_OPTIONS, type ExecutionProvider, type OrtApi } from '../onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../train/batches';
-import { buildLogProbGraph } from './graphs';
-import { weightSpecs, type LmConfig } from './config';
+import { buildLogProbGraph, inferenceWeights, weightFeeds } from './graphs';
+import type { LmConfig } from './config';
 
 export interface SequenceScores {
   /** Σ log p over each row's response tokens. */
@@ -39,12 +39,10 @@ export class SequenceScorer {
     { trainingForm = false, vocabChunks = 1 } = {},
   ): Promise<SequenceScorer> {
     // On WebGPU weights fed per run would cross to the GPU every run: they stay initializers there.
-    const fed = trainingForm && ep !== 'webgpu';
-    const graph = buildLogProbGraph(cfg, fed ? undefined : weights, { trainingForm, vocabChunks });
+    const fed = inferenceWeights(ep) === 'inputs' || (trainingForm && ep !== 'webgpu');
+    const graph = buildLogProbGraph(cfg, fed ? undefined : weights, { trainingForm, vocabChunks, external: true });
     const session = await createSession(ort, graph, ep, trainingForm ? TRAIN_SESSION_OPTIONS : {});
-    const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
-    const feeds = fed ? Object.fromEntries([...weights].map(([name, data]) => [name, new ort.Tensor('float32', data, shapes.get(name)!)])) : {};
-    return new SequenceScorer(ort, session, padTokenId, feeds);
+    return new SequenceScorer(ort, session, padTokenId, fed ? weightFeeds(ort, cfg, weights) : {});
   }
 
   async score(rows: readonly TokenizedPair[], rowsPerRun = 32, onProgress?: (done: number, total: number) => void): Promise<SequenceScores> {

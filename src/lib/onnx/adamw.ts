@@ -3,7 +3,7 @@
 // clipping (clip_grad_norm_) before the update. lr and step are graph inputs so
 // schedules need no rebuild.
 import type { Value } from './graph';
-import { add, clip, div, mul, pow, reciprocal, scalar, sqrt, sub, sumAll } from './ops';
+import { add, clip, div, mul, pow, scalar, sqrt, sub, sumSquaresAll } from './ops';
 
 export interface AdamWConfig {
   beta1: number;
@@ -33,29 +33,40 @@ export interface AdamWResult {
   gradNorm: Value;
 }
 
-/** One AdamW step for all slots. `lr` and `step` are float32 scalars; step counts from 1. */
+/**
+ * One AdamW step for all slots. `lr` and `step` are float32 scalars; step counts from 1.
+ * Every per-element pass reads and writes parameter-sized tensors, so the
+ * scalar factors are folded first and each tensor sees 13 passes (torch's
+ * order of operations took 16; one more with weight decay): the norm reads the gradient once
+ * (ReduceSumSquare, no squared copy alive until the second moment needs one);
+ * clipping scales the moments' coefficients,
+ * (1 − β1)·c and (1 − β2)·c², not the gradient; and torch's
+ * lr/bc1 · m / (√v / √bc2 + eps) is (lr·√bc2/bc1) · m / (√v + eps·√bc2).
+ */
 export function adamwStep(slots: readonly AdamWSlot[], lr: Value, step: Value, cfg: AdamWConfig): AdamWResult {
   const g = lr.graph;
   const { beta1, beta2, eps, weightDecay, maxGradNorm } = cfg;
 
-  const sq = slots.map((s) => sumAll(mul(s.grad, s.grad)));
-  const gradNorm = sqrt(sq.reduce((a, b) => add(a, b)));
+  const gradNorm = sqrt(slots.map((s) => sumSquaresAll(s.grad)).reduce((a, b) => add(a, b)));
   // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1.
   const clipCoef = maxGradNorm === null ? null : clip(div(scalar(g, maxGradNorm), add(gradNorm, 1e-6)), 0, 1);
+  const gradCoef = clipCoef ? mul(clipCoef, 1 - beta1) : scalar(g, 1 - beta1);
+  const squareCoef = clipCoef ? mul(mul(clipCoef, clipCoef), 1 - beta2) : scalar(g, 1 - beta2);
 
   const bc1 = sub(scalar(g, 1), pow(scalar(g, beta1), step)); // bias_correction1
-  const bc2 = sub(scalar(g, 1), pow(scalar(g, beta2), step)); // bias_correction2
-  const stepSize = div(lr, bc1);
-  const invSqrtBc2 = reciprocal(sqrt(bc2));
+  const sqrtBc2 = sqrt(sub(scalar(g, 1), pow(scalar(g, beta2), step))); // √bias_correction2
+  const stepSize = div(mul(lr, sqrtBc2), bc1);
+  const epsHat = mul(sqrtBc2, eps);
+  const decay = sub(scalar(g, 1), mul(lr, weightDecay));
 
   const out: AdamWResult = { params: [], m: [], v: [], gradNorm };
   for (const s of slots) {
-    const grad = clipCoef ? mul(s.grad, clipCoef) : s.grad;
-    const decayed = s.decay && weightDecay !== 0 ? mul(s.param, sub(scalar(g, 1), mul(lr, weightDecay))) : s.param;
-    const m = add(mul(s.m, beta1), mul(grad, 1 - beta1)); // exp_avg
-    const v = add(mul(s.v, beta2), mul(mul(grad, grad), 1 - beta2)); // exp_avg_sq
-    const denom = add(mul(sqrt(v), invSqrtBc2), eps);
-    out.params.push(sub(decayed, mul(div(m, denom), stepSize)));
+    const decayed = s.decay && weightDecay !== 0 ? mul(s.param, decay) : s.param;
+    const m = add(mul(s.m, beta1), mul(s.grad, gradCoef)); // exp_avg
+    // (g·coef)·g, not g²·coef: g² alone could run as soon as its gradient exists, and every
+    // parameter's square would then wait, alive, for the clip coefficient (135M full: +0.5 GiB).
+    const v = add(mul(s.v, beta2), mul(mul(s.grad, squareCoef), s.grad)); // exp_avg_sq
+    out.params.push(sub(decayed, mul(div(m, add(sqrt(v), epsHat)), stepSize)));
     out.m.push(m);
     out.v.push(v);
   }

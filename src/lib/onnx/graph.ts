@@ -1,7 +1,7 @@
 // Graph builder: typed symbolic values and the node list they come from.
 // Ops (ops.ts) take Values and append nodes to the Value's graph; the graph
 // turns into a ModelSpec for the protobuf writer.
-import { DTYPE_BYTES, type Attribute, type Dim, type DType, type ModelSpec, type NodeSpec, type TensorData, type ValueInfo } from './model-proto';
+import { DTYPE_BYTES, type Attribute, type Dim, type DType, type ExternalFile, type ModelSpec, type NodeSpec, type TensorData, type ValueInfo } from './model-proto';
 import type { DeferredBytes } from './protobuf';
 
 export const OPSET = 17;
@@ -81,14 +81,24 @@ export class Graph {
     return v;
   }
 
-  /** A constant: `data`'s elements, or bytes written only when the model is encoded (DeferredBytes). */
-  initializer(name: string, dtype: DType, dims: number[], data: TypedArray | DeferredBytes): Value {
+  /**
+   * A constant: `data`'s elements, or bytes written only when the model is
+   * encoded (DeferredBytes). `external`: kept out of the encoded model, in an
+   * in-memory file of the initializer's name (externalFiles).
+   */
+  initializer(name: string, dtype: DType, dims: number[], data: TypedArray | DeferredBytes, { external = false } = {}): Value {
     const count = dims.reduce((a, b) => a * b, 1);
     if (data.byteLength !== count * DTYPE_BYTES[dtype]) {
       throw new Error(`initializer ${name}: ${data.byteLength} bytes for ${dtype} dims [${dims.join(', ')}]`);
     }
-    this.initializers.set(this.claim(name), { name, dtype, dims, raw: 'writeTo' in data ? data : bytesOf(data) });
+    if (external && 'writeTo' in data) throw new Error(`initializer ${name}: external bytes must exist before the session is built`);
+    this.initializers.set(this.claim(name), { name, dtype, dims, raw: 'writeTo' in data ? data : bytesOf(data), ...(external ? { external: name } : {}) });
     return this.register(new Value(this, name, dtype, dims));
+  }
+
+  /** The in-memory files of the external initializers, for the session that loads this graph. */
+  externalFiles(): ExternalFile[] {
+    return [...this.initializers.values()].flatMap((t) => (t.external === undefined ? [] : [{ path: t.external, data: t.raw as Uint8Array }]));
   }
 
   /** Appends one node. Output types come from the caller (the op's shape rule). */

@@ -37,6 +37,17 @@ export interface TensorData {
   dims: number[];
   /** Little-endian element bytes (TensorProto.raw_data), or bytes written only when the model is encoded. */
   raw: Uint8Array | DeferredBytes;
+  /**
+   * Set: the bytes are not written into the model; ORT reads them from the
+   * in-memory file of this name the session is given (see ExternalFile).
+   */
+  external?: string;
+}
+
+/** Bytes of external initializers, given to a session as SessionOptions.externalData. */
+export interface ExternalFile {
+  path: string;
+  data: Uint8Array;
 }
 
 export type Attribute =
@@ -80,7 +91,15 @@ function writeTensor(w: ProtoWriter, t: TensorData): void {
   if (t.dims.length) w.packedVarints(1, t.dims); // dims
   w.varint(2, DTYPE_CODE[t.dtype]); // data_type
   w.string(8, t.name); // name
-  w.bytes(9, t.raw); // raw_data
+  if (t.external === undefined) {
+    w.bytes(9, t.raw); // raw_data
+    return;
+  }
+  const entry = (key: string, value: string) => w.message(13, (e) => e.string(1, key).string(2, value)); // external_data
+  entry('location', t.external);
+  entry('offset', '0');
+  entry('length', String(t.raw.byteLength));
+  w.varint(14, 1); // data_location: EXTERNAL
 }
 
 function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {

@@ -209,6 +209,11 @@ export function sumAll(x: Value): Value {
   return reduceSum(x, x.shape.map((_, i) => i), false);
 }
 
+/** Σ x² over every element, as a scalar of shape [], without an x²-sized intermediate (no gradient rule: optimizer only). */
+export function sumSquaresAll(x: Value): Value {
+  return reduceWithAttr('ReduceSumSquare', x, x.shape.map((_, i) => i), false);
+}
+
 export function meanAll(x: Value): Value {
   return reduceMean(x, x.shape.map((_, i) => i), false);
 }

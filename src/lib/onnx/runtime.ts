@@ -2,7 +2,7 @@
 // code runs on onnxruntime-node (tests, scripts) and onnxruntime-web (the app).
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { encodeModel } from './model-proto';
+import { encodeModel, type ExternalFile } from './model-proto';
 import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
@@ -12,14 +12,20 @@ export interface OrtApi {
 
 export type ExecutionProvider = 'cpu' | 'wasm' | 'webgpu';
 
+/** A model with its external initializers' in-memory files (none when every byte is in the model). */
+export type SessionModel = Uint8Array | { bytes: Uint8Array; externalData: ExternalFile[] };
+
 export async function createSession(
   ort: OrtApi,
-  model: Uint8Array,
+  model: SessionModel,
   ep: ExecutionProvider,
   options: InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
+  const [bytes, externalData] = model instanceof Uint8Array ? [model, []] : [model.bytes, model.externalData];
   // Errors only by default: ORT warns on every session that it keeps shape ops on the CPU, by design.
-  return ort.InferenceSession.create(model, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...options });
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(externalData.length ? { externalData } : {}), ...options,
+  });
 }
 
 /**

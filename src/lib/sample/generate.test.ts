@@ -97,7 +97,7 @@ describe('generate on the tiny Llama graph (onnxruntime-node)', () => {
     const session = await DecoderSession.create(ort, cfg, weights, 'cpu');
     const samples = await generate(session, prompts, opts);
     await session.release();
-    const scorer = await ort.InferenceSession.create(buildLogProbGraph(cfg, weights));
+    const scorer = await ort.InferenceSession.create(buildLogProbGraph(cfg, weights).bytes);
     for (const s of samples) {
       const prompt = prompts[s.promptIndex];
       const response = s.finish === 'eos' ? [...s.tokens, 2] : s.tokens;

@@ -30,7 +30,7 @@ const feeds = () => batchTensors(ort, {
 const families = ['llama', 'qwen2', 'gpt2'] as const;
 
 async function logProbs(cfg: ReturnType<typeof parseConfig>, w: Map<string, Float32Array>, vocabChunks: number): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(buildLogProbGraph(cfg, w, { trainingForm: true, vocabChunks }));
+  const s = await ort.InferenceSession.create(buildLogProbGraph(cfg, w, { trainingForm: true, vocabChunks }).bytes);
   return (await s.run(batchTensors(ort, sequenceFeeds(batch)))).logp_sum.data as Float32Array;
 }
 

@@ -33,7 +33,7 @@ const variants: DpoOptions[] = [
 ];
 
 async function scores(w: Map<string, Float32Array>) {
-  const s = await ort.InferenceSession.create(buildLogProbGraph(cfg, w));
+  const s = await ort.InferenceSession.create(buildLogProbGraph(cfg, w).bytes);
   const out = await s.run(batchTensors(ort, sequenceFeeds(batch)));
   return { sum: Array.from(out.logp_sum.data as Float32Array), count: Array.from(out.token_count.data as Float32Array) };
 }
