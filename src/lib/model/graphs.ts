@@ -22,8 +22,8 @@ export interface InferenceModel {
 /**
  * How an inference session gets the weights on this EP. 'inputs': fed from the
  * loaded arrays on every run — onnxruntime-node reads them in place, so ORT holds
- * no copy (135M shape, sampling R = 32: peak 2.36 → 1.19 GiB; no prepacked
- * GEMMs: 324 → 271 tok/s). 'initializers': ort-web copies fed arrays into its
+ * no copy (135M shape, sampling R = 32: peak 2.36 → 0.98 GiB; no prepacked
+ * GEMMs: 324 → 252–280 tok/s). 'initializers': ort-web copies fed arrays into its
  * heap on every run, so the weights are initializers there, read from the
  * loaded arrays as external data (graphWeights) rather than encoded into the model.
  */
