@@ -4,7 +4,7 @@
 import { Graph, type Value } from '../onnx/graph';
 import { concat, gather, logSumExp, mul, pad, reduceSum, slice, split, squeeze, sub, END } from '../onnx/ops';
 import type { Tensor } from 'onnxruntime-common';
-import { encodeModel, type ExternalFile } from '../onnx/model-proto';
+import { encodeModel, type InferenceModel } from '../onnx/model-proto';
 import type { ExecutionProvider, OrtApi } from '../onnx/runtime';
 import { weightSpecs, type LmConfig } from './config';
 import { decoderForward, decoderHidden, lmHeadLogits, type DecoderForwardOptions, type KvPair, type Weights } from './decoder';
@@ -12,12 +12,6 @@ import { linearStored } from './layers';
 
 export const pastName = (layer: number, kind: 'key' | 'value'): string => `past_key_values.${layer}.${kind}`;
 export const presentName = (layer: number, kind: 'key' | 'value'): string => `present.${layer}.${kind}`;
-
-/** An inference graph: the encoded model, and the in-memory files of its external weights (SessionOptions.externalData). */
-export interface InferenceModel {
-  bytes: Uint8Array;
-  externalData: ExternalFile[];
-}
 
 /**
  * How an inference session gets the weights on this EP. 'inputs': fed from the

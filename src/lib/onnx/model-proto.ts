@@ -50,6 +50,12 @@ export interface ExternalFile {
   data: Uint8Array;
 }
 
+/** An encoded model and the in-memory files of its external initializers. */
+export interface InferenceModel {
+  bytes: Uint8Array;
+  externalData: ExternalFile[];
+}
+
 export type Attribute =
   | { f: number }
   | { i: number }

@@ -2,7 +2,7 @@
 // code runs on onnxruntime-node (tests, scripts) and onnxruntime-web (the app).
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { encodeModel, type ExternalFile } from './model-proto';
+import { encodeModel, type InferenceModel } from './model-proto';
 import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
@@ -12,12 +12,9 @@ export interface OrtApi {
 
 export type ExecutionProvider = 'cpu' | 'wasm' | 'webgpu';
 
-/** A model with its external initializers' in-memory files (none when every byte is in the model). */
-export type SessionModel = Uint8Array | { bytes: Uint8Array; externalData: ExternalFile[] };
-
 export async function createSession(
   ort: OrtApi,
-  model: SessionModel,
+  model: Uint8Array | InferenceModel,
   ep: ExecutionProvider,
   options: InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
