@@ -6,7 +6,7 @@
 import { weightSpecs, type LmConfig } from './config';
 import type { LoraConfig } from '../train/lora';
 import { dpoTrainStep, PAPER_DPO } from '../train/dpo';
-import { buildTrainStep } from '../onnx/train-step';
+import { buildTrainStep, splitTrainState, UPDATE_SLICE } from '../onnx/train-step';
 import { graphMemory } from '../onnx/liveness';
 
 const F32 = 4;
@@ -30,10 +30,10 @@ export interface MemoryEstimate {
    */
   inferenceBytes: number;
   /**
-   * Full fine-tuning: the loaded weights, the train step's inputs (parameters and
-   * AdamW's moments), what its graph holds alive at once in the order ORT runs it
-   * (activations saved for the backward pass, gradients, the next state), and
-   * the next state's copy in JavaScript.
+   * Full fine-tuning: the loaded weights, the train step's inputs (the trained
+   * parameters, a copy the update changes in place), AdamW's moments, what the
+   * gradient graph holds alive at once in the order ORT runs it (activations saved
+   * for the backward pass, gradients), and the gradients' copy in JavaScript.
    */
   fullTrainingBytes: number;
   /** LoRA: the same for the LoRA train step, whose inputs are the frozen weights themselves. */
@@ -85,15 +85,19 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
 }
 
 /**
- * One train step's inputs plus the most its graph holds alive at once, for `rows` sequences of `length` tokens, plus
- * its outputs once more: ORT's JS API hands the next state back as fresh arrays, copied while ORT's still exist.
+ * One train step as the CPU EPs run it (separateUpdate), for `rows` sequences of `length` tokens: the gradient
+ * graph's inputs, the most it holds alive at once and its outputs (the gradients) once more — ORT's JS API hands
+ * them back as fresh arrays, copied while ORT's still exist — plus AdamW's moments, which stay in JavaScript, and
+ * one slice of the update (its four inputs are views; three outputs and their copies).
  */
 function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'checkpointing'>, lora: LoraConfig | null): number {
   // M only shapes the loss over rows, so one negative per prompt sizes any M (rows rounded up to pairs).
   const rows = 2 * Math.ceil(w.rows / 2);
-  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing }));
+  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing, separateUpdate: true }));
   const m = graphMemory(step.graph);
-  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes;
+  const trainable = splitTrainState(step.state.map((n) => [n, n])).params.map(([n]) => count(step.graph.values.get(n)!.shape as number[]));
+  const moments = 2 * F32 * trainable.reduce((a, b) => a + b, 0);
+  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes + moments + 6 * UPDATE_SLICE * F32;
 }
 
 export interface DeviceLimits {

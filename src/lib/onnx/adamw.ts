@@ -33,8 +33,14 @@ export interface AdamWResult {
   gradNorm: Value;
 }
 
+/** torch's total_norm: the L2 norm over all gradients together. */
+export function globalGradNorm(grads: readonly Value[]): Value {
+  return sqrt(grads.map(sumSquaresAll).reduce((a, b) => add(a, b)));
+}
+
 /**
- * One AdamW step for all slots. `lr` and `step` are float32 scalars; step counts from 1.
+ * One AdamW step for all slots; `gradNorm` is given when the slots are a part of
+ * the parameters (the norm clipping uses is over all of them). `lr` and `step` are float32 scalars; step counts from 1.
  * Every per-element pass reads and writes parameter-sized tensors, so the
  * scalar factors are folded first and each tensor sees 13 passes (torch's
  * order of operations took 16; one more with weight decay): the norm reads the gradient once
@@ -43,11 +49,12 @@ export interface AdamWResult {
  * (1 − β1)·c and (1 − β2)·c², not the gradient; and torch's
  * lr/bc1 · m / (√v / √bc2 + eps) is (lr·√bc2/bc1) · m / (√v + eps·√bc2).
  */
-export function adamwStep(slots: readonly AdamWSlot[], lr: Value, step: Value, cfg: AdamWConfig): AdamWResult {
+export function adamwStep(
+  slots: readonly AdamWSlot[], lr: Value, step: Value, cfg: AdamWConfig, gradNorm: Value = globalGradNorm(slots.map((s) => s.grad)),
+): AdamWResult {
   const g = lr.graph;
   const { beta1, beta2, eps, weightDecay, maxGradNorm } = cfg;
 
-  const gradNorm = sqrt(slots.map((s) => sumSquaresAll(s.grad)).reduce((a, b) => add(a, b)));
   // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1.
   const clipCoef = maxGradNorm === null ? null : clip(div(scalar(g, maxGradNorm), add(gradNorm, 1e-6)), 0, 1);
   const gradCoef = clipCoef ? mul(clipCoef, 1 - beta1) : scalar(g, 1 - beta1);

@@ -3,7 +3,7 @@
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { encodeModel, type InferenceModel } from './model-proto';
-import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, type TrainStepGraph } from './train-step';
+import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, UPDATE_SLICE, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
@@ -56,12 +56,16 @@ export interface TrainSessionOptions {
   /** Host values for any piece of state (AdamW moments when resuming); moments default to zeros. */
   initialState?: Record<string, HostTensor>;
   session?: InferenceSession.SessionOptions;
+  /** Elements per AdamW run of a separateUpdate graph (tests cross slice edges with small ones). */
+  updateSlice?: number;
 }
 
 /**
  * Runs a train-step graph step after step. Parameters and AdamW moments are fed
  * back from the `next.` outputs; on WebGPU those outputs stay in GPU buffers
  * (preferredOutputLocation), so no parameter crosses into JavaScript between steps.
+ * A graph built with separateUpdate keeps the state in host arrays it owns: a step
+ * runs the gradient graph, then AdamW slice by slice, writing each slice back in place.
  * With a gradient-accumulation graph, `accumulate` adds a micro-batch's gradients
  * (kept on the GPU too) and the next `step` averages them in.
  */
@@ -71,12 +75,14 @@ export class TrainSession {
   private constructor(
     private readonly ort: OrtApi,
     private readonly session: InferenceSession,
+    private readonly updateSessions: { decay: InferenceSession; noDecay: InferenceSession } | null,
     private readonly accumulateSession: InferenceSession | null,
     readonly graph: TrainStepGraph,
     private readonly state: Map<string, Tensor>,
     private readonly frozen: Record<string, Tensor>,
     private readonly accumulators: Map<string, Tensor>,
     private readonly zeroAccumulators: Map<string, Tensor>,
+    private readonly updateSlice: number,
   ) {}
 
   static async create(
@@ -95,10 +101,17 @@ export class TrainSession {
     const accumulateSession = graph.accumulate
       ? await createSession(ort, encodeModel(graph.accumulate.model), ep, { ...TRAIN_SESSION_OPTIONS, ...gpuOutputs(trainable.map(accumulatorName)), ...options.session })
       : null;
+    const updateSessions = graph.update
+      ? {
+        decay: await createSession(ort, encodeModel(graph.update.decay), ep, { ...TRAIN_SESSION_OPTIONS, ...options.session }),
+        noDecay: await createSession(ort, encodeModel(graph.update.noDecay), ep, { ...TRAIN_SESSION_OPTIONS, ...options.session }),
+      }
+      : null;
     const state = new Map<string, Tensor>();
     for (const name of graph.state) {
       const given = params[name] ?? options.initialState?.[name];
-      if (given) state.set(name, new ort.Tensor('float32', given.data, given.dims));
+      // Updated in place: a copy, so the caller's arrays (the loaded model's weights, a checkpoint) stay as they were.
+      if (given) state.set(name, new ort.Tensor('float32', graph.update ? given.data.slice() : given.data, given.dims));
     }
     for (const name of trainable) {
       const p = params[name];
@@ -117,7 +130,7 @@ export class TrainSession {
         zeros.set(accumulatorName(name), new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
       }
     }
-    return new TrainSession(ort, session, accumulateSession, graph, state, frozenTensors, new Map(zeros), zeros);
+    return new TrainSession(ort, session, updateSessions, accumulateSession, graph, state, frozenTensors, new Map(zeros), zeros, options.updateSlice ?? UPDATE_SLICE);
   }
 
   /** Micro-batches accumulated since the last optimizer step. */
@@ -152,22 +165,25 @@ export class TrainSession {
    * outputs (loss, grad_norm, …) of this batch.
    */
   async step(batch: Record<string, Tensor>, lr: number, step: number, share = 1): Promise<Record<string, Float32Array>> {
+    const scalars = { lr: new this.ort.Tensor('float32', Float32Array.of(lr), []), step: new this.ort.Tensor('float32', Float32Array.of(step), []) };
     const feeds: Record<string, Tensor> = {
-      ...Object.fromEntries(this.state),
+      ...(this.updateSessions ? Object.fromEntries(splitTrainState(this.state).params) : { ...Object.fromEntries(this.state), ...scalars }),
       ...this.frozen,
       ...batch,
-      lr: new this.ort.Tensor('float32', Float32Array.of(lr), []),
-      step: new this.ort.Tensor('float32', Float32Array.of(step), []),
     };
     if (this.graph.accumulate) {
       Object.assign(feeds, Object.fromEntries(this.accumulators));
       feeds[GRAD_SCALE] = new this.ort.Tensor('float32', Float32Array.of(share), []);
     }
     const out = await this.session.run(feeds);
-    for (const name of this.graph.state) {
-      const previous = this.state.get(name)!;
-      if (previous.location === 'gpu-buffer') previous.dispose();
-      this.state.set(name, out[NEXT + name]);
+    if (this.updateSessions) {
+      await this.updateInPlace(out, { ...scalars, grad_norm: out.grad_norm });
+    } else {
+      for (const name of this.graph.state) {
+        const previous = this.state.get(name)!;
+        if (previous.location === 'gpu-buffer') previous.dispose();
+        this.state.set(name, out[NEXT + name]);
+      }
     }
     for (const [name, t] of this.accumulators) {
       if (t.location === 'gpu-buffer') t.dispose();
@@ -176,8 +192,28 @@ export class TrainSession {
     this.accumulated = 0;
     const metrics: Record<string, Float32Array> = {};
     for (const name of this.graph.metrics) metrics[name] = await readFloats(out[name]);
-    for (const [name, t] of Object.entries(out)) if (name.startsWith('grad.')) metrics[name] = await readFloats(t);
+    if (this.graph.exposesGradients) for (const [name, t] of Object.entries(out)) if (name.startsWith('grad.')) metrics[name] = await readFloats(t);
     return metrics;
+  }
+
+  /** AdamW from the gradient graph's `grad.*`, a slice of elements per run, each written back into the state. */
+  private async updateInPlace(grads: InferenceSession.OnnxValueMapType, scalars: Record<string, Tensor>): Promise<void> {
+    const { update } = this.graph;
+    const host = (name: string) => this.state.get(name)!.data as Float32Array;
+    for (const [name, param] of splitTrainState(this.state).params) {
+      const session = update!.decays[name] ? this.updateSessions!.decay : this.updateSessions!.noDecay;
+      const { m, v } = momentNames(name);
+      const state = { param: param.data as Float32Array, [momentNames('param').m]: host(m), [momentNames('param').v]: host(v) };
+      const grad = grads[`grad.${name}`].data as Float32Array;
+      for (let at = 0; at < grad.length; at += this.updateSlice) {
+        const end = Math.min(grad.length, at + this.updateSlice);
+        const slice = (a: Float32Array) => new this.ort.Tensor('float32', a.subarray(at, end), [end - at]);
+        const feeds: Record<string, Tensor> = { ...scalars, grad: slice(grad) };
+        for (const [input, a] of Object.entries(state)) feeds[input] = slice(a);
+        const out = await session.run(feeds);
+        for (const [input, a] of Object.entries(state)) a.set(out[NEXT + input].data as Float32Array, at);
+      }
+    }
   }
 
   /** Where each piece of state lives now ('cpu' before the first WebGPU step, 'gpu-buffer' after). */
@@ -185,17 +221,23 @@ export class TrainSession {
     return Object.fromEntries([...this.state].map(([n, t]) => [n, t.location]));
   }
 
+  /** A piece of state as it is now, in host memory the next step does not change. */
+  private async snapshot(t: Tensor): Promise<Float32Array> {
+    const data = await readFloats(t);
+    return this.updateSessions ? data.slice() : data;
+  }
+
   /** Downloads parameters (not moments) to host memory. */
   async parameters(): Promise<Record<string, Float32Array>> {
     const out: Record<string, Float32Array> = {};
-    for (const [name, t] of splitTrainState(this.state).params) out[name] = await readFloats(t);
+    for (const [name, t] of splitTrainState(this.state).params) out[name] = await this.snapshot(t);
     return out;
   }
 
   /** Downloads all state (parameters and AdamW moments): what a checkpoint holds. */
   async fullState(): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
-    for (const [name, t] of this.state) out[name] = { data: await readFloats(t), dims: [...t.dims] };
+    for (const [name, t] of this.state) out[name] = { data: await this.snapshot(t), dims: [...t.dims] };
     return out;
   }
 
@@ -203,6 +245,8 @@ export class TrainSession {
     for (const t of [...this.state.values(), ...this.accumulators.values()]) if (t.location === 'gpu-buffer') t.dispose();
     await this.session.release();
     await this.accumulateSession?.release();
+    await this.updateSessions?.decay.release();
+    await this.updateSessions?.noDecay.release();
   }
 }
 

@@ -131,6 +131,58 @@ describe('train-step graph on onnxruntime-node', () => {
   });
 });
 
+describe('separateUpdate: AdamW in graphs of its own, on host state in place', () => {
+  const cfg: AdamWConfig = { ...ADAMW_DEFAULTS, weightDecay: 0.1, maxGradNorm: 0.05 };
+  const same = (a: Record<string, Float32Array>, b: Record<string, Float32Array>, at: string) => {
+    for (const name of Object.keys(a)) expect(Array.from(b[name]), `${name} ${at}`).toEqual(Array.from(a[name]));
+  };
+
+  it('steps bit for bit as the fused graph (clipping, decayed and undecayed parameters, slices of 7 elements), and snapshots do not move', async () => {
+    const task = tinyAttention(4);
+    const batch = batchTensors(ort, task.batch);
+    const fused = await TrainSession.create(ort, buildTrainStep({ ...task.spec, optimizer: cfg }), 'cpu', task.init);
+    const initial = Object.fromEntries(Object.entries(task.init).map(([n, t]) => [n, t.data.slice()]));
+    const separate = await TrainSession.create(ort, buildTrainStep({ ...task.spec, optimizer: cfg, separateUpdate: true }), 'cpu', task.init, {}, { updateSlice: 7 });
+    const before = await separate.parameters();
+    for (let step = 1; step <= 3; step++) {
+      const a = await fused.step(batch, 0.01, step);
+      const b = await separate.step(batch, 0.01, step);
+      expect(b, `metrics at step ${step}`).toEqual(a);
+      same(await fused.parameters(), await separate.parameters(), `after step ${step}`);
+      const full = await fused.fullState();
+      const mine = await separate.fullState();
+      same(Object.fromEntries(Object.entries(full).map(([n, t]) => [n, t.data])), Object.fromEntries(Object.entries(mine).map(([n, t]) => [n, t.data])), `state after step ${step}`);
+    }
+    // The caller's arrays and an earlier snapshot are not the state the session updates.
+    same(initial, Object.fromEntries(Object.entries(task.init).map(([n, t]) => [n, t.data])), 'given');
+    same(initial, before, 'snapshot');
+    await fused.release();
+    await separate.release();
+  });
+
+  it('with gradient accumulation, and reporting gradients: the same as the fused graph', async () => {
+    const full = tinyMlp(2, 16);
+    const micro = tinyMlp(2, 4);
+    const spec = { ...micro.spec, optimizer: cfg, gradientAccumulation: true, exposeGradients: true };
+    const fused = await TrainSession.create(ort, buildTrainStep(spec), 'cpu', full.init);
+    const separate = await TrainSession.create(ort, buildTrainStep({ ...spec, separateUpdate: true }), 'cpu', full.init, {}, { updateSlice: 5 });
+    const rows = (k: number) => batchTensors(ort, {
+      x: { type: 'float32', data: (full.batch.x.data as Float32Array).slice(k * 16, (k + 1) * 16), dims: [4, 4] },
+      labels: { type: 'int64', data: (full.batch.labels.data as BigInt64Array).slice(k * 4, (k + 1) * 4), dims: [4] },
+    });
+    for (let step = 1; step <= 2; step++) {
+      for (let k = 0; k < 3; k++) expect(await separate.accumulate(rows(k), 1 / 4)).toEqual(await fused.accumulate(rows(k), 1 / 4));
+      const a = await fused.step(rows(3), 0.05, step, 1 / 4);
+      const b = await separate.step(rows(3), 0.05, step, 1 / 4);
+      expect(Object.keys(b).filter((n) => n.startsWith('grad.')).length).toBe(micro.spec.trainable.length);
+      expect(b).toEqual(a);
+      same(await fused.parameters(), await separate.parameters(), `after step ${step}`);
+    }
+    await fused.release();
+    await separate.release();
+  });
+});
+
 describe('train state names', () => {
   it('splits parameters from AdamW moments by the moment names', async () => {
     const { splitTrainState, momentNames } = await import('./train-step');

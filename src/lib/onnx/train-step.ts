@@ -2,10 +2,13 @@
 // plain InferenceSession trains. Inputs: parameters, their AdamW moments, lr,
 // step and the batch. Outputs: loss and metrics, and `next.<name>` for every
 // piece of state, which the runtime feeds back as the next step's input.
+// Or, with separateUpdate, the same in two parts: a gradient graph (forward →
+// loss → gradients and their norm) and an AdamW graph over a flat slice of one
+// parameter, which the runtime runs slice by slice with the state in place.
 import { Graph, type Value } from './graph';
 import type { ModelSpec } from './model-proto';
 import { gradients } from './autodiff';
-import { ADAMW_DEFAULTS, adamwStep, type AdamWConfig } from './adamw';
+import { ADAMW_DEFAULTS, adamwStep, globalGradNorm, type AdamWConfig } from './adamw';
 import { add, mul } from './ops';
 
 export interface ParamSpec {
@@ -38,6 +41,13 @@ export interface TrainStepSpec {
   gradientAccumulation?: boolean;
   /** Activation checkpointing: rebuild the forward's checkpoint segments in the backward pass (autodiff.ts). */
   recompute?: boolean;
+  /**
+   * Build the update apart from the gradients (TrainStepGraph.update). For CPU EPs, whose
+   * JS API returns every output as a fresh copy: a fused step hands back all parameters
+   * and moments each step, alive twice while they cross; apart, only the gradients do,
+   * and AdamW crosses one slice (UPDATE_SLICE elements) at a time.
+   */
+  separateUpdate?: boolean;
 }
 
 export interface TrainStepGraph {
@@ -50,7 +60,19 @@ export interface TrainStepGraph {
   metrics: string[];
   /** With gradientAccumulation: params (+ frozen), grad_acc.*, batch → loss, metrics, next.grad_acc.* */
   accumulate?: { model: ModelSpec; metrics: string[] };
+  /**
+   * With separateUpdate, `model` outputs `grad.<name>` for every trainable parameter
+   * (after accumulation, before clipping) in place of `next.*`, and these AdamW graphs
+   * update a flat slice: param, grad, adam_m, adam_v [n], lr, step, grad_norm →
+   * next.param, next.adam_m, next.adam_v; `decay` for the parameters weight decay applies to.
+   */
+  update?: { decay: ModelSpec; noDecay: ModelSpec; decays: Record<string, boolean> };
+  /** Whether `grad.<name>` are reported with the metrics (exposeGradients). */
+  exposesGradients: boolean;
 }
+
+/** Elements per run of an update graph: its inputs and outputs alive at once are ~7 × 4 MiB. */
+export const UPDATE_SLICE = 1 << 20;
 
 export const NEXT = 'next.';
 export const momentNames = (param: string): { m: string; v: string } => ({ m: `adam_m.${param}`, v: `adam_v.${param}` });
@@ -87,17 +109,25 @@ function buildAccumulate(spec: TrainStepSpec): { model: ModelSpec; metrics: stri
   return { model: g.toModel(), metrics: ['loss', ...Object.keys(metrics)] };
 }
 
+/** AdamW on a flat slice of one parameter, the norm over all gradients given (separateUpdate). */
+function buildUpdate(cfg: AdamWConfig, decay: boolean): ModelSpec {
+  const g = new Graph(decay ? 'adamw_decay' : 'adamw');
+  const slice = (name: string) => g.input(name, 'float32', ['n']);
+  const names = momentNames('param');
+  const slot = { param: slice('param'), grad: slice('grad'), m: slice(names.m), v: slice(names.v), decay };
+  const update = adamwStep([slot], g.input('lr', 'float32', []), g.input('step', 'float32', []), cfg, g.input('grad_norm', 'float32', []));
+  g.output(update.params[0], NEXT + 'param');
+  g.output(update.m[0], NEXT + names.m);
+  g.output(update.v[0], NEXT + names.v);
+  return g.toModel();
+}
+
+const decays = (p: ParamSpec): boolean => p.decay ?? p.shape.length >= 2;
+
 export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
   const g = new Graph('train_step');
   const cfg = { ...ADAMW_DEFAULTS, ...spec.optimizer };
   const params = paramInputs(g, spec);
-  const slots = spec.trainable.map((p) => {
-    const names = momentNames(p.name);
-    return { spec: p, m: g.input(names.m, 'float32', p.shape), v: g.input(names.v, 'float32', p.shape) };
-  });
-  const lr = g.input('lr', 'float32', []);
-  const step = g.input('step', 'float32', []);
-
   const { loss, metrics = {} } = spec.forward(g, params);
   const trainable = spec.trainable.map((p) => params[p.name]);
   let grads = gradients(loss, trainable, { recompute: spec.recompute });
@@ -105,14 +135,34 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
     const scale = g.input(GRAD_SCALE, 'float32', []);
     grads = grads.map((gr, k) => add(g.input(accumulatorName(spec.trainable[k].name), 'float32', spec.trainable[k].shape), mul(gr, scale)));
   }
+  const common = {
+    metrics: ['loss', 'grad_norm', ...Object.keys(metrics)],
+    exposesGradients: Boolean(spec.exposeGradients),
+    ...(spec.gradientAccumulation ? { accumulate: buildAccumulate(spec) } : {}),
+  };
+  g.output(loss, 'loss');
+
+  if (spec.separateUpdate) {
+    g.output(globalGradNorm(grads), 'grad_norm');
+    for (const [name, v] of Object.entries(metrics)) g.output(v, name);
+    spec.trainable.forEach((p, k) => g.output(grads[k], `grad.${p.name}`));
+    const state = [...spec.trainable.map((p) => p.name), ...spec.trainable.flatMap((p) => Object.values(momentNames(p.name)))];
+    const update = { decay: buildUpdate(cfg, true), noDecay: buildUpdate(cfg, false), decays: Object.fromEntries(spec.trainable.map((p) => [p.name, decays(p)])) };
+    return { model: g.toModel(), graph: g, state, update, ...common };
+  }
+
+  const slots = spec.trainable.map((p) => {
+    const names = momentNames(p.name);
+    return { spec: p, m: g.input(names.m, 'float32', p.shape), v: g.input(names.v, 'float32', p.shape) };
+  });
+  const lr = g.input('lr', 'float32', []);
+  const step = g.input('step', 'float32', []);
   const update = adamwStep(
-    slots.map((s, k) => ({ param: trainable[k], grad: grads[k], m: s.m, v: s.v, decay: s.spec.decay ?? s.spec.shape.length >= 2 })),
+    slots.map((s, k) => ({ param: trainable[k], grad: grads[k], m: s.m, v: s.v, decay: decays(s.spec) })),
     lr,
     step,
     cfg,
   );
-
-  g.output(loss, 'loss');
   g.output(update.gradNorm, 'grad_norm');
   for (const [name, v] of Object.entries(metrics)) g.output(v, name);
   const state: string[] = [];
@@ -128,11 +178,5 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
   });
   if (spec.exposeGradients) spec.trainable.forEach((p, k) => g.output(grads[k], `grad.${p.name}`));
 
-  return {
-    model: g.toModel(),
-    graph: g,
-    state,
-    metrics: ['loss', 'grad_norm', ...Object.keys(metrics)],
-    ...(spec.gradientAccumulation ? { accumulate: buildAccumulate(spec) } : {}),
-  };
+  return { model: g.toModel(), graph: g, state, ...common };
 }

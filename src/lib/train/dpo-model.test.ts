@@ -1,6 +1,8 @@
 // The DPO train step on a tiny Llama: its loss equals the TypeScript reference
 // computed from the log-prob graph's outputs, and its gradient matches finite
-// differences on sampled parameters, for every loss variant.
+// differences on sampled parameters, for every loss variant. On the shipped
+// default model, AdamW apart from the gradients (how CPU EPs train) steps bit
+// for bit as the fused graph.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { parseConfig, weightSpecs } from '../model/config';
@@ -10,7 +12,9 @@ import { buildTrainStep } from '../onnx/train-step';
 import { batchTensors, TrainSession } from '../onnx/runtime';
 import { dpoGradCheck } from './dpo-gradcheck.testutil';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoLossReference, dpoTrainStep, type DpoOptions } from './dpo';
+import { dpoLossReference, dpoTrainStep, PAPER_DPO, type DpoOptions } from './dpo';
+import { loadDefaultLm } from '../task/node-lab.testutil';
+import { createRng } from '../random';
 
 const cfg = parseConfig(TINY_CONFIGS.llama);
 const weights = randomWeights(cfg, 3, 0.2);
@@ -61,4 +65,38 @@ describe('DPO train step on a tiny Llama', () => {
       expect(r.worst, r.where).toBeLessThanOrEqual(1);
     });
   }
+});
+
+describe('DPO on the shipped default model: AdamW apart from the gradients (separateUpdate)', () => {
+  it('3 steps with gradient accumulation, clipping and weight decay: metrics, parameters and moments bit for bit those of the fused graph', async () => {
+    const lm = await loadDefaultLm();
+    const rng = createRng(7);
+    const seq = (n: number) => Array.from({ length: n }, () => 3 + Math.floor(rng() * (lm.config.vocabSize - 3)));
+    const pass = () => {
+      const prompt = seq(12);
+      const packed = packSequences([{ prompt, response: [...seq(9), 2] }, { prompt, response: [...seq(14), 2] }], lm.padTokenId);
+      return batchTensors(ort, {
+        ...sequenceFeeds(packed),
+        ref_logps: { type: 'float32', data: Float32Array.of(-60, -90), dims: [2] },
+        row_mask: { type: 'float32', data: Float32Array.of(1, 1), dims: [2] },
+      });
+    };
+    const params = Object.fromEntries(weightSpecs(lm.config).map((s) => [s.name, { data: lm.weights.get(s.name)!, dims: s.shape }]));
+    const spec = (separateUpdate: boolean) => dpoTrainStep(lm.config, PAPER_DPO, 1, { optimizer: { weightDecay: 0.1, maxGradNorm: 0.5 }, gradientAccumulation: true, separateUpdate });
+    const fused = await TrainSession.create(ort, buildTrainStep(spec(false)), 'cpu', params);
+    const separate = await TrainSession.create(ort, buildTrainStep(spec(true)), 'cpu', params, {}, { updateSlice: 5000 });
+    let clipped = false;
+    for (let step = 1; step <= 3; step++) {
+      const [first, last] = [pass(), pass()];
+      expect(await separate.accumulate(first, 0.5)).toEqual(await fused.accumulate(first, 0.5));
+      const expected = await fused.step(last, 1e-3, step, 0.5);
+      expect(await separate.step(last, 1e-3, step, 0.5), `step ${step}`).toEqual(expected);
+      clipped ||= expected.grad_norm[0] > 0.5;
+      const [a, b] = [await fused.fullState(), await separate.fullState()];
+      for (const name of Object.keys(a)) expect(b[name].data.every((x, i) => Object.is(x, a[name].data[i])), `${name} after step ${step}`).toBe(true);
+    }
+    expect(clipped).toBe(true);
+    await fused.release();
+    await separate.release();
+  });
 });

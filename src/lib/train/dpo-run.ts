@@ -201,6 +201,8 @@ export class DpoRun {
       optimizer: { weightDecay: config.weight_decay, maxGradNorm: config.max_grad_norm },
       gradientAccumulation: passes > 1,
       checkpointing: config.gradient_checkpointing,
+      // WebGPU keeps the state in GPU buffers between steps; the CPU EPs' JS API would copy all of it out each step.
+      separateUpdate: ep !== 'webgpu',
     }));
     const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
     const host = (values: Map<string, Float32Array>, shape: (n: string) => number[]) =>
