@@ -86,10 +86,40 @@ export function gradients(loss: Value, wrt: readonly Value[], { recompute = fals
     if (!dv) throw new Error(`gradients: the loss does not depend on ${v.name}`);
     return dv;
   });
+  broadcastInsteadOfExpand(g, forwardCount, grads);
   // Rules return every input's gradient and a segment is rebuilt whole: what no gradient needs would
   // run for nothing and, read by nothing, ORT would run it early and keep what it reads alive.
   g.dropUnread(forwardCount, grads);
   return grads;
+}
+
+const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div']);
+
+/**
+ * A reduction's gradient is its output's gradient expanded back over the reduced axes
+ * (grad-rules' expandReduced). Where a backward Expand is read only by elementwise ops
+ * whose other operand already has the expanded shape, they read the Expand's input and
+ * broadcast it themselves: the same values, without the expanded tensor (at the LM
+ * head one [rows, T, V] tensor fewer alive, and one pass over it fewer). dropUnread
+ * then removes the Expand.
+ */
+function broadcastInsteadOfExpand(g: Graph, from: number, keep: readonly Value[]): void {
+  const readers = new Map<string, number[]>();
+  g.nodes.forEach((n, i) => n.inputs.forEach((name) => name && readers.set(name, [...(readers.get(name) ?? []), i])));
+  const kept = new Set([...g.outputs, ...keep].map((v) => v.name));
+  const sameShape = (a: Value | undefined, b: Value) => a !== undefined && a.rank === b.rank && a.shape.every((d, k) => d === b.shape[k]);
+  for (let i = from; i < g.nodes.length; i++) {
+    const node = g.nodes[i];
+    if (node.opType !== 'Expand' || kept.has(node.outputs[0])) continue;
+    const expanded = g.values.get(node.outputs[0])!;
+    const users = [...new Set(readers.get(expanded.name) ?? [])].map((k) => g.nodes[k]);
+    const broadcasts = users.length > 0 && users.every((u) => {
+      const other = u.inputs[u.inputs[0] === expanded.name ? 1 : 0];
+      return BROADCASTING.has(u.opType) && u.inputs.length === 2 && other !== expanded.name && sameShape(g.values.get(other)!, expanded);
+    });
+    if (!broadcasts) continue;
+    for (const u of users) u.inputs = u.inputs.map((name) => (name === expanded.name ? node.inputs[0] : name));
+  }
 }
 
 /**

@@ -14,6 +14,18 @@ describe('gradient rules vs central finite differences (float64), atol 1e-4 + rt
     });
   }
 
+  it("broadcasts a reduction's gradient in the elementwise ops that read it: no Expand in the backward pass", async () => {
+    const { Graph } = await import('./graph');
+    const { gradients } = await import('./autodiff');
+    const op = await import('./ops');
+    const g = new Graph('broadcast');
+    const x = g.input('x', 'float32', ['rows', 8]);
+    const centered = op.sub(x, op.reduceMean(x, [-1], true));
+    const lse = op.log(op.reduceSum(op.exp(centered), [-1], true));
+    gradients(op.sumAll(op.mul(op.mul(centered, lse), x)), [x]);
+    expect(g.nodes.filter((n) => n.opType === 'Expand')).toEqual([]);
+  });
+
   it('covers every differentiable rule in the table', () => {
     const nonDifferentiable = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'Shape'];
     const tested = new Set(cases.map((c) => c.rule));

@@ -125,8 +125,11 @@ export const GRAD_RULES: Record<string, GradRule> = {
     return [mul(one(c), sub(scalar(c.graph, 1), mul(y, y)))];
   },
   Sigmoid: (c) => {
+    // dy·y − (dy·y)·y, not dy·(y·(1 − y)): y·(1 − y) needs no gradient, so ORT would compute it in the
+    // forward pass and keep it alive beside y for every layer (135M shape, 8 × 128: 180 MiB).
     const y = c.outputs[0];
-    return [mul(one(c), mul(y, sub(scalar(c.graph, 1), y)))];
+    const dyY = mul(one(c), y);
+    return [sub(dyY, mul(dyY, y))];
   },
   Erf: (c) => {
     const x = c.inputs[0] as Value;
@@ -168,7 +171,8 @@ export const GRAD_RULES: Record<string, GradRule> = {
   ReduceMean: (c) => {
     const x = c.inputs[0] as Value;
     const axes = reduceAxesOf(c);
-    return [div(expandReduced(one(c), x, axes, attrInt(c.node, 'keepdims', 1) === 1), reducedCount(x, axes))];
+    // Divided before it is expanded: the division runs on the reduced tensor, and the Expand can become a broadcast (autodiff).
+    return [expandReduced(div(one(c), reducedCount(x, axes)), x, axes, attrInt(c.node, 'keepdims', 1) === 1)];
   },
   ReduceMax: (c) => {
     // Ties share the gradient equally, as torch.amax does.

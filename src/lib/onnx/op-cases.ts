@@ -59,6 +59,9 @@ export const OP_CASES: OpCase[] = [
   { rule: 'ReduceSum', name: 'keepdims', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.reduceSum(x, [1], true) },
   { rule: 'ReduceSum', name: 'dropped dims', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.reduceSum(x, [0, 2], false) },
   { rule: 'ReduceMean', name: '', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.reduceMean(x, [-1], false) },
+  // Reductions whose gradient elementwise ops read: broadcast there instead of expanded (autodiff).
+  { rule: 'ReduceSum', name: 'read by Mul and Add', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.mul(x, op.reduceSum(x, [-1], true)) },
+  { rule: 'ReduceMean', name: 'read by Sub', inputs: [{ name: 'x', shape: [2, 3, 4] }], f: ([x]) => op.mul(x, op.sub(x, op.reduceMean(x, [1], true))) },
   { rule: 'ReduceMax', name: 'direct', inputs: [{ name: 'x', shape: [3, 4] }], f: ([x]) => op.reduceMax(x, [1], false) },
   { rule: 'MatMul', name: '2-D', inputs: [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3, 4] }], f: ([a, b]) => op.matmul(a, b) },
   { rule: 'MatMul', name: 'batched x 2-D weight', inputs: [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [4, 5] }], f: ([a, b]) => op.matmul(a, b) },
