@@ -69,8 +69,12 @@ function rmsNorm(x: Value, w: Value, eps: number): Value {
 
 function activation(x: Value, kind: LmConfig['activation']): Value {
   switch (kind) {
-    case 'silu':
-      return mul(x, sigmoid(x));
+    case 'silu': {
+      // torch keeps x (and x·σ(x), which the next product reads), not σ(x): [rows, T, intermediate] per layer.
+      const s = sigmoid(x);
+      x.graph.recomputed.add(s.name);
+      return mul(x, s);
+    }
     case 'gelu_new': {
       // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
       const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));

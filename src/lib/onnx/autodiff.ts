@@ -9,6 +9,7 @@
 // and only the values that enter segments stay alive for the backward pass
 // (activation checkpointing). The rebuilt nodes are the same ops on the same
 // inputs, so the gradients are bit-identical to those without recomputation.
+// Values marked Graph.recomputed are rebuilt the same way, one node, always.
 import type { Graph, Value } from './graph';
 import { add, equal, expand, reshape, scalar, slice, where } from './ops';
 import { GRAD_RULES } from './grad-rules';
@@ -43,6 +44,7 @@ export function gradients(loss: Value, wrt: readonly Value[], { recompute = fals
   const segmentOf = new Int32Array(forwardCount).fill(-1);
   if (recompute) g.segments.forEach((s, k) => segmentOf.fill(k, s.start, s.end));
   const rebuilt = new Map<number, Map<string, Value>>();
+  const recomputed = new Map<string, Value>();
   // Gradients the last rebuilt segment's backward part sent out of it (to parameters, to shared values):
   // the next segment is rebuilt only after them, so ORT finishes one segment before it rebuilds another.
   let sentOut: Value[] = [];
@@ -66,6 +68,18 @@ export function gradients(loss: Value, wrt: readonly Value[], { recompute = fals
       }
       const own = copies;
       values = (name) => own.get(name) ?? valueOf(g, name);
+    } else if (g.recomputed.size) {
+      const after = dys.find((d) => d !== null)!;
+      values = (name) => {
+        if (!g.recomputed.has(name)) return valueOf(g, name);
+        let copy = recomputed.get(name);
+        if (!copy) {
+          const p = g.producer.get(name)!;
+          copy = rebuildSegment(g, { start: p, end: p + 1 }, [after]).get(name)!;
+          recomputed.set(name, copy);
+        }
+        return copy;
+      };
     }
     const inputs = node.inputs.map((n) => (n ? values(n) : null));
     const outputs = node.outputs.map(values);

@@ -26,6 +26,20 @@ describe('gradient rules vs central finite differences (float64), atol 1e-4 + rt
     expect(g.nodes.filter((n) => n.opType === 'Expand')).toEqual([]);
   });
 
+  it('a value marked recomputed is read by the backward pass as a copy built there: the original dies in the forward pass', async () => {
+    const { Graph } = await import('./graph');
+    const { gradients } = await import('./autodiff');
+    const op = await import('./ops');
+    const g = new Graph('silu');
+    const x = g.input('x', 'float32', [4, 8]);
+    const s = op.sigmoid(x);
+    g.recomputed.add(s.name);
+    const y = op.mul(x, s);
+    gradients(op.sumAll(op.mul(y, y)), [x]);
+    expect(g.nodes.filter((n) => n.inputs.includes(s.name)).map((n) => n.outputs[0])).toEqual([y.name]);
+    expect(g.nodes.filter((n) => n.opType === 'Sigmoid')).toHaveLength(2);
+  });
+
   it('covers every differentiable rule in the table', () => {
     const nonDifferentiable = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'Shape'];
     const tested = new Set(cases.map((c) => c.rule));

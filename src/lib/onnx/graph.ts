@@ -48,6 +48,11 @@ export class Graph {
    * intermediates alive from the forward pass.
    */
   readonly segments: { start: number; end: number }[] = [];
+  /**
+   * Values of one cheap op that the backward pass computes again where it reads them
+   * (with recomputation off, too), so only their input stays alive from the forward pass.
+   */
+  readonly recomputed = new Set<string>();
   private readonly names = new Set<string>();
   private counter = 0;
   private inCheckpoint = false;

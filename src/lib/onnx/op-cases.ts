@@ -43,6 +43,11 @@ export const OP_CASES: OpCase[] = [
   { rule: 'Log', name: '', inputs: [{ name: 'x', shape: [5], data: positive(5) }], f: ([x]) => op.log(x) },
   { rule: 'Tanh', name: '', inputs: [{ name: 'x', shape: [5] }], f: ([x]) => op.tanh(x) },
   { rule: 'Sigmoid', name: '', inputs: [{ name: 'x', shape: [5] }], f: ([x]) => op.sigmoid(x) },
+  { rule: 'Sigmoid', name: 'SiLU, σ recomputed in the backward pass', inputs: [{ name: 'x', shape: [2, 5] }], f: ([x]) => {
+    const s = op.sigmoid(x);
+    x.graph.recomputed.add(s.name);
+    return op.mul(x, s);
+  } },
   { rule: 'Erf', name: '', inputs: [{ name: 'x', shape: [5] }], f: ([x]) => op.erf(x), f64: ([x]) => erfSeries(x) },
   { rule: 'Relu', name: '', inputs: [{ name: 'x', shape: [6], data: awayFromZero(6) }], f: ([x]) => op.relu(x) },
   { rule: 'Clip', name: '', inputs: [{ name: 'x', shape: [6], data: [-2, -0.5, 0.1, 0.6, 1.7, 3] }], f: ([x]) => op.clip(x, -1, 1.5) },
