@@ -6,7 +6,7 @@
 import { weightSpecs, type LmConfig } from './config';
 import type { LoraConfig } from '../train/lora';
 import { dpoTrainStep, PAPER_DPO } from '../train/dpo';
-import { buildTrainStep, splitTrainState, UPDATE_SLICE } from '../onnx/train-step';
+import { buildTrainStep, separateUpdatePays, UPDATE_SLICE } from '../onnx/train-step';
 import { graphMemory } from '../onnx/liveness';
 
 const F32 = 4;
@@ -85,19 +85,22 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
 }
 
 /**
- * One train step as the CPU EPs run it (separateUpdate), for `rows` sequences of `length` tokens: the gradient
- * graph's inputs, the most it holds alive at once and its outputs (the gradients) once more — ORT's JS API hands
- * them back as fresh arrays, copied while ORT's still exist — plus AdamW's moments, which stay in JavaScript, and
- * one slice of the update (its four inputs are views; three outputs and their copies).
+ * One train step as the CPU EPs run it, for `rows` sequences of `length` tokens: the graph's inputs, the most it
+ * holds alive at once and its outputs once more — ORT's JS API hands them back as fresh arrays, copied while ORT's
+ * still exist. With separateUpdatePays the outputs are the gradients, and AdamW's moments stay in JavaScript beside
+ * one run of the update (its inputs are views; its outputs and their copies).
  */
 function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'checkpointing'>, lora: LoraConfig | null): number {
   // M only shapes the loss over rows, so one negative per prompt sizes any M (rows rounded up to pairs).
   const rows = 2 * Math.ceil(w.rows / 2);
-  const step = buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing, separateUpdate: true }));
+  const spec = dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing });
+  const separate = separateUpdatePays('wasm', spec.trainable);
+  const step = buildTrainStep({ ...spec, separateUpdate: separate });
   const m = graphMemory(step.graph);
-  const trainable = splitTrainState(step.state.map((n) => [n, n])).params.map(([n]) => count(step.graph.values.get(n)!.shape as number[]));
-  const moments = 2 * F32 * trainable.reduce((a, b) => a + b, 0);
-  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes + moments + 6 * UPDATE_SLICE * F32;
+  const trainable = spec.trainable.reduce((a, p) => a + count(p.shape), 0);
+  // Fused, the moments are inputs and the next state the outputs; apart, the moments stay in JavaScript.
+  const apart = separate ? 2 * F32 * trainable + 6 * UPDATE_SLICE * F32 : 0;
+  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes + apart;
 }
 
 export interface DeviceLimits {

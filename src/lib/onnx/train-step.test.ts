@@ -132,6 +132,24 @@ describe('train-step graph on onnxruntime-node', () => {
 });
 
 describe('separateUpdate: AdamW in graphs of its own, on host state in place', () => {
+  it('packs parameters of the same decay into runs of at most a slice and UPDATE_SLOTS slots; cuts a larger one into slices', async () => {
+    const { updateRuns, UPDATE_SLOTS } = await import('./train-step');
+    const runs = updateRuns([
+      { name: 'w1', size: 6, decay: true }, { name: 'b1', size: 3, decay: false }, { name: 'w2', size: 25, decay: true },
+      { name: 'w3', size: 4, decay: true }, { name: 'b2', size: 3, decay: false }, { name: 'w4', size: 5, decay: true },
+    ], 10);
+    expect(runs).toEqual([
+      { decay: true, slices: [{ name: 'w1', at: 0, end: 6 }, { name: 'w3', at: 0, end: 4 }] },
+      { decay: true, slices: [{ name: 'w2', at: 0, end: 10 }] },
+      { decay: true, slices: [{ name: 'w2', at: 10, end: 20 }] },
+      { decay: true, slices: [{ name: 'w2', at: 20, end: 25 }] },
+      { decay: true, slices: [{ name: 'w4', at: 0, end: 5 }] },
+      { decay: false, slices: [{ name: 'b1', at: 0, end: 3 }, { name: 'b2', at: 0, end: 3 }] },
+    ]);
+    const many = updateRuns(Array.from({ length: 40 }, (_, k) => ({ name: `n${k}`, size: 1, decay: false })), 100);
+    expect(many.map((r) => r.slices.length)).toEqual([UPDATE_SLOTS, UPDATE_SLOTS, 40 - 2 * UPDATE_SLOTS]);
+  });
+
   const cfg: AdamWConfig = { ...ADAMW_DEFAULTS, weightDecay: 0.1, maxGradNorm: 0.05 };
   const same = (a: Record<string, Float32Array>, b: Record<string, Float32Array>, at: string) => {
     for (const name of Object.keys(a)) expect(Array.from(b[name]), `${name} ${at}`).toEqual(Array.from(a[name]));
@@ -158,6 +176,37 @@ describe('separateUpdate: AdamW in graphs of its own, on host state in place', (
     same(initial, before, 'snapshot');
     await fused.release();
     await separate.release();
+  });
+
+  it('is chosen on the CPU EPs for large trained state only (the 135M shape full, not LoRA or the 0.9M default model), never on WebGPU', async () => {
+    const { separateUpdatePays } = await import('./train-step');
+    const { smollm2Config } = await import('../../../bench/smollm2-shape');
+    const { weightSpecs, parseConfig } = await import('../model/config');
+    const { loraParamSpecs, defaultLora } = await import('../train/lora');
+    const shape = smollm2Config(30);
+    const specs = (c: typeof shape) => weightSpecs(c).map((s) => ({ name: s.name, shape: s.shape }));
+    expect(separateUpdatePays('cpu', specs(shape))).toBe(true);
+    expect(separateUpdatePays('wasm', specs(shape))).toBe(true);
+    expect(separateUpdatePays('webgpu', specs(shape))).toBe(false);
+    expect(separateUpdatePays('wasm', loraParamSpecs(shape, defaultLora(shape)))).toBe(false);
+    const { readFileSync } = await import('node:fs');
+    expect(separateUpdatePays('wasm', specs(parseConfig(JSON.parse(readFileSync('models/lm/config.json', 'utf8')))))).toBe(false);
+  });
+
+  it('resumes from a full-state snapshot exactly', async () => {
+    const task = tinyAttention(5);
+    const graph = buildTrainStep({ ...task.spec, optimizer: cfg, separateUpdate: true });
+    const batch = batchTensors(ort, task.batch);
+    const straight = await TrainSession.create(ort, graph, 'cpu', task.init, {}, { updateSlice: 9 });
+    for (let s = 1; s <= 4; s++) await straight.step(batch, 0.01, s);
+    const first = await TrainSession.create(ort, graph, 'cpu', task.init, {}, { updateSlice: 9 });
+    for (let s = 1; s <= 2; s++) await first.step(batch, 0.01, s);
+    const snapshot = await first.fullState();
+    const params = Object.fromEntries(task.spec.trainable.map((p) => [p.name, snapshot[p.name]]));
+    const resumed = await TrainSession.create(ort, graph, 'cpu', params, {}, { initialState: snapshot, updateSlice: 9 });
+    for (let s = 3; s <= 4; s++) await resumed.step(batch, 0.01, s);
+    same(await straight.parameters(), await resumed.parameters(), 'after step 4');
+    for (const s of [straight, first, resumed]) await s.release();
   });
 
   it('with gradient accumulation, and reporting gradients: the same as the fused graph', async () => {

@@ -82,7 +82,7 @@ describe('DPO on the shipped default model: AdamW apart from the gradients (sepa
       });
     };
     const params = Object.fromEntries(weightSpecs(lm.config).map((s) => [s.name, { data: lm.weights.get(s.name)!, dims: s.shape }]));
-    const spec = (separateUpdate: boolean) => dpoTrainStep(lm.config, PAPER_DPO, 1, { optimizer: { weightDecay: 0.1, maxGradNorm: 0.5 }, gradientAccumulation: true, separateUpdate });
+    const spec = (separateUpdate: boolean) => ({ ...dpoTrainStep(lm.config, PAPER_DPO, 1, { optimizer: { weightDecay: 0.1, maxGradNorm: 0.5 }, gradientAccumulation: true }), separateUpdate });
     const fused = await TrainSession.create(ort, buildTrainStep(spec(false)), 'cpu', params);
     const separate = await TrainSession.create(ort, buildTrainStep(spec(true)), 'cpu', params, {}, { updateSlice: 5000 });
     let clipped = false;

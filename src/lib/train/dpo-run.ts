@@ -6,7 +6,7 @@
 // need (once per prompt). Resumable from a checkpoint of the full state.
 import type { Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
-import { buildTrainStep, splitTrainState } from '../onnx/train-step';
+import { buildTrainStep, separateUpdatePays, splitTrainState } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
 import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
 import { vocabChunksFor } from '../model/graphs';
@@ -196,14 +196,13 @@ export class DpoRun {
 
     const cfg = model.config;
     const passes = config.prompts_per_step / promptsPerPass(config);
-    const graph = buildTrainStep(dpoTrainStep(cfg, dpoLossOptions(config), m, {
+    const spec = dpoTrainStep(cfg, dpoLossOptions(config), m, {
       lora: config.lora,
       optimizer: { weightDecay: config.weight_decay, maxGradNorm: config.max_grad_norm },
       gradientAccumulation: passes > 1,
       checkpointing: config.gradient_checkpointing,
-      // WebGPU keeps the state in GPU buffers between steps; the CPU EPs' JS API would copy all of it out each step.
-      separateUpdate: ep !== 'webgpu',
-    }));
+    });
+    const graph = buildTrainStep({ ...spec, separateUpdate: separateUpdatePays(ep, spec.trainable) });
     const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
     const host = (values: Map<string, Float32Array>, shape: (n: string) => number[]) =>
       Object.fromEntries([...values].map(([n, data]) => [n, { data, dims: shape(n) }]));

@@ -140,8 +140,6 @@ export interface DpoStepOptions {
   batch?: { rows: number; length: number };
   /** Activation checkpointing: layers and vocabulary slices recomputed in the backward pass. */
   checkpointing?: boolean;
-  /** AdamW in graphs of its own, run on the state in place (TrainStepSpec.separateUpdate). */
-  separateUpdate?: boolean;
 }
 
 /**
@@ -157,7 +155,6 @@ export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoS
     optimizer: opts.optimizer,
     gradientAccumulation: opts.gradientAccumulation,
     recompute: opts.checkpointing,
-    separateUpdate: opts.separateUpdate,
     forward: (g, params) => {
       const io = dpoInputs(g, opts.batch);
       const plain: Weights = { get: (n) => params[n], transposed: () => null };
