@@ -3,7 +3,7 @@
 // Callers pass in the ort module they loaded.
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { encodeModel, type InferenceModel } from './model-proto';
-import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, updateRuns, UPDATE_SLICE, type TrainStepGraph, type UpdateRun } from './train-step';
+import { accumulatorName, GRAD_SCALE, momentNames, NEXT, splitTrainState, UPDATE_SLICE, type TrainStepGraph } from './train-step';
 
 export interface OrtApi {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
@@ -56,7 +56,7 @@ export interface TrainSessionOptions {
   /** Host values for any piece of state (AdamW moments when resuming); moments default to zeros. */
   initialState?: Record<string, HostTensor>;
   session?: InferenceSession.SessionOptions;
-  /** Elements per AdamW run of a separateUpdate graph (tests cross slice edges and pack runs with small ones). */
+  /** Elements per AdamW run of a separateUpdate graph (tests cross slice edges with small ones). */
   updateSlice?: number;
 }
 
@@ -75,14 +75,14 @@ export class TrainSession {
   private constructor(
     private readonly ort: OrtApi,
     private readonly session: InferenceSession,
-    /** With separateUpdate: one step's update runs, and the session for each run's (decay, slots). */
-    private readonly update: { runs: UpdateRun[]; sessions: Map<string, InferenceSession> } | null,
+    private readonly updateSessions: { decay: InferenceSession; noDecay: InferenceSession } | null,
     private readonly accumulateSession: InferenceSession | null,
     readonly graph: TrainStepGraph,
     private readonly state: Map<string, Tensor>,
     private readonly frozen: Record<string, Tensor>,
     private readonly accumulators: Map<string, Tensor>,
     private readonly zeroAccumulators: Map<string, Tensor>,
+    private readonly updateSlice: number,
   ) {}
 
   static async create(
@@ -101,6 +101,12 @@ export class TrainSession {
     const accumulateSession = graph.accumulate
       ? await createSession(ort, encodeModel(graph.accumulate.model), ep, { ...TRAIN_SESSION_OPTIONS, ...gpuOutputs(trainable.map(accumulatorName)), ...options.session })
       : null;
+    const updateSessions = graph.update
+      ? {
+        decay: await createSession(ort, encodeModel(graph.update.decay), ep, { ...TRAIN_SESSION_OPTIONS, ...options.session }),
+        noDecay: await createSession(ort, encodeModel(graph.update.noDecay), ep, { ...TRAIN_SESSION_OPTIONS, ...options.session }),
+      }
+      : null;
     const state = new Map<string, Tensor>();
     for (const name of graph.state) {
       const given = params[name] ?? options.initialState?.[name];
@@ -116,17 +122,6 @@ export class TrainSession {
     }
     const missing = graph.state.filter((n) => !state.has(n));
     if (missing.length) throw new Error(`TrainSession: no initial value for ${missing.join(', ')}`);
-    let update: { runs: UpdateRun[]; sessions: Map<string, InferenceSession> } | null = null;
-    if (graph.update) {
-      const sizes = trainable.map((name) => ({ name, size: state.get(name)!.data.length, decay: graph.update!.decays[name] }));
-      const runs = updateRuns(sizes, options.updateSlice ?? UPDATE_SLICE);
-      const sessions = new Map<string, InferenceSession>();
-      for (const run of runs) {
-        const key = updateKey(run);
-        if (!sessions.has(key)) sessions.set(key, await createSession(ort, encodeModel(graph.update.model(run.decay, run.slices.length)), ep, { ...TRAIN_SESSION_OPTIONS, ...options.session }));
-      }
-      update = { runs, sessions };
-    }
     const frozenTensors = Object.fromEntries(Object.entries(frozen).map(([n, t]) => [n, new ort.Tensor('float32', t.data, t.dims)]));
     const zeros = new Map<string, Tensor>();
     if (graph.accumulate) {
@@ -135,7 +130,7 @@ export class TrainSession {
         zeros.set(accumulatorName(name), new ort.Tensor('float32', new Float32Array(p.data.length), p.dims));
       }
     }
-    return new TrainSession(ort, session, update, accumulateSession, graph, state, frozenTensors, new Map(zeros), zeros);
+    return new TrainSession(ort, session, updateSessions, accumulateSession, graph, state, frozenTensors, new Map(zeros), zeros, options.updateSlice ?? UPDATE_SLICE);
   }
 
   /** Micro-batches accumulated since the last optimizer step. */
@@ -172,7 +167,7 @@ export class TrainSession {
   async step(batch: Record<string, Tensor>, lr: number, step: number, share = 1): Promise<Record<string, Float32Array>> {
     const scalars = { lr: new this.ort.Tensor('float32', Float32Array.of(lr), []), step: new this.ort.Tensor('float32', Float32Array.of(step), []) };
     const feeds: Record<string, Tensor> = {
-      ...(this.update ? Object.fromEntries(splitTrainState(this.state).params) : { ...Object.fromEntries(this.state), ...scalars }),
+      ...(this.updateSessions ? Object.fromEntries(splitTrainState(this.state).params) : { ...Object.fromEntries(this.state), ...scalars }),
       ...this.frozen,
       ...batch,
     };
@@ -181,7 +176,7 @@ export class TrainSession {
       feeds[GRAD_SCALE] = new this.ort.Tensor('float32', Float32Array.of(share), []);
     }
     const out = await this.session.run(feeds);
-    if (this.update) {
+    if (this.updateSessions) {
       await this.updateInPlace(out, { ...scalars, grad_norm: out.grad_norm });
     } else {
       for (const name of this.graph.state) {
@@ -201,24 +196,23 @@ export class TrainSession {
     return metrics;
   }
 
-  /** AdamW from the gradient graph's `grad.*`, run by run, each slice written back into the state. */
+  /** AdamW from the gradient graph's `grad.*`, a slice of elements per run, each written back into the state. */
   private async updateInPlace(grads: InferenceSession.OnnxValueMapType, scalars: Record<string, Tensor>): Promise<void> {
+    const { update } = this.graph;
     const host = (name: string) => this.state.get(name)!.data as Float32Array;
-    for (const run of this.update!.runs) {
-      const feeds: Record<string, Tensor> = { ...scalars };
-      const written: [string, Float32Array, number][] = [];
-      run.slices.forEach(({ name, at, end }, k) => {
+    for (const [name, param] of splitTrainState(this.state).params) {
+      const session = update!.decays[name] ? this.updateSessions!.decay : this.updateSessions!.noDecay;
+      const { m, v } = momentNames(name);
+      const state = { param: param.data as Float32Array, [momentNames('param').m]: host(m), [momentNames('param').v]: host(v) };
+      const grad = grads[`grad.${name}`].data as Float32Array;
+      for (let at = 0; at < grad.length; at += this.updateSlice) {
+        const end = Math.min(grad.length, at + this.updateSlice);
         const slice = (a: Float32Array) => new this.ort.Tensor('float32', a.subarray(at, end), [end - at]);
-        const { m, v } = momentNames(name);
-        const slot = momentNames(`param.${k}`);
-        feeds[`grad.${k}`] = slice(grads[`grad.${name}`].data as Float32Array);
-        for (const [input, a] of [[`param.${k}`, host(name)], [slot.m, host(m)], [slot.v, host(v)]] as const) {
-          feeds[input] = slice(a);
-          written.push([input, a, at]);
-        }
-      });
-      const out = await this.update!.sessions.get(updateKey(run))!.run(feeds);
-      for (const [input, a, at] of written) a.set(out[NEXT + input].data as Float32Array, at);
+        const feeds: Record<string, Tensor> = { ...scalars, grad: slice(grad) };
+        for (const [input, a] of Object.entries(state)) feeds[input] = slice(a);
+        const out = await session.run(feeds);
+        for (const [input, a] of Object.entries(state)) a.set(out[NEXT + input].data as Float32Array, at);
+      }
     }
   }
 
@@ -230,7 +224,7 @@ export class TrainSession {
   /** A piece of state as it is now, in host memory the next step does not change. */
   private async snapshot(t: Tensor): Promise<Float32Array> {
     const data = await readFloats(t);
-    return this.update ? data.slice() : data;
+    return this.updateSessions ? data.slice() : data;
   }
 
   /** Downloads parameters (not moments) to host memory. */
@@ -251,11 +245,10 @@ export class TrainSession {
     for (const t of [...this.state.values(), ...this.accumulators.values()]) if (t.location === 'gpu-buffer') t.dispose();
     await this.session.release();
     await this.accumulateSession?.release();
-    for (const s of this.update?.sessions.values() ?? []) await s.release();
+    await this.updateSessions?.decay.release();
+    await this.updateSessions?.noDecay.release();
   }
 }
-
-const updateKey = (run: UpdateRun): string => `${run.decay ? 'decay' : 'no-decay'}:${run.slices.length}`;
 
 export interface HostBatchTensor {
   type: 'float32' | 'int64';

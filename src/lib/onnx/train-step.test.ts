@@ -132,24 +132,6 @@ describe('train-step graph on onnxruntime-node', () => {
 });
 
 describe('separateUpdate: AdamW in graphs of its own, on host state in place', () => {
-  it('packs parameters of the same decay into runs of at most a slice and UPDATE_SLOTS slots; cuts a larger one into slices', async () => {
-    const { updateRuns, UPDATE_SLOTS } = await import('./train-step');
-    const runs = updateRuns([
-      { name: 'w1', size: 6, decay: true }, { name: 'b1', size: 3, decay: false }, { name: 'w2', size: 25, decay: true },
-      { name: 'w3', size: 4, decay: true }, { name: 'b2', size: 3, decay: false }, { name: 'w4', size: 5, decay: true },
-    ], 10);
-    expect(runs).toEqual([
-      { decay: true, slices: [{ name: 'w1', at: 0, end: 6 }, { name: 'w3', at: 0, end: 4 }] },
-      { decay: true, slices: [{ name: 'w2', at: 0, end: 10 }] },
-      { decay: true, slices: [{ name: 'w2', at: 10, end: 20 }] },
-      { decay: true, slices: [{ name: 'w2', at: 20, end: 25 }] },
-      { decay: true, slices: [{ name: 'w4', at: 0, end: 5 }] },
-      { decay: false, slices: [{ name: 'b1', at: 0, end: 3 }, { name: 'b2', at: 0, end: 3 }] },
-    ]);
-    const many = updateRuns(Array.from({ length: 40 }, (_, k) => ({ name: `n${k}`, size: 1, decay: false })), 100);
-    expect(many.map((r) => r.slices.length)).toEqual([UPDATE_SLOTS, UPDATE_SLOTS, 40 - 2 * UPDATE_SLOTS]);
-  });
-
   const cfg: AdamWConfig = { ...ADAMW_DEFAULTS, weightDecay: 0.1, maxGradNorm: 0.05 };
   const same = (a: Record<string, Float32Array>, b: Record<string, Float32Array>, at: string) => {
     for (const name of Object.keys(a)) expect(Array.from(b[name]), `${name} ${at}`).toEqual(Array.from(a[name]));

@@ -3,8 +3,8 @@
 // step and the batch. Outputs: loss and metrics, and `next.<name>` for every
 // piece of state, which the runtime feeds back as the next step's input.
 // Or, with separateUpdate, the same in two parts: a gradient graph (forward →
-// loss → gradients and their norm) and AdamW graphs over flat slices of a few
-// parameters, which the runtime runs run by run (updateRuns) on the state in place.
+// loss → gradients and their norm) and an AdamW graph over a flat slice of one
+// parameter, which the runtime runs slice by slice with the state in place.
 import { Graph, type Value } from './graph';
 import type { ModelSpec } from './model-proto';
 import { gradients } from './autodiff';
@@ -45,7 +45,7 @@ export interface TrainStepSpec {
    * Build the update apart from the gradients (TrainStepGraph.update). For CPU EPs, whose
    * JS API returns every output as a fresh copy: a fused step hands back all parameters
    * and moments each step, alive twice while they cross; apart, only the gradients do,
-   * and AdamW crosses a few parameters or a slice of one (UPDATE_SLICE elements) at a time.
+   * and AdamW crosses one slice (UPDATE_SLICE elements) at a time.
    */
   separateUpdate?: boolean;
 }
@@ -62,62 +62,27 @@ export interface TrainStepGraph {
   accumulate?: { model: ModelSpec; metrics: string[] };
   /**
    * With separateUpdate, `model` outputs `grad.<name>` for every trainable parameter
-   * (after accumulation, before clipping) in place of `next.*`, and `model(decay, slots)`
-   * is the AdamW graph for `slots` flat slices: param.k, grad.k, adam_m.param.k,
-   * adam_v.param.k [n_k], lr, step, grad_norm → next.param.k, next.adam_m.param.k,
-   * next.adam_v.param.k; `decay` for parameters weight decay applies to.
+   * (after accumulation, before clipping) in place of `next.*`, and these AdamW graphs
+   * update a flat slice: param, grad, adam_m, adam_v [n], lr, step, grad_norm →
+   * next.param, next.adam_m, next.adam_v; `decay` for the parameters weight decay applies to.
    */
-  update?: { decays: Record<string, boolean>; model: (decay: boolean, slots: number) => ModelSpec };
+  update?: { decay: ModelSpec; noDecay: ModelSpec; decays: Record<string, boolean> };
   /** Whether `grad.<name>` are reported with the metrics (exposeGradients). */
   exposesGradients: boolean;
 }
 
 /** Elements per run of an update graph: its inputs and outputs alive at once are ~7 × 4 MiB. */
 export const UPDATE_SLICE = 1 << 20;
-/** Slices per run: a run costs about half a millisecond on onnxruntime-node whatever its size. */
-export const UPDATE_SLOTS = 16;
 
 /**
  * Whether to train with separateUpdate on `ep`: not on WebGPU, where the state stays in
  * GPU buffers between steps; on the CPU EPs once the trained parameters are many enough
- * that the copies it saves outweigh its own cost (a second pass over the gradients, more
- * runs). Measured on onnxruntime-node: the 135M shape's full DPO step 6.9 -> 6.2 GiB at no
- * loss of time; the 0.9M default model's step 75 -> 100 ms.
+ * that the copies it saves outweigh its own cost (a second pass over the gradients, a run
+ * per parameter). Measured on onnxruntime-node: the 135M shape's full DPO step 6.9 -> 6.2 GiB
+ * at no loss of time; the 0.9M default model's step 75 -> 100 ms.
  */
 export function separateUpdatePays(ep: string, trainable: readonly ParamSpec[]): boolean {
   return ep !== 'webgpu' && trainable.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0) >= 16 * 2 ** 20;
-}
-
-export interface UpdateRun {
-  decay: boolean;
-  /** Element ranges [at, end) of parameters, each one slot of the run's graph. */
-  slices: { name: string; at: number; end: number }[];
-}
-
-/**
- * The update graph runs of one step: parameters with the same decay packed into runs of
- * at most `slice` elements and UPDATE_SLOTS slices, a larger parameter cut into slices of its own.
- */
-export function updateRuns(params: readonly { name: string; size: number; decay: boolean }[], slice = UPDATE_SLICE): UpdateRun[] {
-  const runs: UpdateRun[] = [];
-  for (const decay of [true, false]) {
-    let open: UpdateRun | null = null;
-    let elements = 0;
-    for (const p of params.filter((q) => q.decay === decay)) {
-      if (p.size > slice) {
-        for (let at = 0; at < p.size; at += slice) runs.push({ decay, slices: [{ name: p.name, at, end: Math.min(p.size, at + slice) }] });
-        continue;
-      }
-      if (!open || elements + p.size > slice || open.slices.length === UPDATE_SLOTS) {
-        open = { decay, slices: [] };
-        runs.push(open);
-        elements = 0;
-      }
-      open.slices.push({ name: p.name, at: 0, end: p.size });
-      elements += p.size;
-    }
-  }
-  return runs;
 }
 
 export const NEXT = 'next.';
@@ -155,20 +120,16 @@ function buildAccumulate(spec: TrainStepSpec): { model: ModelSpec; metrics: stri
   return { model: g.toModel(), metrics: ['loss', ...Object.keys(metrics)] };
 }
 
-/** AdamW on `slots` flat slices, the norm over all gradients given (separateUpdate). */
-function buildUpdate(cfg: AdamWConfig, decay: boolean, slots: number): ModelSpec {
+/** AdamW on a flat slice of one parameter, the norm over all gradients given (separateUpdate). */
+function buildUpdate(cfg: AdamWConfig, decay: boolean): ModelSpec {
   const g = new Graph(decay ? 'adamw_decay' : 'adamw');
-  const inputs = Array.from({ length: slots }, (_, k) => {
-    const slice = (name: string) => g.input(name, 'float32', [`n${k}`]);
-    const names = momentNames(`param.${k}`);
-    return { param: slice(`param.${k}`), grad: slice(`grad.${k}`), m: slice(names.m), v: slice(names.v), decay };
-  });
-  const update = adamwStep(inputs, g.input('lr', 'float32', []), g.input('step', 'float32', []), cfg, g.input('grad_norm', 'float32', []));
-  inputs.forEach((s, k) => {
-    g.output(update.params[k], NEXT + s.param.name);
-    g.output(update.m[k], NEXT + s.m.name);
-    g.output(update.v[k], NEXT + s.v.name);
-  });
+  const slice = (name: string) => g.input(name, 'float32', ['n']);
+  const names = momentNames('param');
+  const slot = { param: slice('param'), grad: slice('grad'), m: slice(names.m), v: slice(names.v), decay };
+  const update = adamwStep([slot], g.input('lr', 'float32', []), g.input('step', 'float32', []), cfg, g.input('grad_norm', 'float32', []));
+  g.output(update.params[0], NEXT + 'param');
+  g.output(update.m[0], NEXT + names.m);
+  g.output(update.v[0], NEXT + names.v);
   return g.toModel();
 }
 
@@ -197,7 +158,7 @@ export function buildTrainStep(spec: TrainStepSpec): TrainStepGraph {
     for (const [name, v] of Object.entries(metrics)) g.output(v, name);
     spec.trainable.forEach((p, k) => g.output(grads[k], `grad.${p.name}`));
     const state = [...spec.trainable.map((p) => p.name), ...spec.trainable.flatMap((p) => Object.values(momentNames(p.name)))];
-    const update = { decays: Object.fromEntries(spec.trainable.map((p) => [p.name, decays(p)])), model: (decay: boolean, slots: number) => buildUpdate(cfg, decay, slots) };
+    const update = { decay: buildUpdate(cfg, true), noDecay: buildUpdate(cfg, false), decays: Object.fromEntries(spec.trainable.map((p) => [p.name, decays(p)])) };
     return { model: g.toModel(), graph: g, state, update, ...common };
   }
 
