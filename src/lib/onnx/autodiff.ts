@@ -11,6 +11,7 @@
 // inputs, so the gradients are bit-identical to those without recomputation.
 // Values marked Graph.recomputed are rebuilt the same way, one node, always.
 import type { Graph, Value } from './graph';
+import type { NodeSpec } from './model-proto';
 import { add, equal, expand, reshape, scalar, slice, where } from './ops';
 import { GRAD_RULES } from './grad-rules';
 
@@ -118,18 +119,17 @@ const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div']);
  * then removes the Expand.
  */
 function broadcastInsteadOfExpand(g: Graph, from: number, keep: readonly Value[]): void {
-  const readers = new Map<string, number[]>();
-  g.nodes.forEach((n, i) => n.inputs.forEach((name) => name && readers.set(name, [...(readers.get(name) ?? []), i])));
   const kept = new Set([...g.outputs, ...keep].map((v) => v.name));
+  const expands = g.nodes.slice(from).filter((n) => n.opType === 'Expand' && !kept.has(n.outputs[0]));
+  const readers = new Map(expands.map((n) => [n.outputs[0], new Set<NodeSpec>()]));
+  for (const n of g.nodes) for (const name of n.inputs) readers.get(name)?.add(n);
   const sameShape = (a: Value | undefined, b: Value) => a !== undefined && a.rank === b.rank && a.shape.every((d, k) => d === b.shape[k]);
-  for (let i = from; i < g.nodes.length; i++) {
-    const node = g.nodes[i];
-    if (node.opType !== 'Expand' || kept.has(node.outputs[0])) continue;
+  for (const node of expands) {
     const expanded = g.values.get(node.outputs[0])!;
-    const users = [...new Set(readers.get(expanded.name) ?? [])].map((k) => g.nodes[k]);
+    const users = [...readers.get(expanded.name)!];
     const broadcasts = users.length > 0 && users.every((u) => {
       const other = u.inputs[u.inputs[0] === expanded.name ? 1 : 0];
-      return BROADCASTING.has(u.opType) && u.inputs.length === 2 && other !== expanded.name && sameShape(g.values.get(other)!, expanded);
+      return BROADCASTING.has(u.opType) && u.inputs.length === 2 && other !== expanded.name && sameShape(g.values.get(other), expanded);
     });
     if (!broadcasts) continue;
     for (const u of users) u.inputs = u.inputs.map((name) => (name === expanded.name ? node.inputs[0] : name));

@@ -198,12 +198,13 @@ export class TrainSession {
 
   /** AdamW from the gradient graph's `grad.*`, a slice of elements per run, each written back into the state. */
   private async updateInPlace(grads: InferenceSession.OnnxValueMapType, scalars: Record<string, Tensor>): Promise<void> {
-    const { update } = this.graph;
+    const { decays } = this.graph.update!;
     const host = (name: string) => this.state.get(name)!.data as Float32Array;
+    const slot = momentNames('param');
     for (const [name, param] of splitTrainState(this.state).params) {
-      const session = update!.decays[name] ? this.updateSessions!.decay : this.updateSessions!.noDecay;
+      const session = decays[name] ? this.updateSessions!.decay : this.updateSessions!.noDecay;
       const { m, v } = momentNames(name);
-      const state = { param: param.data as Float32Array, [momentNames('param').m]: host(m), [momentNames('param').v]: host(v) };
+      const state = { param: param.data as Float32Array, [slot.m]: host(m), [slot.v]: host(v) };
       const grad = grads[`grad.${name}`].data as Float32Array;
       for (let at = 0; at < grad.length; at += this.updateSlice) {
         const end = Math.min(grad.length, at + this.updateSlice);
