@@ -6,8 +6,10 @@
 // app in headless Chromium on WASM, loaded by Hub id from the local Hub stand-in
 // (e2e/hub-server.ts): sampling R = 32 and LoRA DPO steps through the UI's store,
 // with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
-//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-lora,browser-sample-32,browser-lora,
-//                          LAYERS, STEPS, PROMPTS, M, LENGTH, TOKENS override)
+// dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
+// lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-lora,browser-sample-32,browser-lora,
+//                          LAYERS, STEPS, WARMUP, PROMPTS, M, LENGTH, TOKENS override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { weightSpecs } from '../src/lib/model/config';
@@ -26,21 +28,27 @@ import { randomGroups, randomPrompt, smollm2Config, smollm2ConfigJson, smollm2We
 
 const env = (k: string, d: string) => process.env[k] ?? d;
 const LAYERS = Number(env('LAYERS', '30'));
-const STEPS = Number(env('STEPS', '3'));
+const STEPS = Number(env('STEPS', '4'));
+/**
+ * DPO steps left out of the mean: step 1 builds the arena, and through step 2 onnxruntime's arena and glibc still
+ * grow (in node step 2's gradient run faults in ~0.9 GiB more than later ones, 0.5–1 s).
+ */
+const WARMUP = Number(env('WARMUP', '2'));
+if (STEPS <= WARMUP) throw new Error(`STEPS (${STEPS}) must exceed WARMUP (${WARMUP})`);
 const PROMPTS = Number(env('PROMPTS', '1'));
 const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
 const CHECKPOINTING = env('CHECKPOINTING', '0') === '1';
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-lora', 'browser-sample-32', 'browser-lora'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-lora', 'browser-sample-32', 'browser-lora'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
 interface Result {
   workload: WorkloadName;
   setupSeconds: number;
-  /** Tokens/s for sampling; seconds per optimizer step (mean of steps 2..) for DPO. */
+  /** Tokens/s for sampling; seconds per optimizer step (mean of the steps after WARMUP) for DPO. */
   value: number;
   peakRssBytes: number;
   estimateBytes: number;
@@ -55,7 +63,7 @@ function estimate(w: WorkloadName): number {
   const sampleRows = w === 'sample-8' ? 8 : 32;
   const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, sampleWeights: inferenceWeights('cpu'), lora, checkpointing: CHECKPOINTING };
   const e = estimateMemory(config, workload);
-  return w.startsWith('sample') ? e.inferenceBytes : w === 'dpo-full' ? e.fullTrainingBytes : e.loraTrainingBytes;
+  return w.startsWith('sample') ? e.inferenceBytes : w.startsWith('dpo-full') ? e.fullTrainingBytes : e.loraTrainingBytes;
 }
 
 async function measure(w: WorkloadName): Promise<Result> {
@@ -76,13 +84,15 @@ async function measure(w: WorkloadName): Promise<Result> {
     lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: CHECKPOINTING,
   };
   if (promptsPerPass(dpo) !== PROMPTS) throw new Error('one pass per step expected');
-  const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo);
+  const trainSession = w === 'dpo-full-arena-off' ? { enableCpuMemArena: false } : undefined;
+  const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo, { trainSession });
   const setupSeconds = (performance.now() - t0) / 1000;
   console.error(`${w}: peak RSS after setup (reference log-probs, sessions) ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, now ${(process.memoryUsage().rss / GiB).toFixed(2)} GiB`);
   const logs = [];
   while (run.stepsDone < run.totalSteps) logs.push(await run.step());
   await run.release();
-  const timed = logs.slice(1);
+  const timed = logs.slice(WARMUP);
+  console.error(`${w}: steps ${logs.map((l) => (l.seconds - l.referenceSeconds).toFixed(2)).join(', ')} s (reference scoring left out)`);
   return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
 }
 
@@ -179,7 +189,8 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
       const workload = runWorkload(run.config, lora, groups);
       const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
-      const timed = run.history.slice(1);
+      const timed = run.history.slice(WARMUP);
+      console.error(`browser-lora: steps ${run.history.map((l) => (l.seconds - l.referenceSeconds).toFixed(2)).join(', ')} s (reference scoring left out)`);
       console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
       return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {
@@ -194,7 +205,7 @@ const one = process.argv[2] as WorkloadName | undefined;
 if (one) {
   console.log(JSON.stringify(one.startsWith('browser') ? await inBrowser(one) : await measure(one)));
 } else {
-  console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step, mean of steps 2..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
+  console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step, mean of steps ${WARMUP + 1}..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
   const rows: string[] = [];
   for (const w of WORKLOADS) {
     const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });

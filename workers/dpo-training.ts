@@ -155,7 +155,7 @@ export class DpoTraining {
       const score = async (w: Map<string, Float32Array>, stage: string) => {
         const scorer = await SequenceScorer.create(this.ort, lm.config, w, req.backend, lm.padTokenId);
         try {
-          return await scorer.score(rows, req.config.rows_per_pass, (done, total) => onProgress({ stage, done, total }));
+          return await scorer.score(rows, { rowsPerRun: req.config.rows_per_pass, onProgress: (done, total) => onProgress({ stage, done, total }) });
         } finally {
           await scorer.release();
         }

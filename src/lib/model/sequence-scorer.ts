@@ -45,12 +45,19 @@ export class SequenceScorer {
     return new SequenceScorer(ort, session, padTokenId, fed ? weightFeeds(ort, cfg, weights) : {});
   }
 
-  async score(rows: readonly TokenizedPair[], rowsPerRun = 32, onProgress?: (done: number, total: number) => void): Promise<SequenceScores> {
+  /**
+   * `rowsPerRun` rows a run, each run padded to its longest row, or to `length`
+   * when given (a run then computes what a batch of that length would).
+   */
+  async score(
+    rows: readonly TokenizedPair[],
+    { rowsPerRun = 32, length, onProgress }: { rowsPerRun?: number; length?: number; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<SequenceScores> {
     const sum = new Float32Array(rows.length);
     const count = new Float32Array(rows.length);
     for (let at = 0; at < rows.length; at += rowsPerRun) {
       const chunk = rows.slice(at, at + rowsPerRun);
-      const out = await this.session.run({ ...this.weightFeeds, ...batchTensors(this.ort, sequenceFeeds(packSequences(chunk, this.padTokenId))) });
+      const out = await this.session.run({ ...this.weightFeeds, ...batchTensors(this.ort, sequenceFeeds(packSequences(chunk, this.padTokenId, length))) });
       sum.set(await readFloats(out.logp_sum), at);
       count.set(await readFloats(out.token_count), at);
       onProgress?.(Math.min(rows.length, at + rowsPerRun), rows.length);

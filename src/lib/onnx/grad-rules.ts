@@ -44,6 +44,13 @@ function constInts(g: Graph, v: Value | null, what: string): number[] {
   return Array.from(new BigInt64Array(t.raw.slice().buffer), Number);
 }
 
+/** A float32 scalar initializer's value, or null when `v` is not one. */
+function constScalar(g: Graph, v: Value): number | null {
+  const t = g.initializers.get(v.name);
+  if (!t || t.dtype !== 'float32' || !(t.raw instanceof Uint8Array) || t.raw.byteLength !== 4) return null;
+  return new Float32Array(t.raw.slice().buffer)[0];
+}
+
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Sums a broadcast gradient back to the shape of the operand it came from. */
@@ -110,7 +117,10 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Pow: (c) => {
     const [x, e] = c.inputs as Value[];
     if (c.needs(1)) throw new Error(`Pow ${c.node.name}: gradients flow only to the base; the exponent must be constant`);
-    return [unbroadcast(mul(one(c), mul(e, pow(x, sub(e, 1)))), x), null];
+    // x², as RMSNorm has it: x¹ is x itself (ORT's Pow with any other exponent than 2 or 3 calls std::pow per element,
+    // 1 ms per 576 × 1024 activation, 60 ms of a 135M step).
+    const derivative = constScalar(c.graph, e) === 2 ? x : pow(x, sub(e, 1));
+    return [unbroadcast(mul(one(c), mul(e, derivative)), x), null];
   },
   Neg: (c) => [neg(one(c))],
   Sqrt: (c) => [div(mul(one(c), 0.5), c.outputs[0])],

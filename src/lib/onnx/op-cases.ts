@@ -34,6 +34,7 @@ export const OP_CASES: OpCase[] = [
   { rule: 'Sub', name: 'broadcast', inputs: [{ name: 'x', shape: [2, 3] }, { name: 'y', shape: [1, 3] }], f: ([x, y]) => op.sub(x, y) },
   { rule: 'Mul', name: 'broadcast', inputs: [{ name: 'x', shape: [2, 3] }, { name: 'y', shape: [3] }], f: ([x, y]) => op.mul(x, y) },
   { rule: 'Div', name: 'broadcast', inputs: [{ name: 'x', shape: [2, 3] }, { name: 'y', shape: [3], data: positive(3) }], f: ([x, y]) => op.div(x, y) },
+  { rule: 'Pow', name: 'square', inputs: [{ name: 'x', shape: [2, 3] }], f: ([x]) => op.pow(x, 2) },
   { rule: 'Pow', name: 'cube', inputs: [{ name: 'x', shape: [2, 3] }], f: ([x]) => op.pow(x, 3) },
   { rule: 'Pow', name: 'square root power', inputs: [{ name: 'x', shape: [4], data: positive(4) }], f: ([x]) => op.pow(x, 0.5) },
   { rule: 'Neg', name: '', inputs: [{ name: 'x', shape: [5] }], f: ([x]) => op.neg(x) },

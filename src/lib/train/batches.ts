@@ -17,9 +17,14 @@ export interface SequenceBatch {
   loss_mask: HostBatchTensor;
 }
 
-export function packSequences(rows: readonly TokenizedPair[], padTokenId: number): SequenceBatch {
+/** Tokens of the longest prompt + response. */
+export const longest = (rows: readonly TokenizedPair[]): number => Math.max(...rows.map((r) => r.prompt.length + r.response.length));
+
+/** Rows right-padded to `length` tokens (the longest row's when not given). */
+export function packSequences(rows: readonly TokenizedPair[], padTokenId: number, length = longest(rows)): SequenceBatch {
+  if (length < longest(rows)) throw new Error(`packSequences: a row of ${longest(rows)} tokens does not fit a batch of ${length}`);
   const B = rows.length;
-  const L = Math.max(...rows.map((r) => r.prompt.length + r.response.length));
+  const L = length;
   const ids = new BigInt64Array(B * L).fill(BigInt(padTokenId));
   const mask = new BigInt64Array(B * L);
   const positions = new BigInt64Array(B * L);

@@ -4,14 +4,14 @@
 // constant across M), accumulated over micro-batches that fit `rows_per_pass`
 // sequences, each step scoring the reference log-probs its passes are first to
 // need (once per prompt). Resumable from a checkpoint of the full state.
-import type { Tensor } from 'onnxruntime-common';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
 import { buildTrainStep, separateUpdatePays, splitTrainState } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
 import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
 import { vocabChunksFor } from '../model/graphs';
 import { createRng, shuffle } from '../random';
-import { packSequences, sequenceFeeds } from './batches';
+import { longest, packSequences, sequenceFeeds } from './batches';
 import { dpoTrainStep } from './dpo';
 import { dpoLossOptions, type DpoConfig } from './dpo-config';
 import { initLora, loraParamSpecs, mergeLora, type LoraConfig } from './lora';
@@ -112,7 +112,7 @@ class LazyReference {
 
   constructor(
     private readonly createScorer: () => Promise<SequenceScorer>,
-    private readonly keepScorer: boolean,
+    private readonly onGpu: boolean,
     private readonly groups: readonly PreferenceGroup[],
     private readonly config: DpoConfig,
     private readonly onProgress?: (done: number, total: number) => void,
@@ -132,7 +132,10 @@ class LazyReference {
     try {
       for (const pass of needed) {
         const rows = pass.flatMap((i) => groupRows(this.groups[i], this.config.negatives_per_prompt, this.config.max_length).rows);
-        const { sum } = await this.scorer.score(rows, rows.length);
+        // On the CPU EPs one prompt's rows a run, padded to the pass's length: a row's log-probs do not depend on the
+        // rows beside it there (tested), and the scorer's activations are a pass's over its prompts (in node they sit
+        // beside the train step's arena). WebGPU's kernels may pick another tiling by shape: the pass whole.
+        const { sum } = await this.scorer.score(rows, { rowsPerRun: this.onGpu ? rows.length : width, length: longest(rows) });
         pass.forEach((i, k) => {
           if (this.scored[i]) return;
           this.values.set(sum.subarray(k * width, (k + 1) * width), i * width);
@@ -142,7 +145,8 @@ class LazyReference {
         this.onProgress?.((this.groups.length - this.left) * width, this.values.length);
       }
     } finally {
-      if (!this.keepScorer || this.left === 0) await this.release();
+      // On WebGPU the scorer holds the weights: kept until every prompt is scored.
+      if (!this.onGpu || this.left === 0) await this.release();
     }
     return (performance.now() - t0) / 1000;
   }
@@ -179,7 +183,13 @@ export class DpoRun {
     model: DpoModel,
     groups: readonly PreferenceGroup[],
     config: DpoConfig,
-    opts: { label?: string; resume?: DpoCheckpoint | null; onReference?: (done: number, total: number) => void } = {},
+    opts: {
+      label?: string;
+      resume?: DpoCheckpoint | null;
+      onReference?: (done: number, total: number) => void;
+      /** Options of the train step's sessions on top of TRAIN_SESSION_OPTIONS (bench:scale runs full DPO with the CPU arena off too). */
+      trainSession?: InferenceSession.SessionOptions;
+    } = {},
   ): Promise<DpoRun> {
     const m = config.negatives_per_prompt;
     const usable = groups.filter((g) => g.rejected.length > 0);
@@ -217,7 +227,7 @@ export class DpoRun {
       trainable = host(model.weights, (n) => shapes.get(n)!);
     }
     if (config.lora) frozen = host(model.weights, (n) => shapes.get(n)!);
-    const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state });
+    const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state, session: opts.trainSession });
     const label = opts.label ?? resume?.label ?? `DPO M=${m}`;
     return new DpoRun(ort, model, usable, config, session, reference, fingerprint, label, resume?.step ?? 0, [...(resume?.history ?? [])]);
   }
