@@ -9,7 +9,7 @@
 // dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
 // lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
 //   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-lora,browser-sample-32,browser-lora,
-//                          LAYERS, STEPS, WARMUP, PROMPTS, M, LENGTH, TOKENS override)
+//                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { weightSpecs } from '../src/lib/model/config';
@@ -36,6 +36,9 @@ const STEPS = Number(env('STEPS', '4'));
 const WARMUP = Number(env('WARMUP', '2'));
 if (STEPS <= WARMUP) throw new Error(`STEPS (${STEPS}) must exceed WARMUP (${WARMUP})`);
 const PROMPTS = Number(env('PROMPTS', '1'));
+/** Prompts per forward/backward pass (a divisor of PROMPTS; the rest of a step accumulates). */
+const PER_PASS = Number(env('PER_PASS', String(PROMPTS)));
+if (PROMPTS % PER_PASS !== 0) throw new Error(`PER_PASS (${PER_PASS}) must divide PROMPTS (${PROMPTS})`);
 const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
@@ -59,7 +62,7 @@ const config = smollm2Config(LAYERS);
 
 function estimate(w: WorkloadName): number {
   const lora = defaultLora(config);
-  const rows = PROMPTS * (1 + M);
+  const rows = PER_PASS * (1 + M);
   const sampleRows = w === 'sample-8' ? 8 : 32;
   const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, sampleWeights: inferenceWeights('cpu'), lora, checkpointing: CHECKPOINTING };
   const e = estimateMemory(config, workload);
@@ -80,10 +83,10 @@ async function measure(w: WorkloadName): Promise<Result> {
     return { workload: w, setupSeconds, value, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
   }
   const dpo: DpoConfig = {
-    ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS, rows_per_pass: PROMPTS * (1 + M), max_steps: STEPS, max_length: LENGTH,
+    ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS, rows_per_pass: PER_PASS * (1 + M), max_steps: STEPS, max_length: LENGTH,
     lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: CHECKPOINTING,
   };
-  if (promptsPerPass(dpo) !== PROMPTS) throw new Error('one pass per step expected');
+  if (promptsPerPass(dpo) !== PER_PASS) throw new Error(`${PER_PASS} prompts per pass expected, the config gives ${promptsPerPass(dpo)}`);
   const trainSession = w === 'dpo-full-arena-off' ? { enableCpuMemArena: false } : undefined;
   const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo, { trainSession });
   const setupSeconds = (performance.now() - t0) / 1000;
@@ -177,7 +180,7 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       }));
       const run = await page.evaluate(`(async () => {
         const lab = window.lab.getState();
-        lab.setSettings(${JSON.stringify({ a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PROMPTS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
+        lab.setSettings(${JSON.stringify({ a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PER_PASS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
         await lab.importFile(new File([${JSON.stringify(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')}], 'bench.jsonl'));
         await window.lab.getState().scoreSamples('wasm');
         await window.lab.getState().startTraining('wasm');
@@ -205,7 +208,7 @@ const one = process.argv[2] as WorkloadName | undefined;
 if (one) {
   console.log(JSON.stringify(one.startsWith('browser') ? await inBrowser(one) : await measure(one)));
 } else {
-  console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step, mean of steps ${WARMUP + 1}..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
+  console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step (${PER_PASS} prompt(s) a pass), mean of steps ${WARMUP + 1}..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
   const rows: string[] = [];
   for (const w of WORKLOADS) {
     const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });

@@ -89,8 +89,8 @@ export class DpoTraining {
     if (fitted !== config) {
       const limit = backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers";
       const changes = [
-        ...(fitted.gradient_checkpointing && !config.gradient_checkpointing ? ['gradient checkpointing on (each layer recomputed in the backward pass: about a third more compute)'] : []),
         ...(fitted.rows_per_pass !== config.rows_per_pass ? [`${promptsPerPass(fitted)} prompt(s) per pass instead of ${promptsPerPass(config)} (rows_per_pass ${fitted.rows_per_pass}; each step still covers ${config.prompts_per_step} prompts)`] : []),
+        ...(fitted.gradient_checkpointing && !config.gradient_checkpointing ? ['gradient checkpointing on (each layer recomputed in the backward pass: a third more compute or more)'] : []),
       ];
       onProgress({ stage: 'plan', config: fitted, reason: `${changes.join(', and ')}: the memory estimate without does not fit ${limit}.` });
     }

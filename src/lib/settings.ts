@@ -100,7 +100,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   schedule: { default: 'cosine', describe: 'learning-rate schedule', parse: (s) => (s === 'constant' || s === 'cosine' ? s : null) },
   warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
   gradientCheckpointing: {
-    default: 'auto', describe: "gradient checkpointing (recompute each layer in the backward pass): auto = on when a pass's memory estimate does not fit without", parse: (s) => (s === 'auto' || s === 'on' ? s : null),
+    default: 'auto', describe: "gradient checkpointing (recompute each layer in the backward pass): auto = on only when not even one prompt per pass fits the memory estimate without", parse: (s) => (s === 'auto' || s === 'on' ? s : null),
   },
   loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },
   loraAlpha: { default: 16, describe: 'LoRA α', parse: num(0.001, 4096) },

@@ -63,7 +63,7 @@ describe('DpoRun', () => {
     expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
   });
 
-  it('sizes the pass length from the data (cut to max_length); turns gradient checkpointing on, then lowers prompts per pass, until the estimate fits', async () => {
+  it('sizes the pass length from the data (cut to max_length); lowers prompts per pass, then turns gradient checkpointing on, until the estimate fits', async () => {
     const { runWorkload, fitRowsPerPass } = await import('./dpo-run');
     const lora = defaultLora(cfg);
     const data = groups(6, 9);
@@ -72,19 +72,26 @@ describe('DpoRun', () => {
     expect(runWorkload(c, lora, data).length).toBe(longest);
     expect(runWorkload({ ...c, max_length: 4 }, lora, data).length).toBe(4);
     expect(runWorkload(c, lora).length).toBe(512);
-    // 8 prompts per pass (32 rows) do not fit a budget of 12 rows, with checkpointing or without: 2 prompts per pass
-    // (8 rows), checkpointed, is the most that does.
+    // A budget of 12 rows: 8 prompts per pass (32 rows) do not fit, 2 (8 rows) do — no checkpointing needed.
     const tried: string[] = [];
-    const fitted = await fitRowsPerPass(c, async (x) => {
+    const budget = (rows: number, checkpointedRows: number) => async (x: DpoConfig) => {
       const w = runWorkload(x, lora);
       tried.push(`${w.rows}${w.checkpointing ? ' checkpointed' : ''}`);
-      return w.rows <= 12;
-    });
-    expect(tried).toEqual(['32', '32 checkpointed', '16 checkpointed', '8 checkpointed']);
-    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8, gradient_checkpointing: true });
+      return w.rows <= (w.checkpointing ? checkpointedRows : rows);
+    };
+    const fitted = await fitRowsPerPass(c, budget(12, 12));
+    expect(tried).toEqual(['32', '16', '8']);
+    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8, gradient_checkpointing: false });
     expect(promptsPerPass(fitted!)).toBe(2);
-    // Checkpointing alone is enough: every prompt stays in one pass.
-    expect(await fitRowsPerPass(c, async (x) => x.gradient_checkpointing)).toEqual({ ...c, gradient_checkpointing: true });
+    // Not even one prompt (4 rows) fits without checkpointing: then checkpointing, with the most prompts per pass that fit.
+    tried.length = 0;
+    const recomputed = await fitRowsPerPass(c, budget(3, 20));
+    expect(tried).toEqual(['32', '16', '8', '4', '32 checkpointed', '16 checkpointed']);
+    expect(recomputed).toMatchObject({ rows_per_pass: 16, gradient_checkpointing: true });
+    // Checkpointing asked for: only prompts per pass change.
+    tried.length = 0;
+    expect(await fitRowsPerPass({ ...c, gradient_checkpointing: true }, budget(0, 8))).toMatchObject({ rows_per_pass: 8, gradient_checkpointing: true });
+    expect(tried).toEqual(['32 checkpointed', '16 checkpointed', '8 checkpointed']);
     expect(await fitRowsPerPass(c, async () => true)).toBe(c);
     expect(await fitRowsPerPass(c, async () => false)).toBeNull();
   });

@@ -34,18 +34,20 @@ export function runWorkload(
 }
 
 /**
- * The run's config as asked when its memory `fits`; else with gradient checkpointing (the same gradient, a third more
- * compute); else with checkpointing and the most prompts per pass that fit, trying the divisors of prompts_per_step
- * downward from what rows_per_pass allows: a step still covers the same prompts, in more passes (same gradient up to
- * float rounding). null when even one prompt per pass does not fit.
+ * The run's config as asked when its memory `fits`; else the most prompts per pass that fit, trying the divisors of
+ * prompts_per_step downward from what rows_per_pass allows — a step still covers the same prompts, in more passes (the
+ * same gradient up to float rounding), as a TRL user lowers per_device_train_batch_size and raises
+ * gradient_accumulation_steps; only when one prompt per pass does not fit either, gradient checkpointing (the same
+ * gradient, every layer computed twice) with the most prompts per pass that fit. null when nothing fits.
  */
 export async function fitRowsPerPass(c: DpoConfig, fits: (c: DpoConfig) => Promise<boolean>): Promise<DpoConfig | null> {
-  if (await fits(c)) return c;
-  const recomputed = { ...c, gradient_checkpointing: true };
-  for (let perPass = promptsPerPass(c); perPass >= 1; perPass--) {
-    if (c.prompts_per_step % perPass !== 0) continue;
-    const candidate = perPass === promptsPerPass(c) ? recomputed : { ...recomputed, rows_per_pass: perPass * (1 + c.negatives_per_prompt) };
-    if (await fits(candidate)) return candidate;
+  const asked = promptsPerPass(c);
+  const perPass = Array.from({ length: asked }, (_, k) => asked - k).filter((p) => c.prompts_per_step % p === 0);
+  for (const gradient_checkpointing of c.gradient_checkpointing ? [true] : [false, true]) {
+    for (const p of perPass) {
+      const candidate = { ...c, gradient_checkpointing, ...(p === asked ? {} : { rows_per_pass: p * (1 + c.negatives_per_prompt) }) };
+      if (await fits(candidate)) return gradient_checkpointing === c.gradient_checkpointing && p === asked ? c : candidate;
+    }
   }
   return null;
 }
