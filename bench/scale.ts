@@ -69,6 +69,14 @@ function estimate(w: WorkloadName): number {
   return w.startsWith('sample') ? e.inferenceBytes : w.startsWith('dpo-full') ? e.fullTrainingBytes : e.loraTrainingBytes;
 }
 
+/** Seconds per optimizer step after WARMUP steps, the reference scoring left out; every step's time goes to stderr. */
+function meanStepSeconds(w: WorkloadName, logs: readonly { seconds: number; referenceSeconds: number }[]): number {
+  const own = logs.map((l) => l.seconds - l.referenceSeconds);
+  console.error(`${w}: steps ${own.map((s) => s.toFixed(2)).join(', ')} s (reference scoring left out)`);
+  const timed = own.slice(WARMUP);
+  return timed.reduce((a, s) => a + s, 0) / timed.length;
+}
+
 async function measure(w: WorkloadName): Promise<Result> {
   const weights = smollm2Weights(config);
   const t0 = performance.now();
@@ -94,9 +102,7 @@ async function measure(w: WorkloadName): Promise<Result> {
   const logs = [];
   while (run.stepsDone < run.totalSteps) logs.push(await run.step());
   await run.release();
-  const timed = logs.slice(WARMUP);
-  console.error(`${w}: steps ${logs.map((l) => (l.seconds - l.referenceSeconds).toFixed(2)).join(', ')} s (reference scoring left out)`);
-  return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
+  return { workload: w, setupSeconds, value: meanStepSeconds(w, logs), peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
 }
 
 // ---- in the browser ----
@@ -192,10 +198,8 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
       const workload = runWorkload(run.config, lora, groups);
       const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
-      const timed = run.history.slice(WARMUP);
-      console.error(`browser-lora: steps ${run.history.map((l) => (l.seconds - l.referenceSeconds).toFixed(2)).join(', ')} s (reference scoring left out)`);
       console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
-      return { workload: w, setupSeconds, value: timed.reduce((a, l) => a + l.seconds - l.referenceSeconds, 0) / timed.length, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
+      return { workload: w, setupSeconds, value: meanStepSeconds(w, run.history), peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {
       await lab.close();
     }

@@ -21,10 +21,11 @@ export interface SequenceBatch {
 export const longest = (rows: readonly TokenizedPair[]): number => Math.max(...rows.map((r) => r.prompt.length + r.response.length));
 
 /** Rows right-padded to `length` tokens (the longest row's when not given). */
-export function packSequences(rows: readonly TokenizedPair[], padTokenId: number, length = longest(rows)): SequenceBatch {
-  if (length < longest(rows)) throw new Error(`packSequences: a row of ${longest(rows)} tokens does not fit a batch of ${length}`);
+export function packSequences(rows: readonly TokenizedPair[], padTokenId: number, length?: number): SequenceBatch {
+  const need = longest(rows);
+  if (length !== undefined && length < need) throw new Error(`packSequences: a row of ${need} tokens does not fit a batch of ${length}`);
   const B = rows.length;
-  const L = length;
+  const L = length ?? need;
   const ids = new BigInt64Array(B * L).fill(BigInt(padTokenId));
   const mask = new BigInt64Array(B * L);
   const positions = new BigInt64Array(B * L);
