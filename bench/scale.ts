@@ -4,11 +4,11 @@
 // session setup, peak memory (process RSS, each workload in its own process)
 // and the lab's memory estimate beside each. Then the same checkpoint in the
 // app in headless Chromium on WASM, loaded by Hub id from the local Hub stand-in
-// (e2e/hub-server.ts): sampling R = 32 and LoRA DPO steps through the UI's store,
+// (e2e/hub-server.ts): sampling R = 32 and LoRA and full DPO steps through the UI's store,
 // with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
 // dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
 // lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
-//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-lora,browser-sample-32,browser-lora,
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-lora,browser-sample-32,browser-lora,browser-full,
 //                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
 const CHECKPOINTING = env('CHECKPOINTING', '0') === '1';
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-lora', 'browser-sample-32', 'browser-lora'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
@@ -179,14 +179,14 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
         const estimate = estimateMemory(config, { rows: 8, length: LENGTH, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS, lora }).inferenceBytes;
         return { workload: w, setupSeconds, value: r.tokens / r.seconds, peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
       }
-      // LoRA DPO: each prompt with its target and M + 1 distinct samples (the reference filter at a = 100% keeps M).
+      // DPO (LoRA, or every weight): each prompt with its target and M + 1 distinct samples (the reference filter at a = 100% keeps M).
       const half = LENGTH / 2;
       const rows = Array.from({ length: Math.max(3, PROMPTS * STEPS) }, (_, p) => ({
         prompt: words(codec, half, 100 + p), target: words(codec, half, 200 + p), outputs: Array.from({ length: M + 1 }, (_, k) => words(codec, half, 300 + 10 * p + k)),
       }));
       const run = await page.evaluate(`(async () => {
         const lab = window.lab.getState();
-        lab.setSettings(${JSON.stringify({ a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PER_PASS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: lora.r, loraAlpha: lora.lora_alpha })});
+        lab.setSettings(${JSON.stringify({ a: 100, m: M, promptsPerStep: PROMPTS, rowsPerPass: PER_PASS * (1 + M), maxSteps: STEPS, heldOut: 0, evalPrompts: 0, loraRank: w === 'browser-full' ? 0 : lora.r, loraAlpha: lora.lora_alpha })});
         await lab.importFile(new File([${JSON.stringify(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')}], 'bench.jsonl'));
         await window.lab.getState().scoreSamples('wasm');
         await window.lab.getState().startTraining('wasm');
@@ -197,8 +197,9 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       const groups = rows.map((r) => encodeRecord(codec, { prompt: r.prompt, chosen: r.target, rejected: r.outputs.slice(0, M) }));
       // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
       const workload = runWorkload(run.config, lora, groups);
-      const estimate = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS }).loraTrainingBytes;
-      console.error(`browser-lora: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
+      const sized = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS });
+      const estimate = w === 'browser-full' ? sized.fullTrainingBytes : sized.loraTrainingBytes;
+      console.error(`${w}: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
       return { workload: w, setupSeconds, value: meanStepSeconds(w, run.history), peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {
       await lab.close();

@@ -139,3 +139,27 @@ test('a few DPO steps on WebGPU match the same steps on wasm, and with gradient 
   }
   expect(consoleErrors).toEqual([]);
 });
+
+test('a checkpoint the browser storage cannot hold: the run trains on in memory, says so, and its model exports', async ({ page, consoleErrors }) => {
+  test.setTimeout(240_000);
+  await preparePreferenceData(page, 8, { promptsPerStep: 2, maxSteps: 3, heldOut: 0, evalPrompts: 0, checkpointEvery: 1, lr: 1e-3 });
+  // The browser's own quota, lowered through DevTools to less than one checkpoint (the default model's weights and
+  // both AdamW moments, 11 MiB): what a full disk, or an incognito window's in-memory storage at 135M, does.
+  const { usage } = await page.evaluate(() => navigator.storage.estimate());
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: (usage ?? 0) + 2 ** 20 });
+  await page.getByLabel('training backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const run = page.getByTestId('runs-table').locator('tbody tr[data-run^="run-"]');
+  await expect(run).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('checkpoint-failure')).toContainText(/the checkpoint after step 3 \(\d+ MiB\) was not saved: .*Training goes on in memory: export the model before leaving the page/);
+  expect(await page.evaluate(() => window.lab!.getState().training.history.map((h) => h.step))).toEqual([1, 2, 3]);
+  expect(await page.evaluate(() => window.lab!.getState().checkpoints)).toEqual([]);
+  // The trained policy lives on in the worker: the model downloads.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('runs-table').getByRole('button', { name: 'Download model (safetensors)' }).click();
+  const { readZip } = await import('../src/lib/data/zip');
+  const files = await readZip(new Uint8Array(readFileSync(await (await download).path())));
+  expect(files.map((f) => f.name.split('/')[1])).toEqual(expect.arrayContaining(['model.safetensors', 'config.json', 'dpo_config.json']));
+  expect(consoleErrors).toEqual([]);
+});

@@ -184,7 +184,9 @@ export type TrainProgress =
   | { stage: 'plan'; config: DpoConfig; reason: string }
   | { stage: 'reference'; done: number; total: number }
   | { stage: 'step'; log: DpoStepLog; totalSteps: number }
-  | { stage: 'checkpoint'; step: number };
+  | { stage: 'checkpoint'; step: number }
+  /** The storage could not hold a checkpoint (quota): the run goes on in memory. */
+  | { stage: 'checkpoint-failed'; step: number; reason: string };
 
 export interface TrainDpoResult {
   runId: string;

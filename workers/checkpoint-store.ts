@@ -1,7 +1,7 @@
 // DPO checkpoints in the origin-private file system: one safetensors file per
 // run. createWritable writes to a swap file that replaces the old one only on
-// close, so a crash mid-save leaves the previous checkpoint intact.
-import { checkpointInfo, decodeCheckpoint, encodeCheckpoint } from '../src/lib/train/checkpoint';
+// close, so a crash or a full disk mid-save leaves the previous checkpoint intact.
+import { checkpointInfo, checkpointParts, decodeCheckpoint } from '../src/lib/train/checkpoint';
 import type { DpoCheckpoint } from '../src/lib/train/dpo-run';
 import type { CheckpointSummary } from '../src/protocol';
 
@@ -17,12 +17,24 @@ async function headerOf(file: File): Promise<Uint8Array> {
   return new Uint8Array(await file.slice(0, 8 + length).arrayBuffer());
 }
 
+/** Streams the checkpoint tensor by tensor; on failure the swap file is dropped and the error thrown. */
 export async function saveCheckpoint(runId: string, ck: DpoCheckpoint): Promise<void> {
-  const handle = await (await folder()).getFileHandle(fileName(runId), { create: true });
+  const dir = await folder();
+  const handle = await dir.getFileHandle(fileName(runId), { create: true });
   const writable = await handle.createWritable();
-  await writable.write(encodeCheckpoint(ck) as Uint8Array<ArrayBuffer>);
-  await writable.close();
+  try {
+    for (const part of checkpointParts(ck)) await writable.write(part);
+    await writable.close();
+  } catch (e) {
+    await writable.abort().catch(() => {});
+    // A first save leaves no empty file behind for listCheckpoints to trip on.
+    if ((await handle.getFile()).size === 0) await dir.removeEntry(fileName(runId));
+    throw e;
+  }
 }
+
+/** Storage full: the page's quota (an incognito window keeps it in memory: 1 GiB fitted in headless Chromium, 1.7 did not) or the disk. */
+export const isQuotaError = (e: unknown): boolean => e instanceof DOMException && e.name === 'QuotaExceededError';
 
 export async function loadCheckpoint(runId: string): Promise<DpoCheckpoint | null> {
   try {

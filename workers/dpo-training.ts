@@ -4,20 +4,20 @@
 import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, fitRowsPerPass, promptsPerPass, rewardAccuracy, runWorkload, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { DpoRun, promptsPerPass, rewardAccuracy, type DpoCheckpoint } from '../src/lib/train/dpo-run';
 import { dpoConfigRecord, type DpoConfig } from '../src/lib/train/dpo-config';
 import type { PreferenceRecord } from '../src/lib/data/export';
 import { encodeRecord, groupRows, type PreferenceGroup } from '../src/lib/train/preference-data';
-import { defaultLora, mergeLora } from '../src/lib/train/lora';
+import { mergeLora } from '../src/lib/train/lora';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { SequenceScorer } from '../src/lib/model/sequence-scorer';
 import { adapterFiles, modelFiles } from '../src/lib/model/save';
 import { zipBlob } from '../src/lib/data/zip';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
-import { deleteCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
+import { deleteCheckpoint, isQuotaError, listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint-store';
 import type { LmModelState } from './lm-model';
-import { assertFits, memoryRefusal } from './hub-plan';
+import { memoryPlan } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
 import { splitTrainState } from '../src/lib/onnx/train-step';
 
@@ -44,18 +44,29 @@ export class DpoTraining {
       resume,
       onReference: (done, total) => onProgress({ stage: 'reference', done, total }),
     });
-    const save = async () => {
-      await saveCheckpoint(req.runId, await run.checkpoint());
+    // A checkpoint the storage cannot hold does not end the run: it trains on in memory, and evaluation and export
+    // still work on this page; only resuming after a reload needs the checkpoint.
+    const save = async (): Promise<boolean> => {
+      const checkpoint = await run.checkpoint();
+      try {
+        await saveCheckpoint(req.runId, checkpoint);
+        return true;
+      } catch (e) {
+        if (!isQuotaError(e)) throw e;
+        const mib = Object.values(checkpoint.state).reduce((a, t) => a + t.data.byteLength, 0) / 2 ** 20;
+        onProgress({
+          stage: 'checkpoint-failed', step: run.stepsDone,
+          reason: `the checkpoint after step ${run.stepsDone} (${mib.toFixed(0)} MiB) was not saved: ${e instanceof Error ? e.message : String(e)} Training goes on in memory: export the model before leaving the page; after a reload the run cannot resume from here.`,
+        });
+        return false;
+      }
     };
     try {
       // A resumed run reports what it already did, so the charts continue where they were.
       for (const log of run.history) onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       while (run.stepsDone < run.totalSteps) {
         const log = await (req.backend === 'webgpu' ? this.model.guardGpu(run.step()) : run.step());
-        if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps) {
-          await save();
-          onProgress({ stage: 'checkpoint', step: run.stepsDone });
-        }
+        if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps && (await save())) onProgress({ stage: 'checkpoint', step: run.stepsDone });
         onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       }
       await save();
@@ -65,7 +76,9 @@ export class DpoTraining {
     } catch (e) {
       // Pause: keep everything up to the last finished step. A non-finite loss
       // is not saved: the last good checkpoint stays.
-      if (e instanceof CancelledError) await save();
+      if (e instanceof CancelledError && !(await save())) {
+        throw new Error(`paused after step ${run.stepsDone}, but its checkpoint did not fit this browser's storage: the run cannot be resumed`, { cause: e });
+      }
       // A lost WebGPU device: the last checkpoint stays (reading GPU state now would hang); the run resumes from it, on WASM.
       if (req.backend === 'webgpu' && e instanceof Error && /device lost/.test(e.message)) {
         throw new Error(`${e.message}. The run's last checkpoint is kept: resume it on WASM.`, { cause: e });
@@ -76,16 +89,9 @@ export class DpoTraining {
     }
   }
 
-  /**
-   * The run's config with as many prompts per pass as the memory estimate lets this backend hold (wasm's 4 GiB,
-   * the adapter's buffer limits), said to the page when that is fewer than asked; throws when one prompt does not fit.
-   */
+  /** The run's memory plan on this backend, said to the page when it changes what was asked. */
   private async fitted(config: DpoConfig, backend: Backend, groups: PreferenceGroup[], onProgress: (p: TrainProgress) => void): Promise<DpoConfig> {
-    const lm = this.model.loaded();
-    const mode = config.lora ? 'lora' : 'full';
-    const refusal = (c: DpoConfig) => memoryRefusal(lm.config, backend, mode, runWorkload(c, defaultLora(lm.config), groups));
-    const fitted = await fitRowsPerPass(config, async (c) => (await refusal(c)) === null);
-    if (!fitted) throw new Error((await refusal({ ...config, gradient_checkpointing: true, rows_per_pass: 1 + config.negatives_per_prompt }))!);
+    const fitted = await memoryPlan(this.model.loaded().config, config, backend, groups);
     if (fitted !== config) {
       const limit = backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers";
       const changes = [
@@ -97,13 +103,19 @@ export class DpoTraining {
     return fitted;
   }
 
-  /** Training tokens per second of one optimizer step (the second; the first compiles) on one backend, with the run's config. */
+  /**
+   * Training tokens per second on one backend as the run would train there: the run's memory plan for this backend
+   * (its prompts per pass, checkpointing), timed over one pass's prompts — the second of two steps; the first compiles.
+   */
   async trainingThroughput(backend: Backend, config: DpoConfig, records: PreferenceRecord[]): Promise<number> {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
-    const groups = records.slice(0, config.prompts_per_step).map((r) => encodeRecord(codec, r));
-    await assertFits(lm.config, backend, config.lora ? 'lora' : 'full', runWorkload(config, defaultLora(lm.config), groups));
-    const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, { ...config, num_train_epochs: 1, max_steps: 2 });
+    const groups = records.map((r) => encodeRecord(codec, r));
+    const planned = await memoryPlan(lm.config, config, backend, groups);
+    const perPass = promptsPerPass(planned);
+    const run = await DpoRun.create(this.ort, backend, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups.slice(0, perPass), {
+      ...planned, prompts_per_step: perPass, num_train_epochs: 1, max_steps: 2,
+    });
     try {
       await run.step();
       const log = await run.step();

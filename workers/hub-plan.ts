@@ -5,6 +5,9 @@ import { parseConfig, type LmConfig } from '../src/lib/model/config';
 import { LM_METADATA_FILES, REQUIRED_FILES, parseRepoId, weightFiles } from '../src/lib/model/hub';
 import { estimateMemory, wasmRefusal, webGpuRefusal, type DeviceLimits, type Workload } from '../src/lib/model/memory';
 import { defaultLora } from '../src/lib/train/lora';
+import { fitRowsPerPass, runWorkload } from '../src/lib/train/dpo-run';
+import type { DpoConfig } from '../src/lib/train/dpo-config';
+import type { PreferenceGroup } from '../src/lib/train/preference-data';
 import { cachedFile, hubReader, remoteSize } from './hub-cache';
 
 /** The workload the estimate assumes: one prompt with 8 negatives per pass, 32 sampling rows of 512 tokens. */
@@ -25,6 +28,18 @@ export async function memoryRefusal(config: LmConfig, backend: 'webgpu' | 'wasm'
   const refusal = backend === 'wasm' ? wasmRefusal(estimate, mode) : limits ? webGpuRefusal(estimate, limits, mode) : null;
   const what = mode === 'sample' ? 'sampling' : mode === 'full' ? 'full fine-tuning' : 'LoRA training';
   return refusal && `${what} on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}: ${refusal}`;
+}
+
+/**
+ * A DPO run's config with as many prompts per pass as the memory estimate lets this backend hold (wasm's 4 GiB, the
+ * adapter's buffer limits), and gradient checkpointing when one prompt does not fit without (fitRowsPerPass); throws
+ * the refusal when nothing fits. The run and its backend timing both train with this plan.
+ */
+export async function memoryPlan(lm: LmConfig, config: DpoConfig, backend: 'webgpu' | 'wasm', groups: readonly PreferenceGroup[]): Promise<DpoConfig> {
+  const refusal = (c: DpoConfig) => memoryRefusal(lm, backend, c.lora ? 'lora' : 'full', runWorkload(c, defaultLora(lm), groups));
+  const fitted = await fitRowsPerPass(config, async (c) => (await refusal(c)) === null);
+  if (!fitted) throw new Error((await refusal({ ...config, gradient_checkpointing: true, rows_per_pass: 1 + config.negatives_per_prompt }))!);
+  return fitted;
 }
 
 /** Throws memoryRefusal's reason when there is one. */

@@ -128,6 +128,7 @@ export function TrainPanel() {
         </p>
       )}
       {training.notice && <p role="status" data-testid="train-notice">{training.notice}</p>}
+      {training.checkpointFailure && <p role="status" className="warning" data-testid="checkpoint-failure">{training.checkpointFailure}</p>}
       {training.error && <p role="alert" className="error">{training.error}</p>}
       {chart.length > 0 && (
         <div className="row">

@@ -1,7 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../protocol';
 import { decideBackend, type AdapterInfo, type Backend, type BackendDecision, type Stage, type StageTimings } from '../lib/backend-choice';
-import { promptsPerPass } from '../lib/train/dpo-run';
 import { dpoConfigFrom } from '../lib/train/dpo-config';
 import type { LabSettings } from '../lib/settings';
 import type { PreferenceRecord } from '../lib/data/export';
@@ -40,8 +39,8 @@ export function stageDecision(s: Pick<Lab, 'backend' | 'settings'>, stage: Stage
   return decideBackend(stage, s.settings[STAGE_SETTING[stage]], s.backend.timings[stage], s.backend.report?.adapter ?? NO_ADAPTER);
 }
 
-/** What a training measurement depends on besides the model. */
-const trainShape = (s: LabSettings) => `${s.m}|${s.loraRank}|${s.loraTargets}|${s.rowsPerPass}|${s.maxNewTokens}`;
+/** What a training measurement depends on besides the model: the run's shape and what its memory plan reads. */
+const trainShape = (s: LabSettings) => `${s.m}|${s.loraRank}|${s.loraTargets}|${s.rowsPerPass}|${s.promptsPerStep}|${s.gradientCheckpointing}|${s.maxNewTokens}`;
 
 export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set, get) => {
   const available = (): Backend[] => (get().backend.report?.adapter.available ? ['wasm', 'webgpu'] : ['wasm']);
@@ -88,7 +87,7 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
       measuring({ stage: 'train', backend: null });
       try {
         const timings = await lmClient().call('time-backends', {
-          stage: 'train', backends, records, config: { ...config, prompts_per_step: promptsPerPass(config) },
+          stage: 'train', backends, records, config,
         }, (p) => measuring({ stage: 'train', backend: p.backend })).promise;
         if (skipGpu && sampling.webgpu?.ok && sampling.wasm?.ok) {
           timings.webgpu = { ok: false, skipped: true, reason: `not timed: this software adapter sampled this model ${(sampling.wasm.perSecond / sampling.webgpu.perSecond).toFixed(0)}× slower than WASM` };

@@ -40,6 +40,8 @@ export interface TrainingSlice {
     error: string | null;
     /** What the worker changed about the run to make it fit (fewer rows per pass), said beside the progress. */
     notice: string | null;
+    /** Why the last checkpoint was not saved (the storage is full); null once one is. */
+    checkpointFailure: string | null;
   };
   runs: RunRecord[];
   checkpoints: CheckpointSummary[];
@@ -119,7 +121,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   const train = async (runId: string, label: string, backend: Backend, config: DpoConfig, resume: boolean) => {
     const split = preferenceSplit(get());
     if (!split) throw new Error('select negatives first (Filter)');
-    set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, notice: null, lastCheckpoint: null } }));
+    set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, notice: null, lastCheckpoint: null, checkpointFailure: null } }));
     const call = lmClient().call('train-dpo', {
       runId, label, backend, config, records: split.train, checkpointEvery: get().settings.checkpointEvery, resume,
     }, (p) => {
@@ -130,7 +132,8 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
         // Scored as passes first need them: before step 1, and within later steps of the first epoch.
         set((st) => ({ training: { ...st.training, phase: st.training.phase === 'training' ? 'training' : 'reference', progress: { stage: 'reference log-probs', done: p.done, total: p.total } } }));
       }
-      else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step } }));
+      else if (p.stage === 'checkpoint') set((st) => ({ training: { ...st.training, lastCheckpoint: p.step, checkpointFailure: null } }));
+      else if (p.stage === 'checkpoint-failed') set((st) => ({ training: { ...st.training, checkpointFailure: p.reason } }));
       else {
         set((st) => ({ training: { ...st.training, phase: 'training', totalSteps: p.totalSteps, history: [...st.training.history.filter((h) => h.step < p.log.step), p.log], progress: null } }));
         patchRun(runId, { stepsDone: p.log.step, totalSteps: p.totalSteps });
@@ -171,7 +174,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
   };
 
   return {
-    training: { phase: 'idle', runId: null, history: [], totalSteps: 0, progress: null, lastCheckpoint: null, error: null, notice: null },
+    training: { phase: 'idle', runId: null, history: [], totalSteps: 0, progress: null, lastCheckpoint: null, error: null, notice: null, checkpointFailure: null },
     runs: [],
     checkpoints: [],
     startTraining: (backend) =>

@@ -102,6 +102,21 @@ function toBf16(data: Float32Array): Uint16Array {
 
 /** Writes float32 tensors (as F32, or as BF16 the way Hub checkpoints often are), header padded to 8 bytes as the reference implementation does. */
 export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}, dtype: 'F32' | 'BF16' = 'F32'): Uint8Array {
+  const parts = safetensorsParts(tensors, metadata, dtype);
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The file writeSafetensors makes, as its pieces in order — the length-prefixed header, then each tensor's bytes
+ * (views of F32 data, not copies) — for a writer that streams them instead of holding the whole file at once.
+ */
+export function safetensorsParts(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}, dtype: 'F32' | 'BF16' = 'F32'): Uint8Array<ArrayBuffer>[] {
   const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: metadata } : {};
   const size = dtype === 'F32' ? 4 : 2;
   let offset = 0;
@@ -114,16 +129,13 @@ export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Reco
   let json = JSON.stringify(header);
   while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += ' ';
   const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const t of tensors) {
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return [head, ...tensors.map((t) => {
     const raw = dtype === 'F32' ? t.data : toBf16(t.data);
-    out.set(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), pos);
-    pos += raw.byteLength;
-  }
-  return out;
+    return new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.byteLength);
+  })];
 }
 
 export interface ShardIndex {
