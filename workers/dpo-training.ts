@@ -47,7 +47,7 @@ export class DpoTraining {
     // A checkpoint the storage cannot hold does not end the run: it trains on in memory, and evaluation and export
     // still work on this page; only resuming after a reload needs the checkpoint.
     const save = async (): Promise<boolean> => {
-      const checkpoint = await run.checkpoint();
+      const checkpoint = await run.checkpointViews();
       try {
         await saveCheckpoint(req.runId, checkpoint);
         return true;
@@ -70,8 +70,7 @@ export class DpoTraining {
         onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       }
       await save();
-      const checkpoint = await run.checkpoint();
-      this.policies.set(req.runId, { weights: await run.policyWeights(), checkpoint: { ...checkpoint, state: {} } });
+      this.policies.set(req.runId, { weights: await run.policyWeights(), checkpoint: { ...run.checkpointInfo(), state: {} } });
       return { runId: req.runId, stepsDone: run.stepsDone, totalSteps: run.totalSteps, history: run.history, prompts: run.prompts };
     } catch (e) {
       // Pause: keep everything up to the last finished step. A non-finite loss

@@ -334,10 +334,17 @@ export class DpoRun {
   }
 
   async checkpoint(): Promise<DpoCheckpoint> {
-    return {
-      label: this.label, step: this.completed, totalSteps: this.totalSteps, fingerprint: this.fingerprint, config: this.config,
-      history: [...this.history], state: await this.session.fullState(),
-    };
+    return { ...this.checkpointInfo(), state: await this.session.fullState() };
+  }
+
+  /** checkpoint() whose state is a view of the run's own (stateViews): valid until the next step, for a save. */
+  async checkpointViews(): Promise<DpoCheckpoint> {
+    return { ...this.checkpointInfo(), state: await this.session.stateViews() };
+  }
+
+  /** The checkpoint without its tensors. */
+  checkpointInfo(): Omit<DpoCheckpoint, 'state'> {
+    return { label: this.label, step: this.completed, totalSteps: this.totalSteps, fingerprint: this.fingerprint, config: this.config, history: [...this.history] };
   }
 
   /** The policy as plain Hugging Face weights (LoRA merged). */
