@@ -198,7 +198,8 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       // The config the run trained with: the worker's memory plan may have changed rows per pass or checkpointing.
       const workload = runWorkload(run.config, lora, groups);
       const sized = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS });
-      const estimate = w === 'browser-full' ? sized.fullTrainingBytes : sized.loraTrainingBytes;
+      // In the renderer: the worker's loaded weights, and WASM's heap with its copy of each run's inputs.
+      const estimate = w === 'browser-full' ? sized.fullTrainingBytes + sized.wasmInputCopyBytes.full : sized.loraTrainingBytes + sized.wasmInputCopyBytes.lora;
       console.error(`${w}: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
       return { workload: w, setupSeconds, value: meanStepSeconds(w, run.history), peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {

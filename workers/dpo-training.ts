@@ -70,7 +70,7 @@ export class DpoTraining {
         onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       }
       await save();
-      this.policies.set(req.runId, { weights: await run.policyWeights(), checkpoint: { ...run.checkpointInfo(), state: {} } });
+      this.policies.set(req.runId, { weights: await run.policyWeights({ final: true }), checkpoint: { ...run.checkpointInfo(), state: {} } });
       return { runId: req.runId, stepsDone: run.stepsDone, totalSteps: run.totalSteps, history: run.history, prompts: run.prompts };
     } catch (e) {
       // Pause: keep everything up to the last finished step. A non-finite loss

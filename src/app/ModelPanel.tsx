@@ -30,7 +30,8 @@ function HubPicker() {
           <p>
             <strong>{plan.modelType}</strong>, {(plan.memory.parameters / 1e6).toFixed(1)} M parameters: download {mb(plan.totalBytes - plan.cachedBytes)}
             {plan.cachedBytes > 0 && ` (${mb(plan.cachedBytes)} already in this browser)`} in {plan.files.length} files. Memory (float32): sampling ≈{' '}
-            {mb(plan.memory.inferenceBytes)}, full DPO ≈ {mb(plan.memory.fullTrainingBytes)}, LoRA ≈ {mb(plan.memory.loraTrainingBytes)}.
+            {mb(plan.memory.inferenceBytes)}, full DPO ≈ {mb(plan.memory.fullTrainingBytes + plan.memory.wasmInputCopyBytes.full)}, LoRA ≈{' '}
+            {mb(plan.memory.loraTrainingBytes + plan.memory.wasmInputCopyBytes.lora)} (on WASM).
           </p>
           {plan.refusal.sample && <p role="alert" className="error">WebGPU cannot run this model: {plan.refusal.sample}</p>}
           {!plan.refusal.sample && plan.refusal.full && <p className="warning">Full fine-tuning will not fit WebGPU: {plan.refusal.full} Use LoRA.</p>}

@@ -3,7 +3,7 @@ import { cachePath, hubFileUrl, parseRepoId, weightFiles } from './hub';
 import { estimateMemory, wasmRefusal, webGpuRefusal } from './memory';
 import { parseConfig, weightSpecs } from './config';
 import { TINY_CONFIGS } from './random-init';
-import { defaultLora } from '../train/lora';
+import { defaultLora, loraParamSpecs } from '../train/lora';
 
 describe('Hub layout', () => {
   it('builds resolve URLs for any host and revision', () => {
@@ -39,6 +39,16 @@ describe('memory estimate', () => {
     expect(est.largestTensor.name).toMatch(/embed_tokens|lm_head|mlp/);
     expect(est.fullTrainingBytes).toBeGreaterThan(5 * est.weightBytes);
     expect(est.loraTrainingBytes).toBeLessThan(est.fullTrainingBytes);
+  });
+
+  it("counts WASM's copy of a run's inputs: the trained state (full; the tiny model trains fused, moments in), the frozen weights and adapters (LoRA)", () => {
+    // Besides the state: ids, mask and positions (int64), the loss mask, and the step's few scalars.
+    const batch = 4 * 16 * (3 * 8 + 4) + 64;
+    const adapters = loraParamSpecs(cfg, defaultLora(cfg)).reduce((a, s) => a + 4 * s.shape.reduce((x, y) => x * y, 1), 0);
+    expect(est.wasmInputCopyBytes.full).toBeGreaterThanOrEqual(3 * est.weightBytes);
+    expect(est.wasmInputCopyBytes.full).toBeLessThanOrEqual(3 * est.weightBytes + batch);
+    expect(est.wasmInputCopyBytes.lora).toBeGreaterThanOrEqual(est.weightBytes + 3 * adapters);
+    expect(est.wasmInputCopyBytes.lora).toBeLessThanOrEqual(est.weightBytes + 3 * adapters + batch);
   });
 
   it('refuses by name when a buffer exceeds the adapter limit', () => {

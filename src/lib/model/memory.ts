@@ -38,6 +38,11 @@ export interface MemoryEstimate {
   fullTrainingBytes: number;
   /** LoRA: the same for the LoRA train step, whose inputs are the frozen weights themselves. */
   loraTrainingBytes: number;
+  /**
+   * What WASM holds beyond each training figure: ort-web copies a run's inputs into its heap (full: the trained
+   * parameters; LoRA: the frozen weights) while JavaScript keeps its own; onnxruntime-node reads them in place.
+   */
+  wasmInputCopyBytes: { full: number; lora: number };
   /** The largest single intermediate of a training pass (the logits and their gradient). */
   largestActivationBytes: number;
 }
@@ -65,8 +70,10 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
   const kvCache = 2 * cfg.numLayers * w.sampleRows * cfg.numKvHeads * Math.min(w.sampleContext, cfg.maxPositions) * cfg.headDim * F32;
   const logits = w.rows * w.length * cfg.vocabSize;
   // Each training figure builds a train-step graph (about a second at 135M parameters): only when asked, once.
-  let full: number | undefined;
-  let lora: number | undefined;
+  let full: TrainStepBytes | undefined;
+  let lora: TrainStepBytes | undefined;
+  const fullStep = () => (full ??= trainStepBytes(cfg, w, null));
+  const loraStep = () => (lora ??= trainStepBytes(cfg, w, w.lora));
   return {
     parameters,
     weightBytes,
@@ -75,13 +82,22 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
     inferenceBytes: weightBytes + (w.sampleWeights === 'inputs' ? 0 : 2 * (weightBytes + tiedHeadBytes)) + 2 * kvCache + RUNTIME_BYTES,
     // Full: the trained parameters are inputs beside the loaded weights; LoRA's inputs are the loaded weights.
     get fullTrainingBytes() {
-      return (full ??= weightBytes + trainStepBytes(cfg, w, null) + RUNTIME_BYTES);
+      return weightBytes + fullStep().bytes + RUNTIME_BYTES;
     },
     get loraTrainingBytes() {
-      return (lora ??= trainStepBytes(cfg, w, w.lora) + RUNTIME_BYTES);
+      return loraStep().bytes + RUNTIME_BYTES;
+    },
+    get wasmInputCopyBytes() {
+      return { full: fullStep().inputBytes, lora: loraStep().inputBytes };
     },
     largestActivationBytes: logits * F32,
   };
+}
+
+interface TrainStepBytes {
+  bytes: number;
+  /** The graph's inputs: the trained state, or LoRA's frozen weights, and the batch. */
+  inputBytes: number;
 }
 
 /**
@@ -90,7 +106,7 @@ export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {
  * still exist. With separateUpdatePays the outputs are the gradients, and AdamW's moments stay in JavaScript beside
  * one run of the update (its inputs are views; its outputs and their copies).
  */
-function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'checkpointing'>, lora: LoraConfig | null): number {
+function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'checkpointing'>, lora: LoraConfig | null): TrainStepBytes {
   // M only shapes the loss over rows, so one negative per prompt sizes any M (rows rounded up to pairs).
   const rows = 2 * Math.ceil(w.rows / 2);
   const spec = dpoTrainStep(cfg, PAPER_DPO, 1, { lora, batch: { rows, length: w.length }, checkpointing: w.checkpointing });
@@ -100,7 +116,7 @@ function trainStepBytes(cfg: LmConfig, w: Pick<Workload, 'rows' | 'length' | 'ch
   const trainable = spec.trainable.reduce((a, p) => a + count(p.shape), 0);
   // Fused, the moments are inputs and the next state the outputs; apart, the moments stay in JavaScript.
   const apart = separate ? 2 * F32 * trainable + 6 * UPDATE_SLICE * F32 : 0;
-  return m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes + apart;
+  return { bytes: m.inputBytes + m.initializerBytes + m.peakBytes + m.outputBytes + apart, inputBytes: m.inputBytes };
 }
 
 export interface DeviceLimits {

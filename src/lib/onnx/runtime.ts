@@ -228,27 +228,20 @@ export class TrainSession {
     return this.updateSessions ? data.slice() : data;
   }
 
-  /** Downloads parameters (not moments) to host memory. */
-  async parameters(): Promise<Record<string, Float32Array>> {
-    const out: Record<string, Float32Array> = {};
-    for (const [name, t] of splitTrainState(this.state).params) out[name] = await this.snapshot(t);
-    return out;
-  }
-
-  /** Downloads all state (parameters and AdamW moments): what a checkpoint holds. */
-  async fullState(): Promise<Record<string, HostTensor>> {
-    const out: Record<string, HostTensor> = {};
-    for (const [name, t] of this.state) out[name] = { data: await this.snapshot(t), dims: [...t.dims] };
-    return out;
-  }
-
   /**
-   * fullState without the copy the in-place update needs: on the CPU EPs the state itself, valid until the next
-   * step — for a writer done before then (a checkpoint save: 1.5 GiB not copied at 135M, full fine-tuning).
+   * Downloads parameters (not moments) to host memory. `views`: without the copy the in-place update needs — on the
+   * CPU EPs the state itself, which the next step changes: for a reader done before then, or after the last step.
    */
-  async stateViews(): Promise<Record<string, HostTensor>> {
+  async parameters({ views = false } = {}): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {};
+    for (const [name, t] of splitTrainState(this.state).params) out[name] = views ? await readFloats(t) : await this.snapshot(t);
+    return out;
+  }
+
+  /** Downloads all state (parameters and AdamW moments): what a checkpoint holds. `views` as in parameters(). */
+  async fullState({ views = false } = {}): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
-    for (const [name, t] of this.state) out[name] = { data: await readFloats(t), dims: [...t.dims] };
+    for (const [name, t] of this.state) out[name] = { data: views ? await readFloats(t) : await this.snapshot(t), dims: [...t.dims] };
     return out;
   }
 

@@ -145,7 +145,7 @@ describe('separateUpdate: AdamW in graphs of its own, on host state in place', (
     const separate = await TrainSession.create(ort, buildTrainStep({ ...task.spec, optimizer: cfg, separateUpdate: true }), 'cpu', task.init, {}, { updateSlice: 7 });
     const before = await separate.parameters();
     const data = (s: Record<string, { data: Float32Array }>) => Object.fromEntries(Object.entries(s).map(([n, t]) => [n, t.data]));
-    let views = await separate.stateViews();
+    let views = await separate.fullState({ views: true });
     for (let step = 1; step <= 3; step++) {
       const a = await fused.step(batch, 0.01, step);
       const b = await separate.step(batch, 0.01, step);
@@ -156,7 +156,7 @@ describe('separateUpdate: AdamW in graphs of its own, on host state in place', (
       same(data(full), data(mine), `state after step ${step}`);
       // A view taken before the step is the state the step updated in place (what a checkpoint save reads uncopied).
       same(data(mine), data(views), `view after step ${step}`);
-      views = await separate.stateViews();
+      views = await separate.fullState({ views: true });
     }
     // The caller's arrays and an earlier snapshot are not the state the session updates.
     same(initial, Object.fromEntries(Object.entries(task.init).map(([n, t]) => [n, t.data])), 'given');

@@ -143,6 +143,18 @@ describe('DpoRun', () => {
     await expect(DpoRun.create(ort, 'cpu', model, groups(8, 2), settings, { resume: ck })).rejects.toThrow(/different data/);
   });
 
+  it('after its last step hands over its own weights and a checkpoint of views: the same values as copies, alive after release', async () => {
+    const run = await DpoRun.create(ort, 'cpu', model, groups(8, 1), { ...settings, max_steps: 2 });
+    while (run.stepsDone < run.totalSteps) await run.step();
+    const copy = await run.policyWeights();
+    const own = await run.policyWeights({ final: true });
+    const saved = encodeCheckpoint(await run.checkpoint());
+    const viewed = encodeCheckpoint(await run.checkpointViews());
+    await run.release();
+    expect(own).toEqual(copy);
+    expect(viewed).toEqual(saved);
+  });
+
   it('accumulating 4 passes of 1 prompt equals 1 pass of 4 prompts', async () => {
     const data = groups(8, 3);
     const one = await DpoRun.create(ort, 'cpu', model, data, { ...settings, rows_per_pass: 16 });
