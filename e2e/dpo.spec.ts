@@ -140,7 +140,7 @@ test('a few DPO steps on WebGPU match the same steps on wasm, and with gradient 
   expect(consoleErrors).toEqual([]);
 });
 
-test('a checkpoint the browser storage cannot hold: the run trains on in memory, says so, and its model exports', async ({ page, consoleErrors }) => {
+test('a checkpoint the browser storage cannot hold: the run trains on in memory, says so, and its model exports; a pause says it cannot resume', async ({ page, consoleErrors }) => {
   test.setTimeout(240_000);
   await preparePreferenceData(page, 8, { promptsPerStep: 2, maxSteps: 3, heldOut: 0, evalPrompts: 0, checkpointEvery: 1, lr: 1e-3 });
   // The browser's own quota, lowered through DevTools to less than one checkpoint (the default model's weights and
@@ -161,5 +161,14 @@ test('a checkpoint the browser storage cannot hold: the run trains on in memory,
   const { readZip } = await import('../src/lib/data/zip');
   const files = await readZip(new Uint8Array(readFileSync(await (await download).path())));
   expect(files.map((f) => f.name.split('/')[1])).toEqual(expect.arrayContaining(['model.safetensors', 'config.json', 'dpo_config.json']));
+  // A pause keeps nothing to resume from: said, not shown as a paused run.
+  await page.evaluate(() => window.lab!.getState().setSettings({ maxSteps: 200, checkpointEvery: 1000 }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const second = page.getByTestId('runs-table').locator('tbody tr[data-run^="run-"]').nth(1);
+  await expect.poll(async () => Number(await page.getByTestId('train-status').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(second).toHaveAttribute('data-status', 'failed');
+  await expect(second).toContainText(/paused after step \d+, but its checkpoint did not fit this browser's storage: the run cannot be resumed/);
+  await expect(page.getByRole('button', { name: /^Resume/ })).toHaveCount(0);
   expect(consoleErrors).toEqual([]);
 });

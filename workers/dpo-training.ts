@@ -45,20 +45,19 @@ export class DpoTraining {
       onReference: (done, total) => onProgress({ stage: 'reference', done, total }),
     });
     // A checkpoint the storage cannot hold does not end the run: it trains on in memory, and evaluation and export
-    // still work on this page; only resuming after a reload needs the checkpoint.
-    const save = async (): Promise<boolean> => {
+    // still work on this page; only resuming after a reload needs the checkpoint. Returns what the page is told.
+    const save = async (): Promise<TrainProgress> => {
       const checkpoint = await run.checkpointViews();
       try {
         await saveCheckpoint(req.runId, checkpoint);
-        return true;
+        return { stage: 'checkpoint', step: run.stepsDone };
       } catch (e) {
         if (!isQuotaError(e)) throw e;
         const mib = Object.values(checkpoint.state).reduce((a, t) => a + t.data.byteLength, 0) / 2 ** 20;
-        onProgress({
+        return {
           stage: 'checkpoint-failed', step: run.stepsDone,
           reason: `the checkpoint after step ${run.stepsDone} (${mib.toFixed(0)} MiB) was not saved: ${e instanceof Error ? e.message : String(e)} Training goes on in memory: export the model before leaving the page; after a reload the run cannot resume from here.`,
-        });
-        return false;
+        };
       }
     };
     try {
@@ -66,16 +65,17 @@ export class DpoTraining {
       for (const log of run.history) onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       while (run.stepsDone < run.totalSteps) {
         const log = await (req.backend === 'webgpu' ? this.model.guardGpu(run.step()) : run.step());
-        if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps && (await save())) onProgress({ stage: 'checkpoint', step: run.stepsDone });
+        if (run.stepsDone % req.checkpointEvery === 0 && run.stepsDone < run.totalSteps) onProgress(await save());
         onProgress({ stage: 'step', log, totalSteps: run.totalSteps });
       }
-      await save();
+      const saved = await save();
+      if (saved.stage === 'checkpoint-failed') onProgress(saved);
       this.policies.set(req.runId, { weights: await run.policyWeights({ final: true }), checkpoint: { ...run.checkpointInfo(), state: {} } });
       return { runId: req.runId, stepsDone: run.stepsDone, totalSteps: run.totalSteps, history: run.history, prompts: run.prompts };
     } catch (e) {
       // Pause: keep everything up to the last finished step. A non-finite loss
       // is not saved: the last good checkpoint stays.
-      if (e instanceof CancelledError && !(await save())) {
+      if (e instanceof CancelledError && (await save()).stage === 'checkpoint-failed') {
         throw new Error(`paused after step ${run.stepsDone}, but its checkpoint did not fit this browser's storage: the run cannot be resumed`, { cause: e });
       }
       // A lost WebGPU device: the last checkpoint stays (reading GPU state now would hang); the run resumes from it, on WASM.
