@@ -222,10 +222,10 @@ export class TrainSession {
     return Object.fromEntries([...this.state].map(([n, t]) => [n, t.location]));
   }
 
-  /** A piece of state as it is now, in host memory the next step does not change. */
-  private async snapshot(t: Tensor): Promise<Float32Array> {
+  /** A piece of state as it is now in host memory: one the next step does not change, or with `views` the state itself. */
+  private async read(t: Tensor, views: boolean): Promise<Float32Array> {
     const data = await readFloats(t);
-    return this.updateSessions ? data.slice() : data;
+    return this.updateSessions && !views ? data.slice() : data;
   }
 
   /**
@@ -234,14 +234,14 @@ export class TrainSession {
    */
   async parameters({ views = false } = {}): Promise<Record<string, Float32Array>> {
     const out: Record<string, Float32Array> = {};
-    for (const [name, t] of splitTrainState(this.state).params) out[name] = views ? await readFloats(t) : await this.snapshot(t);
+    for (const [name, t] of splitTrainState(this.state).params) out[name] = await this.read(t, views);
     return out;
   }
 
   /** Downloads all state (parameters and AdamW moments): what a checkpoint holds. `views` as in parameters(). */
   async fullState({ views = false } = {}): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
-    for (const [name, t] of this.state) out[name] = { data: views ? await readFloats(t) : await this.snapshot(t), dims: [...t.dims] };
+    for (const [name, t] of this.state) out[name] = { data: await this.read(t, views), dims: [...t.dims] };
     return out;
   }
 
