@@ -72,6 +72,7 @@ function estimate(w: WorkloadName): number {
 /** Seconds per optimizer step after WARMUP steps, the reference scoring left out; every step's time goes to stderr. */
 function meanStepSeconds(w: WorkloadName, logs: readonly { seconds: number; referenceSeconds: number }[]): number {
   const own = logs.map((l) => l.seconds - l.referenceSeconds);
+  console.error(`${w}: reference ${logs.map((l) => l.referenceSeconds.toFixed(2)).join(', ')} s`);
   console.error(`${w}: steps ${own.map((s) => s.toFixed(2)).join(', ')} s (reference scoring left out)`);
   const timed = own.slice(WARMUP);
   return timed.reduce((a, s) => a + s, 0) / timed.length;

@@ -202,8 +202,8 @@ export class DpoRun {
     const resume = opts.resume ?? null;
     if (resume && resume.fingerprint !== fingerprint) throw new Error('DPO: the checkpoint was trained on different data; start a new run');
 
-    const vocabChunks = config.gradient_checkpointing ? vocabChunksFor(model.config) : 1;
-    const createScorer = () => SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks });
+    // The vocabulary sliced as dpoTrainStep slices it: the same numerics, so step-1 rewards are exactly 0.
+    const createScorer = () => SequenceScorer.create(ort, model.config, model.weights, ep, model.padTokenId, { trainingForm: true, vocabChunks: vocabChunksFor(model.config) });
     const reference = new LazyReference(createScorer, ep === 'webgpu', usable, config, opts.onReference);
 
     const cfg = model.config;

@@ -159,7 +159,7 @@ export function dpoTrainStep(cfg: LmConfig, o: DpoOptions, m: number, opts: DpoS
       const io = dpoInputs(g, opts.batch);
       const plain: Weights = { get: (n) => params[n], transposed: () => null };
       const weights = lora ? loraWeights(plain, params, cfg, lora) : plain;
-      const { sum, count } = sequenceLogProbs(cfg, weights, io, { vocabChunks: opts.checkpointing ? vocabChunksFor(cfg) : 1 });
+      const { sum, count } = sequenceLogProbs(cfg, weights, io, { vocabChunks: vocabChunksFor(cfg) });
       const grouped = (v: Value) => reshape(v, [-1, 1 + m]); // [B, 1+M]
       return dpoLoss(grouped(sum), grouped(io.refLogps), grouped(count), o, grouped(io.rowMask));
     },

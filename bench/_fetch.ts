@@ -1,0 +1,11 @@
+import * as ort from 'onnxruntime-node';
+import { Graph } from '../src/lib/onnx/graph';
+import { encodeModel } from '../src/lib/onnx/model-proto';
+import * as op from '../src/lib/onnx/ops';
+const g = new Graph();
+const x = g.input('x', 'float32', [4]);
+g.output(op.add(x, x), 'y');
+const s = await ort.InferenceSession.create(encodeModel(g.toModel()));
+const y = new ort.Tensor('float32', new Float32Array(4), [4]);
+const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [4]) }, { y });
+console.log('prealloc', Array.from(y.data as Float32Array), 'returned', Array.from(out.y.data as Float32Array), 'same', out.y === y, (out.y.data as Float32Array).buffer === (y.data as Float32Array).buffer);
