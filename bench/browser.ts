@@ -6,14 +6,19 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 
 const PORT = 4175;
 
-async function waitFor(url: string, ms: number): Promise<void> {
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(url: string, server: ChildProcess, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
+    if (server.exitCode !== null) throw new Error(`vite preview exited (${server.exitCode}) before ${url} came up`);
+    if (await answers(url)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} did not come up in ${ms} ms`);
@@ -30,9 +35,12 @@ export interface LabPage {
  */
 export async function openLab(opts: { debug?: boolean; query?: string } = {}): Promise<LabPage> {
   if (!existsSync('dist/index.html')) throw new Error('no dist/: run `npx vite build` first');
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${PORT}`;
-  await waitFor(url, 30_000);
+  // A server left on the port (another checkout's build) would answer for this one: measure nothing then.
+  if (await answers(url)) throw new Error(`${url} already answers: stop the server left on port ${PORT} first`);
+  // vite itself, not through npx, so that kill() stops the server.
+  const server: ChildProcess = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
+  await waitFor(url, server, 30_000);
   const browser: Browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
