@@ -19,7 +19,7 @@ import { createRng } from '../src/lib/random';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { inferenceWeights } from '../src/lib/model/graphs';
-import { estimateMemory, type Workload } from '../src/lib/model/memory';
+import { estimateMemory, wasmTrainingBytes, type Workload } from '../src/lib/model/memory';
 import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import { DpoRun, promptsPerPass } from '../src/lib/train/dpo-run';
 import { DPO_CONFIG_DEFAULTS, type DpoConfig } from '../src/lib/train/dpo-config';
@@ -200,7 +200,7 @@ async function inBrowser(w: WorkloadName): Promise<Result> {
       const workload = runWorkload(run.config, lora, groups);
       const sized = estimateMemory(config, { ...workload, sampleRows: 32, sampleContext: PROMPT_TOKENS + TOKENS });
       // In the renderer: the worker's loaded weights, and WASM's heap with its copy of each run's inputs.
-      const estimate = w === 'browser-full' ? sized.fullTrainingBytes + sized.wasmInputCopyBytes.full : sized.loraTrainingBytes + sized.wasmInputCopyBytes.lora;
+      const estimate = wasmTrainingBytes(sized, w === 'browser-full' ? 'full' : 'lora');
       console.error(`${w}: ${workload.rows} rows × ${workload.length} tokens per pass${run.notice ? `; ${run.notice}` : ''}`);
       return { workload: w, setupSeconds, value: meanStepSeconds(w, run.history), peakRssBytes: rendererPeakBytes(), estimateBytes: estimate };
     } finally {

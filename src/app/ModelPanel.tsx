@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import type { PoolingSetting } from '../lib/model/pooling';
+import { wasmTrainingBytes } from '../lib/model/memory';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -30,8 +31,8 @@ function HubPicker() {
           <p>
             <strong>{plan.modelType}</strong>, {(plan.memory.parameters / 1e6).toFixed(1)} M parameters: download {mb(plan.totalBytes - plan.cachedBytes)}
             {plan.cachedBytes > 0 && ` (${mb(plan.cachedBytes)} already in this browser)`} in {plan.files.length} files. Memory (float32): sampling ≈{' '}
-            {mb(plan.memory.inferenceBytes)}, full DPO ≈ {mb(plan.memory.fullTrainingBytes + plan.memory.wasmInputCopyBytes.full)}, LoRA ≈{' '}
-            {mb(plan.memory.loraTrainingBytes + plan.memory.wasmInputCopyBytes.lora)} (on WASM).
+            {mb(plan.memory.inferenceBytes)}, full DPO ≈ {mb(wasmTrainingBytes(plan.memory, 'full'))}, LoRA ≈{' '}
+            {mb(wasmTrainingBytes(plan.memory, 'lora'))} (on WASM).
           </p>
           {plan.refusal.sample && <p role="alert" className="error">WebGPU cannot run this model: {plan.refusal.sample}</p>}
           {!plan.refusal.sample && plan.refusal.full && <p className="warning">Full fine-tuning will not fit WebGPU: {plan.refusal.full} Use LoRA.</p>}

@@ -138,6 +138,11 @@ export function webGpuRefusal(e: MemoryEstimate, limits: DeviceLimits, mode: 'sa
 }
 
 /** wasm32 addresses at most 4 GiB: why the model cannot run on WASM in this mode, or null. */
+/** What a training run on WASM holds in all (the page's renderer): the training figure and WASM's copy of the run's inputs. */
+export function wasmTrainingBytes(e: MemoryEstimate, mode: 'full' | 'lora'): number {
+  return mode === 'full' ? e.fullTrainingBytes + e.wasmInputCopyBytes.full : e.loraTrainingBytes + e.wasmInputCopyBytes.lora;
+}
+
 export function wasmRefusal(e: MemoryEstimate, mode: 'sample' | 'full' | 'lora'): string | null {
   // WASM's heap holds everything but the loaded weights in JavaScript; LoRA's frozen weights are copied in as inputs.
   const need = mode === 'sample' ? e.inferenceBytes - e.weightBytes : mode === 'full' ? e.fullTrainingBytes - e.weightBytes : e.loraTrainingBytes;
