@@ -8,7 +8,9 @@
 // with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
 // dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
 // lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
-//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-lora,browser-sample-32,browser-lora,browser-full,
+// dpo-full-gc is full DPO with V8's garbage collected after every step (node --expose-gc; no app can do this): what
+// of the peak is JavaScript garbage — earlier runs' outputs, which onnxruntime's JS bindings hand over as copies.
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-full-gc,dpo-lora,browser-sample-32,browser-lora,browser-full,
 //                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,7 +46,7 @@ const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
 const CHECKPOINTING = env('CHECKPOINTING', '0') === '1';
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-full-gc', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
@@ -101,7 +103,13 @@ async function measure(w: WorkloadName): Promise<Result> {
   const setupSeconds = (performance.now() - t0) / 1000;
   console.error(`${w}: peak RSS after setup (reference log-probs, sessions) ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, now ${(process.memoryUsage().rss / GiB).toFixed(2)} GiB`);
   const logs = [];
-  while (run.stepsDone < run.totalSteps) logs.push(await run.step());
+  const collect = w === 'dpo-full-gc' ? (globalThis as { gc?: () => void }).gc : () => {};
+  if (!collect) throw new Error(`${w} needs node --expose-gc`);
+  while (run.stepsDone < run.totalSteps) {
+    logs.push(await run.step());
+    collect();
+    console.error(`${w}: after step ${run.stepsDone}: RSS ${(process.memoryUsage().rss / GiB).toFixed(2)} GiB, peak so far ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
+  }
   await run.release();
   return { workload: w, setupSeconds, value: meanStepSeconds(w, logs), peakRssBytes: process.resourceUsage().maxRSS * 1024, estimateBytes: estimate(w) };
 }
@@ -218,7 +226,7 @@ if (one) {
   console.log(`SmolLM2-135M shape (${LAYERS} layers, random init), onnxruntime-node cpu; DPO: ${PROMPTS} prompt(s) × (1 + ${M}) sequences × ${LENGTH} tokens per step (${PER_PASS} prompt(s) a pass), mean of steps ${WARMUP + 1}..${STEPS}; sampling: ${TOKENS} new tokens after a ${PROMPT_TOKENS}-token prompt`);
   const rows: string[] = [];
   for (const w of WORKLOADS) {
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });
+    const child = spawnSync(process.execPath, [...process.execArgv, ...(w === 'dpo-full-gc' ? ['--expose-gc'] : []), process.argv[1], w], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
     if (child.status !== 0 || !line.startsWith('{')) {
       console.log(`${w}: failed (${child.stderr.trim().split("\n").slice(-8).join(' ')})`);
