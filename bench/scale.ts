@@ -6,12 +6,13 @@
 // app in headless Chromium on WASM, loaded by Hub id from the local Hub stand-in
 // (e2e/hub-server.ts): sampling R = 32 and LoRA and full DPO steps through the UI's store,
 // with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
+// dpo-full-lm-head is full DPO with the LM head's logits recomputed in the backward pass (lm_head_checkpointing).
 // dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
 // lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
 // dpo-full-gc is full DPO with V8's garbage collected after every step (node --expose-gc; no app can do this): what
 // of the peak is JavaScript garbage — earlier runs' outputs, which onnxruntime's JS bindings hand over as copies.
-//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-arena-off,dpo-full-gc,dpo-lora,browser-sample-32,browser-lora,browser-full,
-//                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS override)
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-lm-head,dpo-full-arena-off,dpo-full-gc,dpo-lora,browser-sample-32,browser-lora,browser-full,
+//                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS, CHECKPOINTING=none|lm-head|layers override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { weightSpecs } from '../src/lib/model/config';
@@ -26,6 +27,7 @@ import { ourTokensPerSecond } from '../src/lib/sample/throughput';
 import { DpoRun, promptsPerPass } from '../src/lib/train/dpo-run';
 import { DPO_CONFIG_DEFAULTS, type DpoConfig } from '../src/lib/train/dpo-config';
 import { defaultLora } from '../src/lib/train/lora';
+import type { Checkpointing } from '../src/lib/train/dpo';
 import { randomGroups, randomPrompt, smollm2Config, smollm2ConfigJson, smollm2Weights } from './smollm2-shape';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
@@ -44,9 +46,12 @@ if (PROMPTS % PER_PASS !== 0) throw new Error(`PER_PASS (${PER_PASS}) must divid
 const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
-const CHECKPOINTING = env('CHECKPOINTING', '0') === '1';
+/** What node's DPO workloads recompute (dpo-full-lm-head: the LM head whatever this says); 0 and 1 as earlier rounds wrote them. */
+const CHECKPOINTING = ({ 0: 'none', 1: 'layers' }[env('CHECKPOINTING', 'none')] ?? env('CHECKPOINTING', 'none')) as Checkpointing;
+if (!['none', 'lm-head', 'layers'].includes(CHECKPOINTING)) throw new Error(`CHECKPOINTING must be none, lm-head or layers, not ${CHECKPOINTING}`);
+const checkpointingOf = (w: WorkloadName): Checkpointing => (w === 'dpo-full-lm-head' ? 'lm-head' : CHECKPOINTING);
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-arena-off', 'dpo-full-gc', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-lm-head', 'dpo-full-arena-off', 'dpo-full-gc', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
@@ -66,7 +71,7 @@ function estimate(w: WorkloadName): number {
   const lora = defaultLora(config);
   const rows = PER_PASS * (1 + M);
   const sampleRows = w === 'sample-8' ? 8 : 32;
-  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, sampleWeights: inferenceWeights('cpu'), lora, checkpointing: CHECKPOINTING };
+  const workload: Workload = { rows, length: LENGTH, sampleRows, sampleContext: PROMPT_TOKENS + TOKENS, sampleWeights: inferenceWeights('cpu'), lora, checkpointing: checkpointingOf(w) };
   const e = estimateMemory(config, workload);
   return w.startsWith('sample') ? e.inferenceBytes : w.startsWith('dpo-full') ? e.fullTrainingBytes : e.loraTrainingBytes;
 }
@@ -95,7 +100,7 @@ async function measure(w: WorkloadName): Promise<Result> {
   }
   const dpo: DpoConfig = {
     ...DPO_CONFIG_DEFAULTS, negatives_per_prompt: M, prompts_per_step: PROMPTS, rows_per_pass: PER_PASS * (1 + M), max_steps: STEPS, max_length: LENGTH,
-    lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: CHECKPOINTING,
+    lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: checkpointingOf(w) === 'layers', lm_head_checkpointing: checkpointingOf(w) === 'lm-head',
   };
   if (promptsPerPass(dpo) !== PER_PASS) throw new Error(`${PER_PASS} prompts per pass expected, the config gives ${promptsPerPass(dpo)}`);
   const trainSession = w === 'dpo-full-arena-off' ? { enableCpuMemArena: false } : undefined;

@@ -95,7 +95,8 @@ export class DpoTraining {
       const limit = backend === 'wasm' ? "WASM's 4 GiB" : "this WebGPU adapter's buffers";
       const changes = [
         ...(fitted.rows_per_pass !== config.rows_per_pass ? [`${promptsPerPass(fitted)} prompt(s) per pass instead of ${promptsPerPass(config)} (rows_per_pass ${fitted.rows_per_pass}; each step still covers ${config.prompts_per_step} prompts)`] : []),
-        ...(fitted.gradient_checkpointing && !config.gradient_checkpointing ? ['gradient checkpointing on (each layer recomputed in the backward pass: a third more compute or more)'] : []),
+        ...(fitted.gradient_checkpointing && !config.gradient_checkpointing ? ['gradient checkpointing on (each layer recomputed in the backward pass: a quarter more compute or more)'] : []),
+        ...(fitted.lm_head_checkpointing && !config.lm_head_checkpointing ? ["the LM head's logits recomputed in the backward pass (one more LM-head matmul)"] : []),
       ];
       onProgress({ stage: 'plan', config: fitted, reason: `${changes.join(', and ')}: the memory estimate without does not fit ${limit}.` });
     }

@@ -19,9 +19,14 @@ describe('memoryPlan', () => {
     expect(promptsPerPass(planned)).toBe(1);
   });
 
+  it("recomputes only the LM head for full fine-tuning on sequences of 80 tokens, where one prompt's pass kept whole does not fit", async () => {
+    const planned = await memoryPlan(smollm2Config(), asked(0), 'wasm', randomGroups(4, 8, 80));
+    expect(planned).toMatchObject({ rows_per_pass: 9, gradient_checkpointing: false, lm_head_checkpointing: true, lora: null });
+  });
+
   it('turns checkpointing on for full fine-tuning, whose state leaves too little of the 4 GiB for one pass kept whole', async () => {
     const planned = await memoryPlan(smollm2Config(), asked(0), 'wasm', data);
-    expect(planned).toMatchObject({ rows_per_pass: 36, gradient_checkpointing: true, lora: null });
+    expect(planned).toMatchObject({ rows_per_pass: 36, gradient_checkpointing: true, lm_head_checkpointing: false, lora: null });
   });
 
   it('refuses what does not fit at one prompt a pass, checkpointed: the mode, the backend and the limit in words', async () => {

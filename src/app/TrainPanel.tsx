@@ -83,9 +83,10 @@ export function TrainPanel() {
         </label>
         <label title={SETTINGS.gradientCheckpointing.describe}>
           gradient checkpointing{' '}
-          <select aria-label="gradient checkpointing" value={settings.gradientCheckpointing} onChange={(e) => setSettings({ gradientCheckpointing: e.target.value === 'on' ? 'on' : 'auto' })}>
+          <select aria-label="gradient checkpointing" value={settings.gradientCheckpointing} onChange={(e) => setSettings({ gradientCheckpointing: SETTINGS.gradientCheckpointing.parse(e.target.value) ?? 'auto' })}>
             <option value="auto">when memory needs it</option>
-            <option value="on">on</option>
+            <option value="lm-head">LM head only</option>
+            <option value="on">every layer</option>
           </select>
         </label>
         <SettingInput name="loraRank" label="LoRA rank (0 = full)" step={1} />

@@ -37,7 +37,7 @@ export interface LabSettings {
   maxSteps: number;
   schedule: 'constant' | 'cosine';
   warmupRatio: number;
-  gradientCheckpointing: 'auto' | 'on'; // auto: on only when the memory plan says a pass would not fit without
+  gradientCheckpointing: 'auto' | 'lm-head' | 'on'; // auto: as little recomputation as the memory plan says a pass needs
   loraRank: number; // 0 = full fine-tuning
   loraAlpha: number;
   loraTargets: string; // comma-separated module names; empty = PEFT's default for the architecture
@@ -100,7 +100,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   schedule: { default: 'cosine', describe: 'learning-rate schedule', parse: (s) => (s === 'constant' || s === 'cosine' ? s : null) },
   warmupRatio: { default: 0.1, describe: 'warmup share of the steps', parse: num(0, 0.9) },
   gradientCheckpointing: {
-    default: 'auto', describe: "gradient checkpointing (recompute each layer in the backward pass): auto = on only when not even one prompt per pass fits the memory estimate without", parse: (s) => (s === 'auto' || s === 'on' ? s : null),
+    default: 'auto', describe: "gradient checkpointing: lm-head = recompute the LM head's logits in the backward pass, on = every layer too; auto = the least of these that lets one prompt per pass fit the memory estimate", parse: (s) => (s === 'auto' || s === 'lm-head' || s === 'on' ? s : null),
   },
   loraRank: { default: 0, describe: 'LoRA rank; 0 trains every weight', parse: num(0, 512, true) },
   loraAlpha: { default: 16, describe: 'LoRA α', parse: num(0.001, 4096) },

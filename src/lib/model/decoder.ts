@@ -205,7 +205,7 @@ export function lmHeadLogits(cfg: LmConfig, weights: Weights, hidden: Value, lmH
 
 /**
  * The decoder up to the LM head: the final norm's output [B, T, C] and the head
- * weight's name. Each layer is one checkpoint segment (Graph.checkpoint), which
+ * weight's name. Each layer is one checkpoint segment of kind 'layer' (Graph.checkpoint), which
  * autodiff rebuilds in the backward pass when the train step recomputes.
  */
 export function decoderHidden(cfg: LmConfig, weights: Weights, io: DecoderInputs, opts: DecoderForwardOptions = {}): { hidden: Value; lmHead: string; presents: KvPair[] } {
@@ -234,7 +234,7 @@ export function decoderHidden(cfg: LmConfig, weights: Weights, io: DecoderInputs
       const h2 = layerNorm(attended, w(`${p}ln_2.weight`), w(`${p}ln_2.bias`), cfg.normEps);
       const up = activation(add(matmul(h2, w(`${p}mlp.c_fc.weight`)), w(`${p}mlp.c_fc.bias`)), cfg.activation);
       return add(attended, add(matmul(up, w(`${p}mlp.c_proj.weight`)), w(`${p}mlp.c_proj.bias`)));
-    });
+    }, 'layer');
     finalNorm = (h) => layerNorm(h, w('ln_f.weight'), w('ln_f.bias'), cfg.normEps);
     lmHead = cfg.tieEmbeddings ? 'wte.weight' : 'lm_head.weight';
   } else {
@@ -256,7 +256,7 @@ export function decoderHidden(cfg: LmConfig, weights: Weights, io: DecoderInputs
       const [gateIn, up] = linears(h2, weights, [mlp('gate_proj'), mlp('up_proj')]);
       const gate = activation(gateIn, 'silu');
       return add(attended, linears(mul(gate, up), weights, [{ weight: `${p}mlp.down_proj.weight`, outFeatures: C, bias: optional(`${p}mlp.down_proj.bias`, cfg.mlpBias) }])[0]);
-    });
+    }, 'layer');
     finalNorm = (h) => rmsNorm(h, w('model.norm.weight'), cfg.normEps);
     lmHead = cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   }

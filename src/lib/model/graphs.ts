@@ -133,7 +133,7 @@ export interface SequenceInputs {
 export interface LogProbOptions {
   /**
    * The log-sum-exp over this many slices of the vocabulary, each a checkpoint
-   * segment: with recomputation only one slice's logits are alive at a time
+   * segment of kind 'lm-head' (the whole one too): with recomputation only one slice's logits are alive at a time
    * (1: the whole vocabulary at once).
    */
   vocabChunks?: number;
@@ -162,11 +162,11 @@ export function sequenceLogProbs(cfg: LmConfig, w: Weights, io: SequenceInputs, 
 
 /** log Σ_v exp(logits) [B, L, 1], over the whole vocabulary or slice by slice (then the log-sum-exp of the slices'). */
 function vocabLogSumExp(cfg: LmConfig, w: Weights, hidden: Value, lmHead: string, chunks: number): Value {
-  if (chunks <= 1) return logSumExp(lmHeadLogits(cfg, w, hidden, lmHead), -1);
+  if (chunks <= 1) return hidden.graph.checkpoint(() => logSumExp(lmHeadLogits(cfg, w, hidden, lmHead), -1), 'lm-head');
   const V = cfg.vocabSize;
   const sizes = Array.from({ length: chunks }, (_, k) => Math.floor((V * (k + 1)) / chunks) - Math.floor((V * k) / chunks));
   const slices = split(w.get(lmHead), sizes, 0); // [V_k, C] each
-  const partial = slices.map((head) => hidden.graph.checkpoint(() => logSumExp(linearStored(hidden, head, null), -1)));
+  const partial = slices.map((head) => hidden.graph.checkpoint(() => logSumExp(linearStored(hidden, head, null), -1), 'lm-head'));
   return logSumExp(concat(partial, -1), -1);
 }
 

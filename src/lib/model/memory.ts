@@ -5,7 +5,7 @@
 // onnx/liveness.ts) at the run's rows and length, not from a formula.
 import { weightSpecs, type LmConfig } from './config';
 import type { LoraConfig } from '../train/lora';
-import { dpoTrainStep, PAPER_DPO } from '../train/dpo';
+import { dpoTrainStep, PAPER_DPO, type Checkpointing } from '../train/dpo';
 import { buildTrainStep, separateUpdatePays, UPDATE_SLICE } from '../onnx/train-step';
 import { graphMemory } from '../onnx/liveness';
 
@@ -57,8 +57,8 @@ export interface Workload {
   /** How the sampling session gets the weights (inferenceWeights(ep)); 'initializers' when not given, as in the browser. */
   sampleWeights?: 'inputs' | 'initializers';
   lora: LoraConfig;
-  /** Training with activation checkpointing (DpoConfig.gradient_checkpointing). */
-  checkpointing?: boolean;
+  /** Training with activation checkpointing (checkpointingOf a DpoConfig). */
+  checkpointing?: Checkpointing;
 }
 
 export function estimateMemory(cfg: LmConfig, w: Workload): MemoryEstimate {

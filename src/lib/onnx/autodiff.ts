@@ -3,8 +3,8 @@
 // keyed by op type (grad-rules.ts). The backward pass is appended to the same
 // graph, built from the same ops as the forward pass.
 //
-// With `recompute`, each checkpoint segment of the forward pass (Graph.segments)
-// is built again just before its backward part, and that part reads the rebuilt
+// With `recompute`, each checkpoint segment of the forward pass (Graph.segments),
+// or each of the kinds named, is built again just before its backward part, and that part reads the rebuilt
 // values: the forward's intermediates inside a segment die in the forward pass,
 // and only the values that enter segments stay alive for the backward pass
 // (activation checkpointing). The rebuilt nodes are the same ops on the same
@@ -16,8 +16,8 @@ import { add, equal, expand, reshape, scalar, slice, where } from './ops';
 import { GRAD_RULES } from './grad-rules';
 
 export interface GradientOptions {
-  /** Rebuild checkpoint segments in the backward pass instead of keeping their intermediates. */
-  recompute?: boolean;
+  /** Rebuild checkpoint segments (true: all; a list: those of these kinds) in the backward pass instead of keeping their intermediates. */
+  recompute?: boolean | readonly string[];
 }
 
 export function gradients(loss: Value, wrt: readonly Value[], { recompute = false }: GradientOptions = {}): Value[] {
@@ -43,7 +43,8 @@ export function gradients(loss: Value, wrt: readonly Value[], { recompute = fals
 
   const forwardCount = g.nodes.length; // the backward nodes appended below are not walked
   const segmentOf = new Int32Array(forwardCount).fill(-1);
-  if (recompute) g.segments.forEach((s, k) => segmentOf.fill(k, s.start, s.end));
+  const rebuilds = (kind: string) => (typeof recompute === 'boolean' ? recompute : recompute.includes(kind));
+  g.segments.forEach((s, k) => rebuilds(s.kind) && segmentOf.fill(k, s.start, s.end));
   const rebuilt = new Map<number, Map<string, Value>>();
   const recomputed = new Map<string, Value>();
   // Gradients the last rebuilt segment's backward part sent out of it (to parameters, to shared values):

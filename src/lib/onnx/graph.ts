@@ -43,11 +43,12 @@ export class Graph {
   /** Values autodiff treats as constants (e.g. the max subtracted for a stable softmax). */
   readonly noGradient = new Set<Value>();
   /**
-   * Node ranges [start, end) built under `checkpoint`: with recomputation on,
-   * autodiff rebuilds each one in the backward pass instead of keeping its
+   * Node ranges [start, end) built under `checkpoint`, each of a kind (a
+   * decoder layer, a slice of the LM head): with recomputation on for its kind,
+   * autodiff rebuilds it in the backward pass instead of keeping its
    * intermediates alive from the forward pass.
    */
-  readonly segments: { start: number; end: number }[] = [];
+  readonly segments: { start: number; end: number; kind: string }[] = [];
   /**
    * Values of one cheap op that the backward pass computes again where it reads them
    * (with recomputation off, too), so only their input stays alive from the forward pass.
@@ -129,14 +130,14 @@ export class Graph {
     return outputs;
   }
 
-  /** Builds `body`'s nodes as one checkpoint segment (see `segments`). */
-  checkpoint<T>(body: () => T): T {
+  /** Builds `body`'s nodes as one checkpoint segment of this kind (see `segments`). */
+  checkpoint<T>(body: () => T, kind = 'segment'): T {
     if (this.inCheckpoint) throw new Error(`graph ${this.name}: checkpoint segments do not nest`);
     const start = this.nodes.length;
     this.inCheckpoint = true;
     try {
       const result = body();
-      if (this.nodes.length > start) this.segments.push({ start, end: this.nodes.length });
+      if (this.nodes.length > start) this.segments.push({ start, end: this.nodes.length, kind });
       return result;
     } finally {
       this.inCheckpoint = false;

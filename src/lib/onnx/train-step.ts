@@ -7,7 +7,7 @@
 // parameter, which the runtime runs slice by slice with the state in place.
 import { Graph, type Value } from './graph';
 import type { ModelSpec } from './model-proto';
-import { gradients } from './autodiff';
+import { gradients, type GradientOptions } from './autodiff';
 import { ADAMW_DEFAULTS, adamwStep, globalGradNorm, type AdamWConfig } from './adamw';
 import { add, mul } from './ops';
 
@@ -39,8 +39,8 @@ export interface TrainStepSpec {
    * (grad_scale: the micro-batch's share of the step, 1/n for equal shares).
    */
   gradientAccumulation?: boolean;
-  /** Activation checkpointing: rebuild the forward's checkpoint segments in the backward pass (autodiff.ts). */
-  recompute?: boolean;
+  /** Activation checkpointing: rebuild the forward's checkpoint segments (all, or those of the kinds named) in the backward pass (autodiff.ts). */
+  recompute?: GradientOptions['recompute'];
   /**
    * Build the update apart from the gradients (TrainStepGraph.update). For CPU EPs, whose
    * JS API returns every output as a fresh copy: a fused step hands back all parameters

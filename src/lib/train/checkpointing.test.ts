@@ -12,7 +12,7 @@ import { batchTensors, TrainSession } from '../onnx/runtime';
 import { dpoGradCheck } from './dpo-gradcheck.testutil';
 import { graphMemory } from '../onnx/liveness';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoTrainStep, PAPER_DPO } from './dpo';
+import { dpoTrainStep, PAPER_DPO, type Checkpointing } from './dpo';
 import { defaultLora } from './lora';
 
 const M = 2;
@@ -35,9 +35,9 @@ async function logProbs(cfg: ReturnType<typeof parseConfig>, w: Map<string, Floa
 }
 
 /** One DPO step's loss, gradients and next state. */
-async function dpoStep(cfg: ReturnType<typeof parseConfig>, w: Map<string, Float32Array>, opts: { checkpointing: boolean; recompute?: boolean; lora?: boolean }) {
+async function dpoStep(cfg: ReturnType<typeof parseConfig>, w: Map<string, Float32Array>, opts: { checkpointing: Checkpointing; recompute?: boolean; lora?: boolean }) {
   const spec = dpoTrainStep(cfg, PAPER_DPO, M, { checkpointing: opts.checkpointing, lora: opts.lora ? defaultLora(cfg) : null });
-  const graph = buildTrainStep({ ...spec, recompute: opts.recompute ?? opts.checkpointing, exposeGradients: true });
+  const graph = buildTrainStep({ ...spec, recompute: opts.recompute ?? spec.recompute, exposeGradients: true });
   const host = Object.fromEntries(weightSpecs(cfg).map((s) => [s.name, { data: w.get(s.name)!, dims: s.shape }]));
   const trainable = opts.lora
     ? Object.fromEntries(spec.trainable.map((p, k) => [p.name, { data: Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + k) * 0.1), dims: p.shape }]))
@@ -56,8 +56,8 @@ describe('the vocabulary-chunked log-sum-exp', () => {
       const w = randomWeights(cfg, 3, 0.2);
       const [plain, chunked] = [await logProbs(cfg, w, 1), await logProbs(cfg, w, 3)];
       for (let i = 0; i < plain.length; i++) expect(Math.abs(chunked[i] - plain[i]), `row ${i}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain[i])));
-      const a = await dpoStep(cfg, w, { checkpointing: false });
-      const b = await dpoStep(cfg, w, { checkpointing: true });
+      const a = await dpoStep(cfg, w, { checkpointing: 'none' });
+      const b = await dpoStep(cfg, w, { checkpointing: 'layers' });
       expect(Math.abs(b.out.loss[0] - a.out.loss[0])).toBeLessThan(1e-6);
       for (const s of weightSpecs(cfg)) {
         const [ga, gb] = [a.out[`grad.${s.name}`], b.out[`grad.${s.name}`]];
@@ -81,14 +81,16 @@ describe('the vocabulary-chunked log-sum-exp', () => {
 
 describe('activation checkpointing', () => {
   for (const lora of [false, true]) {
-    it(`recomputing every layer and vocabulary slice changes no bit of a DPO step (${lora ? 'LoRA' : 'full'})`, async () => {
-      const cfg = parseConfig({ ...TINY_CONFIGS.llama, tie_word_embeddings: true });
-      const w = randomWeights(cfg, 7, 0.2);
-      const kept = await dpoStep(cfg, w, { checkpointing: true, recompute: false, lora });
-      const rebuilt = await dpoStep(cfg, w, { checkpointing: true, recompute: true, lora });
-      expect(rebuilt.out).toEqual(kept.out);
-      expect(rebuilt.state).toEqual(kept.state);
-    });
+    for (const checkpointing of ['lm-head', 'layers'] as const) {
+      it(`recomputing ${checkpointing === 'layers' ? 'every layer and the LM head' : 'the LM head'} changes no bit of a DPO step (${lora ? 'LoRA' : 'full'})`, async () => {
+        const cfg = parseConfig({ ...TINY_CONFIGS.llama, tie_word_embeddings: true });
+        const w = randomWeights(cfg, 7, 0.2);
+        const kept = await dpoStep(cfg, w, { checkpointing: 'none', lora });
+        const rebuilt = await dpoStep(cfg, w, { checkpointing, lora });
+        expect(rebuilt.out).toEqual(kept.out);
+        expect(rebuilt.state).toEqual(kept.state);
+      });
+    }
   }
 
   it('holds a fraction of the activations: the liveness peak of a 135M-shaped step at 36 × 128 tokens', () => {
@@ -97,9 +99,13 @@ describe('activation checkpointing', () => {
       num_attention_heads: 9, num_key_value_heads: 3, max_position_embeddings: 2048, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
       hidden_act: 'silu', bos_token_id: 1, eos_token_id: 2, torch_dtype: 'float32',
     });
-    const peak = (checkpointing: boolean) =>
+    const peak = (checkpointing: Checkpointing) =>
       graphMemory(buildTrainStep(dpoTrainStep(cfg, PAPER_DPO, 8, { lora: defaultLora(cfg), batch: { rows: 36, length: 128 }, checkpointing })).graph).peakBytes;
-    const [kept, rebuilt] = [peak(false), peak(true)];
+    const [kept, head, rebuilt] = [peak('none'), peak('lm-head'), peak('layers')];
     expect(rebuilt).toBeLessThan(kept / 5);
+    // The head alone: the 6 slices' exp(logits − max) kept for the backward pass, 36 × 128 × 49152 floats, less one slice being rebuilt.
+    const logits = 36 * 128 * 49152 * 4;
+    expect(kept - head).toBeGreaterThan(logits / 2);
+    expect(head).toBeGreaterThan(rebuilt);
   });
 });

@@ -19,7 +19,7 @@ describe("a run's DPO config in TRL's names", () => {
     const record = dpoConfigRecord({ ...DPO_CONFIG_DEFAULTS, max_steps: 40, loss_type: 'infonca', beta: 0.2, lora: { r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] } });
     expect(Object.keys(record.trl)).toEqual([...TRL_FIELDS]);
     expect(record.trl).toMatchObject({ beta: 0.2, loss_type: null, max_steps: 40, learning_rate: DPO_CONFIG_DEFAULTS.learning_rate });
-    expect(record.self_contrast).toEqual({ negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, lora: { r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] } });
+    expect(record.self_contrast).toEqual({ lm_head_checkpointing: false, negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, lora: { r: 8, lora_alpha: 16, target_modules: ['q_proj', 'v_proj'] } });
   });
 
   it('reads runs and checkpoints stored before the config took these names', () => {
@@ -29,13 +29,14 @@ describe("a run's DPO config in TRL's names", () => {
     };
     expect(storedDpoConfig(legacy)).toEqual({
       beta: 0.3, loss_type: 'ipo', label_smoothing: 0, learning_rate: 1e-4, lr_scheduler_type: 'constant', warmup_ratio: 0, num_train_epochs: 2, max_steps: -1,
-      weight_decay: 0, max_grad_norm: 1, max_length: 256, seed: 9, gradient_checkpointing: false, negatives_per_prompt: 4, prompts_per_step: 8, rows_per_pass: 20,
+      weight_decay: 0, max_grad_norm: 1, max_length: 256, seed: 9, gradient_checkpointing: false, lm_head_checkpointing: false, negatives_per_prompt: 4, prompts_per_step: 8, rows_per_pass: 20,
       lora: { r: 4, lora_alpha: 8, target_modules: ['q_proj'] },
     });
     expect(storedDpoConfig(DPO_CONFIG_DEFAULTS)).toEqual(DPO_CONFIG_DEFAULTS);
-    // Stored in TRL's names before gradient_checkpointing existed: without it.
+    // Stored in TRL's names before gradient_checkpointing (and lm_head_checkpointing) existed: without them.
     const before: Partial<typeof DPO_CONFIG_DEFAULTS> = { ...DPO_CONFIG_DEFAULTS };
     delete before.gradient_checkpointing;
+    delete before.lm_head_checkpointing;
     expect(storedDpoConfig(before as typeof DPO_CONFIG_DEFAULTS)).toEqual(DPO_CONFIG_DEFAULTS);
   });
 });

@@ -63,7 +63,7 @@ describe('DpoRun', () => {
     expect(estimateMemory(cfg, { ...w, ...large }).fullTrainingBytes).toBeGreaterThan(estimateMemory(cfg, { ...w, ...small }).fullTrainingBytes);
   });
 
-  it('sizes the pass length from the data (cut to max_length); lowers prompts per pass, then turns gradient checkpointing on, until the estimate fits', async () => {
+  it('sizes the pass length from the data (cut to max_length); lowers prompts per pass, then recomputes the LM head, then every layer, until the estimate fits', async () => {
     const { runWorkload, fitRowsPerPass } = await import('./dpo-run');
     const lora = defaultLora(cfg);
     const data = groups(6, 9);
@@ -74,24 +74,32 @@ describe('DpoRun', () => {
     expect(runWorkload(c, lora).length).toBe(512);
     // A budget of 12 rows: 8 prompts per pass (32 rows) do not fit, 2 (8 rows) do — no checkpointing needed.
     const tried: string[] = [];
-    const budget = (rows: number, checkpointedRows: number) => async (x: DpoConfig) => {
+    const budget = (rows: number, checkpointedRows: number, headRows = rows) => async (x: DpoConfig) => {
       const w = runWorkload(x, lora);
-      tried.push(`${w.rows}${w.checkpointing ? ' checkpointed' : ''}`);
-      return w.rows <= (w.checkpointing ? checkpointedRows : rows);
+      tried.push(`${w.rows}${w.checkpointing === 'none' ? '' : ` ${w.checkpointing}`}`);
+      return w.rows <= { none: rows, 'lm-head': headRows, layers: checkpointedRows }[w.checkpointing];
     };
     const fitted = await fitRowsPerPass(c, budget(12, 12));
     expect(tried).toEqual(['32', '16', '8']);
-    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8, gradient_checkpointing: false });
+    expect(fitted).toMatchObject({ rows_per_pass: 8, prompts_per_step: 8, gradient_checkpointing: false, lm_head_checkpointing: false });
     expect(promptsPerPass(fitted!)).toBe(2);
-    // Not even one prompt (4 rows) fits without checkpointing: then checkpointing, with the most prompts per pass that fit.
+    // Not even one prompt (4 rows) fits without recomputation: then the LM head recomputed, with the most prompts per pass that fit.
     tried.length = 0;
-    const recomputed = await fitRowsPerPass(c, budget(3, 20));
-    expect(tried).toEqual(['32', '16', '8', '4', '32 checkpointed', '16 checkpointed']);
-    expect(recomputed).toMatchObject({ rows_per_pass: 16, gradient_checkpointing: true });
-    // Checkpointing asked for: only prompts per pass change.
+    const head = await fitRowsPerPass(c, budget(3, 20, 8));
+    expect(tried).toEqual(['32', '16', '8', '4', '32 lm-head', '16 lm-head', '8 lm-head']);
+    expect(head).toMatchObject({ rows_per_pass: 8, gradient_checkpointing: false, lm_head_checkpointing: true });
+    // Nor with the LM head recomputed: every layer.
+    tried.length = 0;
+    const recomputed = await fitRowsPerPass(c, budget(3, 20, 3));
+    expect(tried).toEqual(['32', '16', '8', '4', '32 lm-head', '16 lm-head', '8 lm-head', '4 lm-head', '32 layers', '16 layers']);
+    expect(recomputed).toMatchObject({ rows_per_pass: 16, gradient_checkpointing: true, lm_head_checkpointing: false });
+    // Recomputation asked for: never less of it; prompts per pass, and then more recomputation, change.
     tried.length = 0;
     expect(await fitRowsPerPass({ ...c, gradient_checkpointing: true }, budget(0, 8))).toMatchObject({ rows_per_pass: 8, gradient_checkpointing: true });
-    expect(tried).toEqual(['32 checkpointed', '16 checkpointed', '8 checkpointed']);
+    expect(tried).toEqual(['32 layers', '16 layers', '8 layers']);
+    tried.length = 0;
+    expect(await fitRowsPerPass({ ...c, lm_head_checkpointing: true }, budget(0, 32, 0))).toMatchObject({ rows_per_pass: 32, gradient_checkpointing: true });
+    expect(tried).toEqual(['32 lm-head', '16 lm-head', '8 lm-head', '4 lm-head', '32 layers']);
     expect(await fitRowsPerPass(c, async () => true)).toBe(c);
     expect(await fitRowsPerPass(c, async () => false)).toBeNull();
   });

@@ -12,8 +12,8 @@ import { SequenceScorer, type SequenceScores } from '../model/sequence-scorer';
 import { vocabChunksFor } from '../model/graphs';
 import { createRng, shuffle } from '../random';
 import { longest, packSequences, sequenceFeeds } from './batches';
-import { dpoTrainStep } from './dpo';
-import { dpoLossOptions, type DpoConfig } from './dpo-config';
+import { dpoTrainStep, type Checkpointing } from './dpo';
+import { checkpointingOf, dpoLossOptions, type DpoConfig } from './dpo-config';
 import { initLora, loraParamSpecs, mergeLora, type LoraConfig } from './lora';
 import { dataFingerprint, groupRows, type PreferenceGroup } from './preference-data';
 import { learningRate, type Schedule } from './schedule';
@@ -25,28 +25,35 @@ import { learningRate, type Schedule } from './schedule';
  */
 export function runWorkload(
   c: DpoConfig, defaultLoraConfig: LoraConfig, groups?: readonly PreferenceGroup[],
-): { rows: number; length: number; lora: LoraConfig; checkpointing: boolean } {
+): { rows: number; length: number; lora: LoraConfig; checkpointing: Checkpointing } {
   const rows = promptsPerPass(c) * (1 + c.negatives_per_prompt);
   const longest = (g: PreferenceGroup) => Math.max(...groupRows(g, c.negatives_per_prompt, c.max_length).rows.map((r) => r.prompt.length + r.response.length));
   const usable = groups?.filter((g) => g.rejected.length > 0) ?? [];
   const length = usable.length ? Math.max(...usable.map(longest)) : c.max_length;
-  return { rows, length, lora: c.lora ?? defaultLoraConfig, checkpointing: c.gradient_checkpointing };
+  return { rows, length, lora: c.lora ?? defaultLoraConfig, checkpointing: checkpointingOf(c) };
 }
+
+/** Less recomputation first: the order the memory plan tries. */
+const CHECKPOINTING_LEVELS: readonly Checkpointing[] = ['none', 'lm-head', 'layers'];
 
 /**
  * The run's config as asked when its memory `fits`; else the most prompts per pass that fit, trying the divisors of
  * prompts_per_step downward from what rows_per_pass allows — a step still covers the same prompts, in more passes (the
  * same gradient up to float rounding), as a TRL user lowers per_device_train_batch_size and raises
- * gradient_accumulation_steps; only when one prompt per pass does not fit either, gradient checkpointing (the same
- * gradient, every layer computed twice) with the most prompts per pass that fit. null when nothing fits.
+ * gradient_accumulation_steps; only when one prompt per pass does not fit either, the LM head recomputed (the same
+ * gradient, one more LM-head matmul), then gradient checkpointing (every layer computed twice), each with the most
+ * prompts per pass that fit. Never less recomputation than asked. null when nothing fits.
  */
 export async function fitRowsPerPass(c: DpoConfig, fits: (c: DpoConfig) => Promise<boolean>): Promise<DpoConfig | null> {
   const asked = promptsPerPass(c);
   const perPass = Array.from({ length: asked }, (_, k) => asked - k).filter((p) => c.prompts_per_step % p === 0);
-  for (const gradient_checkpointing of c.gradient_checkpointing ? [true] : [false, true]) {
+  const levels = CHECKPOINTING_LEVELS.slice(CHECKPOINTING_LEVELS.indexOf(checkpointingOf(c)));
+  for (const level of levels) {
     for (const p of perPass) {
-      const candidate = { ...c, gradient_checkpointing, ...(p === asked ? {} : { rows_per_pass: p * (1 + c.negatives_per_prompt) }) };
-      if (await fits(candidate)) return gradient_checkpointing === c.gradient_checkpointing && p === asked ? c : candidate;
+      const candidate = {
+        ...c, gradient_checkpointing: level === 'layers', lm_head_checkpointing: level === 'lm-head', ...(p === asked ? {} : { rows_per_pass: p * (1 + c.negatives_per_prompt) }),
+      };
+      if (await fits(candidate)) return level === levels[0] && p === asked ? c : candidate;
     }
   }
   return null;
@@ -212,7 +219,7 @@ export class DpoRun {
       lora: config.lora,
       optimizer: { weightDecay: config.weight_decay, maxGradNorm: config.max_grad_norm },
       gradientAccumulation: passes > 1,
-      checkpointing: config.gradient_checkpointing,
+      checkpointing: checkpointingOf(config),
     });
     const graph = buildTrainStep({ ...spec, separateUpdate: separateUpdatePays(ep, spec.trainable) });
     const shapes = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
