@@ -7,8 +7,9 @@
 // segment of the forward pass (Graph.segments) is built again just before its
 // backward part, and that part reads the rebuilt values: the forward's
 // intermediates inside a segment die in the forward pass, and only the values
-// that enter segments stay alive for the backward pass (activation checkpointing). The rebuilt nodes are the same ops on the same
-// inputs, so the gradients are bit-identical to those without recomputation.
+// that enter segments stay alive for the backward pass (activation
+// checkpointing). The rebuilt nodes are the same ops on the same inputs, so
+// the gradients are bit-identical to those without recomputation.
 // Values marked Graph.recomputed are rebuilt the same way, one node, always.
 import type { Graph, Value } from './graph';
 import type { NodeSpec } from './model-proto';
