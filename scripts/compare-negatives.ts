@@ -1,159 +1,169 @@
-// The paper's comparison on the built-in task, with the reference filter rule
-// (THUDM/Self-Contrast lastdedup-p; prompts whose pool is short of M give no
-// pairs): the SFT model vs DPO with M = 1 vs Self-Contrast with M = 8 and 16
-// negatives, 3 seeds each, same prompts per optimizer step for every M. R = 64
-// samples are drawn once per seed; M ≤ 8 selects from the first 32 of them (a
-// draw of R = 32), M = 16 from all 64, as the paper. Prints held-out verifier
-// accuracy (greedy and sampled) as mean ± sd, and the data accuracy of the
-// selected negatives against a% (paper Fig. 5), written to docs/ as JSON and SVG.
-// Run: npx tsx scripts/compare-negatives.ts   (POOL, R, R_SMALL, MS, SEEDS, LR, PROMPTS_PER_STEP, EPOCHS, TEST override)
+// The paper's comparison on the built-in task, run as the paper runs it: one
+// sampling of a slice of the Self-Contrast pool (R = 64 at T = 1; M ≤ 8 filters
+// the first 32, M = 16 all 64), then a grid of cells (src/lib/experiments/grid.ts)
+// — SFT; DPO_std with verifier feedback; self-negatives unfiltered (a = 100%);
+// Self-Contrast with M = 1, 2, 4, 8, 16 at a = 25%; the a% sweep at M = 1; and
+// optionally the verifier as the filter (ORACLE_MS) — each trained by the lab's
+// DpoRun with the same prompts per optimizer step for every M and evaluated by
+// greedy verifier accuracy on an evaluation split, over several seeds.
+// Hyper-parameters are chosen with SPLIT=validation; the test split is for the
+// final comparison only. Cells are written to OUT as they finish and a rerun
+// with the same settings skips them; the pool's samples and similarities are
+// cached in .cache/compare/ by the models' bytes, the slice, R and the seed.
+// Run: npm run compare:negatives
+//   SEEDS=1,2,3,4,5 POOL=1000 POOL_OFFSET=0 SPLIT=test EVAL=1000 MS=1,2,4,8,16 A_SWEEP=6.25,12.5,25,50,100
+//   DPO_STD=1 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS SAMPLE_SEED=1 OUT=docs/compare-negatives
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { lmCodec } from '../src/lib/model/codec';
-import { selfContrastData } from '../src/lib/contrast/pipeline';
+import { scoredSamples, selfContrastData, type SelfContrastData } from '../src/lib/contrast/pipeline';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { DpoRun } from '../src/lib/train/dpo-run';
 import { dpoConfigFrom } from '../src/lib/train/dpo-config';
-import { DEFAULT_SETTINGS } from '../src/lib/settings';
+import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
 import { encodeRecord } from '../src/lib/train/preference-data';
-import { writeFileSync } from 'node:fs';
-import { dataAccuracyCurve, PAPER_FILTER } from '../src/lib/contrast/filter';
 import { verify } from '../src/lib/task/builtin';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
+import { cellData, cellKey, cellLabel, dataAccuracy, gridCells, samplesFor, summarize, type PoolSampling } from '../src/lib/experiments/grid';
+import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
-const POOL = Number(env('POOL', '2000'));
-const R = Number(env('R', '64'));
-const R_SMALL = Number(env('R_SMALL', '32'));
-const MS = env('MS', '1,8,16').split(',').map(Number);
-const SEEDS = env('SEEDS', '1,2,3').split(',').map(Number);
-const LR = Number(env('LR', '3e-5'));
-const PROMPTS_PER_STEP = Number(env('PROMPTS_PER_STEP', '16'));
-const EPOCHS = Number(env('EPOCHS', '1'));
-const TEST = Number(env('TEST', '500'));
-const BETA = Number(env('BETA', '0.1'));
+const list = (k: string, d: string) => env(k, d).split(',').filter(Boolean).map(Number);
+const SEEDS = list('SEEDS', '1,2,3,4,5');
+const POOL = Number(env('POOL', '1000'));
+const POOL_OFFSET = Number(env('POOL_OFFSET', '0'));
+const SPLIT = env('SPLIT', 'test') as 'test' | 'validation';
+const EVAL = Number(env('EVAL', '1000'));
+const MS = list('MS', '1,2,4,8,16');
+const A_SWEEP = list('A_SWEEP', '6.25,12.5,25,50,100');
+const ORACLE_MS = list('ORACLE_MS', '');
+const DPO_STD = env('DPO_STD', '1') === '1';
+const R = Math.max(32, ...[...MS, ...ORACLE_MS].map((m) => samplesFor(m, 64)));
+const SAMPLE_SEED = Number(env('SAMPLE_SEED', '1'));
+const OUT = env('OUT', 'docs/compare-negatives');
 const MAX_NEW_TOKENS = 96;
+const training: Partial<LabSettings> = {
+  lr: Number(env('LR', String(DEFAULT_SETTINGS.lr))),
+  beta: Number(env('BETA', String(DEFAULT_SETTINGS.beta))),
+  epochs: Number(env('EPOCHS', String(DEFAULT_SETTINGS.epochs))),
+  promptsPerStep: Number(env('PROMPTS_PER_STEP', String(DEFAULT_SETTINGS.promptsPerStep))),
+  dpoLoss: env('LOSS', DEFAULT_SETTINGS.dpoLoss) as LabSettings['dpoLoss'],
+};
+const settings = { POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training };
 
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
 
+// Finished cells of an earlier run with the same settings are kept.
+const saved = existsSync(`${OUT}.json`) ? (JSON.parse(readFileSync(`${OUT}.json`, 'utf8')) as { settings: typeof settings; cells: CellResult[] }) : null;
+// JSON writes NaN (no pairs, no loss: SFT) as null.
+const results: CellResult[] = saved && JSON.stringify(saved.settings) === JSON.stringify(settings)
+  ? saved.cells.map((c) => ({ ...c, ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v === null ? NaN : v])) }))
+  : [];
+const done = new Set(results.map((r) => cellKey(r.cell)));
+const persist = () => writeFileSync(`${OUT}.json`, JSON.stringify({ settings, cells: results }, null, 2) + '\n');
+
 const lm = await loadDefaultLm();
 const codec = lmCodec(lm);
-const embed = await defaultEmbedder();
-const pool = readSplit('pool').slice(0, POOL).map((r) => ({ prompt: r.prompt, target: r.completion }));
-const test = readSplit('test').slice(0, TEST).map((r) => r.prompt);
+const evalPrompts = readSplit(SPLIT).slice(0, EVAL).map((r) => r.prompt);
+const poolRows = readSplit('pool').slice(POOL_OFFSET, POOL_OFFSET + POOL);
+if (poolRows.length < POOL) throw new Error(`the pool has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
-async function accuracy(weights: Map<string, Float32Array>, temperature: number, seed: number): Promise<number> {
+async function greedyAccuracy(weights: Map<string, Float32Array>): Promise<number> {
   const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
-  const { accuracy: a } = await evaluatePrompts(decoder, codec, test, { sampling: { temperature, topP: 1, topK: 0 }, seed, maxNewTokens: MAX_NEW_TOKENS });
+  const { accuracy } = await evaluatePrompts(decoder, codec, evalPrompts, { sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: MAX_NEW_TOKENS });
   await decoder.release();
-  return a.accuracy;
+  return accuracy.accuracy;
 }
 
-// The samples are drawn once (R per prompt, T = 1); each M and seed selects its negatives from them.
-const sampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
-const rows: { M: number; greedy: number[]; sampled: number[]; minutes: number[]; prompts: number[] }[] = [];
-const sft = { M: 0, greedy: [] as number[], sampled: [] as number[], minutes: [] as number[], prompts: [] as number[] };
-for (const seed of SEEDS) {
-  sft.greedy.push(await accuracy(lm.weights, 0, seed));
-  sft.sampled.push(await accuracy(lm.weights, 1, seed));
-}
-rows.push(sft);
-log(`SFT: greedy ${sft.greedy.map((x) => x.toFixed(3)).join(' ')}, sampled ${sft.sampled.map((x) => x.toFixed(3)).join(' ')}`);
+const cells = gridCells({ seeds: SEEDS, ms: MS, aSweep: A_SWEEP, dpoStd: DPO_STD, oracleMs: ORACLE_MS });
+log(`${cells.length} cells (${done.size} done before); pool ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
 
-const byM = new Map(MS.map((M) => [M, { M, greedy: [] as number[], sampled: [] as number[], minutes: [] as number[], prompts: [] as number[] }]));
-const A_VALUES = Array.from({ length: 20 }, (_, i) => 5 * (i + 1));
-const curves: { seed: number; samples: number; points: { a: number; accuracy: number; negatives: number; promptsM8: number }[] }[] = [];
-for (const seed of SEEDS) {
-  // R responses per prompt at T = 1 (the paper: 32, and 64 for M = 16), drawn once per seed; each M selects from them (a = 25%).
+let pool: PoolSampling | null = null;
+async function samplePool(): Promise<PoolSampling> {
   const t0 = Date.now();
-  const data = await selfContrastData(sampler, codec, embed, pool, {
-    samplesPerPrompt: R, sampling: { temperature: 1, topP: 1, topK: 0 }, maxNewTokens: MAX_NEW_TOKENS, seed,
-  });
-  const dataMinutes = (Date.now() - t0) / 60000;
-  log(`seed ${seed}: ${pool.length} × ${R} samples embedded and ranked in ${(dataMinutes * 60).toFixed(0)} s`);
-  // Fig. 5: share of the selected negatives (M = 1, R = 32) that the verifier rejects, for each a%.
-  const { table, rankings } = data.table(R_SMALL);
-  const correct = new Uint8Array(table.similarity.length);
-  data.samples.forEach((texts, p) => texts.slice(0, R_SMALL).forEach((text, j) => (correct[table.offsets[p] + j] = verify(pool[p].prompt, text) ? 1 : 0)));
-  const m1 = dataAccuracyCurve(table, rankings.reference, correct, { ...PAPER_FILTER, m: 1, seed }, A_VALUES);
-  const m8 = dataAccuracyCurve(table, rankings.reference, correct, { ...PAPER_FILTER, m: 8, seed }, A_VALUES);
-  curves.push({ seed, samples: R_SMALL, points: m1.map((c, i) => ({ ...c, promptsM8: m8[i].negatives / 8 })) });
-  log(`seed ${seed}: data accuracy (M = 1) ${m1.map((c) => `${c.a}%: ${(100 * c.accuracy).toFixed(1)}`).join(', ')}`);
-  for (const M of MS) {
-    const row = byM.get(M)!;
-    const t1 = Date.now();
-    const records = data.select({ ...PAPER_FILTER, m: M, seed }, M > 8 ? R : Math.min(R, R_SMALL));
-    row.prompts.push(records.length);
-    if (records.length < PROMPTS_PER_STEP) {
-      log(`M=${M} seed ${seed}: only ${records.length} prompts have ${M} negatives; not trained`);
+  const rows = poolRows.map((r) => ({ prompt: r.prompt, target: r.completion }));
+  const hash = createHash('sha1');
+  for (const f of ['models/lm/model.safetensors', 'models/embed/model.safetensors']) hash.update(readFileSync(f));
+  hash.update(JSON.stringify({ POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS }));
+  const cache = `.cache/compare/pool-${hash.digest('hex').slice(0, 16)}.json`;
+  let data: SelfContrastData;
+  if (existsSync(cache)) {
+    const saved = JSON.parse(readFileSync(cache, 'utf8')) as { samples: string[][]; similarity: number[] };
+    data = scoredSamples(rows, saved.samples, Float32Array.from(saved.similarity));
+    log(`pool samples and similarities from ${cache}`);
+  } else {
+    const sampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
+    data = await selfContrastData(sampler, codec, await defaultEmbedder(), rows, {
+      samplesPerPrompt: R, sampling: { temperature: 1, topP: 1, topK: 0 }, maxNewTokens: MAX_NEW_TOKENS, seed: SAMPLE_SEED,
+    });
+    await sampler.release();
+    mkdirSync('.cache/compare', { recursive: true });
+    writeFileSync(cache, JSON.stringify({ samples: data.samples, similarity: Array.from(data.similarity) }));
+  }
+  const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
+  log(`sampled and embedded ${POOL} × ${R} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(100 * verdicts.flat().filter(Boolean).length / (POOL * R)).toFixed(1)}% of samples correct`);
+  return {
+    prompts: poolRows.map((r) => r.prompt), targets: poolRows.map((r) => r.completion), samples: data.samples,
+    correct: (p, j) => verdicts[p][j],
+    table: (r) => {
+      const t = data.table(r);
+      return { table: t.table, ranking: t.rankings.reference };
+    },
+  };
+}
+
+let sftAccuracy: number | null = results.find((r) => r.cell.method === 'sft')?.accuracy ?? null;
+for (const cell of cells) {
+  if (done.has(cellKey(cell))) continue;
+  const t0 = Date.now();
+  if (cell.method === 'sft') {
+    // Greedy decoding of one model does not depend on the seed.
+    sftAccuracy ??= await greedyAccuracy(lm.weights);
+    results.push({ cell, accuracy: sftAccuracy, prompts: 0, dataAccuracy: NaN, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (Date.now() - t0) / 60000 });
+  } else {
+    pool ??= await samplePool();
+    const data = cellData(cell, pool);
+    if (data.records.length < (training.promptsPerStep ?? 16)) {
+      log(`${cellKey(cell)}: only ${data.records.length} prompts give pairs; not trained`);
       continue;
     }
-    const groups = records.map((r) => encodeRecord(codec, r));
-    // The config the lab's Train button builds from its default settings, with this run's M, seed and knobs.
-    const settings = { ...DEFAULT_SETTINGS, m: M, seed, lr: LR, promptsPerStep: PROMPTS_PER_STEP, epochs: EPOCHS, beta: BETA };
-    const config = dpoConfigFrom(settings, [], lm.config.maxPositions);
+    const groups = data.records.map((r) => encodeRecord(codec, r));
+    const config = dpoConfigFrom({ ...DEFAULT_SETTINGS, ...training, m: cell.m, seed: cell.seed }, [], lm.config.maxPositions);
     const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config);
-    while (run.stepsDone < run.totalSteps) {
-      const s = await run.step();
-      if (s.step % 25 === 0 || s.step === run.totalSteps) {
-        log(`M=${M} seed ${seed} step ${s.step}/${run.totalSteps}: loss ${s.loss.toFixed(4)} acc ${s['rewards/accuracies'].toFixed(2)} margin ${s['rewards/margins'].toFixed(3)} (${s.seconds.toFixed(2)} s/step)`);
-      }
-    }
+    let last = null;
+    while (run.stepsDone < run.totalSteps) last = await run.step();
     const weights = await run.policyWeights();
     await run.release();
-    row.greedy.push(await accuracy(weights, 0, seed));
-    row.sampled.push(await accuracy(weights, 1, seed));
-    row.minutes.push(dataMinutes + (Date.now() - t1) / 60000);
-    log(`M=${M} seed ${seed}: ${groups.length} prompts, greedy ${row.greedy.at(-1)!.toFixed(3)}, sampled ${row.sampled.at(-1)!.toFixed(3)}`);
+    const accuracy = await greedyAccuracy(weights);
+    results.push({
+      cell, accuracy, prompts: data.records.length, dataAccuracy: dataAccuracy(data), steps: run.totalSteps,
+      finalLoss: last!.loss, finalMargin: last!['rewards/margins'], minutes: (Date.now() - t0) / 60000,
+    });
   }
+  const r = results[results.length - 1];
+  log(`${cellKey(cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
+  persist();
 }
-rows.push(...byM.values());
-await sampler.release();
+persist();
 
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${(100 * mean).toFixed(1)} ± ${(100 * sd).toFixed(1)}`;
-};
-console.log(`\nBuilt-in task, held-out verifier accuracy (%) on ${test.length} test prompts, seeds ${SEEDS.join(',')};`);
-console.log(`pool ${pool.length} prompts, R = ${R_SMALL} samples (${R} for M > 8, T = 1), reference filter rule, a = ${PAPER_FILTER.a}%, β = ${BETA}, lr ${LR}, ${PROMPTS_PER_STEP} prompts/step, ${EPOCHS} epoch(s)\n`);
-console.log('| model | prompts with M negatives | greedy | sampled (T = 1) | minutes per run |');
-console.log('|---|---|---|---|---|');
-for (const r of rows) {
-  const name = r.M === 0 ? 'SFT' : r.M === 1 ? 'DPO, M = 1' : `Self-Contrast, M = ${r.M}`;
-  const minutes = r.minutes.length ? (r.minutes.reduce((a, b) => a + b, 0) / r.minutes.length).toFixed(1) : '–';
-  const prompts = r.prompts.length ? (r.prompts.reduce((a, b) => a + b, 0) / r.prompts.length).toFixed(0) : '–';
-  console.log(`| ${name} | ${prompts} | ${r.greedy.length ? stats(r.greedy) : '–'} | ${r.sampled.length ? stats(r.sampled) : '–'} | ${minutes} |`);
+// ---- report ----
+const groupsOf = new Map<string, CellResult[]>();
+for (const r of results) {
+  const key = cellLabel(r.cell);
+  groupsOf.set(key, [...(groupsOf.get(key) ?? []), r]);
 }
-
-// Fig. 5 as data and as a picture: mean over seeds of the negatives' data accuracy per a%.
-const meanCurve = A_VALUES.map((a, i) => ({
-  a,
-  accuracy: curves.reduce((s, c) => s + c.points[i].accuracy, 0) / curves.length,
-  promptsM8: curves.reduce((s, c) => s + c.points[i].promptsM8, 0) / curves.length,
-}));
-console.log('\n| a% | data accuracy of negatives (M = 1) | prompts with 8 negatives |\n|---|---|---|');
-for (const c of meanCurve) console.log(`| ${c.a} | ${(100 * c.accuracy).toFixed(1)} | ${c.promptsM8.toFixed(0)} of ${pool.length} |`);
-writeFileSync('docs/compare-negatives.json', JSON.stringify({ settings: { POOL, R, R_SMALL, MS, SEEDS, LR, PROMPTS_PER_STEP, EPOCHS, TEST, BETA }, rows, curves }, null, 2) + '\n');
-writeFileSync('docs/fig5-data-accuracy.svg', fig5Svg(meanCurve, pool.length));
-
-function fig5Svg(points: { a: number; accuracy: number; promptsM8: number }[], prompts: number): string {
-  const [W, H, L, B] = [520, 300, 56, 44];
-  const x = (a: number) => L + ((W - L - 16) * a) / 100;
-  const y = (v: number) => H - B - (H - B - 24) * v;
-  const line = (f: (p: (typeof points)[number]) => number) => points.filter((p) => Number.isFinite(f(p))).map((p) => `${x(p.a).toFixed(1)},${y(f(p)).toFixed(1)}`).join(' ');
-  const ticks = [0, 25, 50, 75, 100];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
-<rect width="${W}" height="${H}" fill="white"/>
-<text x="${W / 2}" y="16" text-anchor="middle">Data accuracy of selected negatives vs a% (built-in task, reference rule)</text>
-${ticks.map((t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${y(0)}" y2="${y(1)}" stroke="#ddd"/><text x="${x(t)}" y="${H - B + 16}" text-anchor="middle">${t}</text>`).join('\n')}
-${ticks.map((t) => `<line x1="${L}" x2="${x(100)}" y1="${y(t / 100)}" y2="${y(t / 100)}" stroke="#ddd"/><text x="${L - 6}" y="${y(t / 100) + 4}" text-anchor="end">${t}%</text>`).join('\n')}
-<text x="${W / 2}" y="${H - 8}" text-anchor="middle">a% (least-similar share eligible as negatives)</text>
-<polyline fill="none" stroke="#2c3e50" stroke-width="2" points="${line((p) => p.accuracy)}"/>
-<polyline fill="none" stroke="#c0392b" stroke-width="2" stroke-dasharray="5 3" points="${line((p) => p.promptsM8 / prompts)}"/>
-<text x="${x(100) - 4}" y="${y(0.12)}" text-anchor="end" fill="#2c3e50">— negatives really wrong (verifier), M = 1</text>
-<text x="${x(100) - 4}" y="${y(0.05)}" text-anchor="end" fill="#c0392b">- - share of prompts with 8 negatives</text>
-</svg>
-`;
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
+console.log(`\nBuilt-in task: greedy verifier accuracy (%) on ${evalPrompts.length} ${SPLIT} prompts; pool ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
+console.log('| model | seeds | accuracy, mean ± sd | per seed | prompts with pairs | negatives really wrong | final loss | final margin |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const [label, rs] of groupsOf) {
+  const acc = summarize(rs.map((r) => r.accuracy));
+  const mean = (f: (r: CellResult) => number) => summarize(rs.map(f)).mean;
+  console.log(`| ${label} | ${rs.length} | ${pct(acc.mean)} ± ${pct(acc.sd)} | ${rs.map((r) => pct(r.accuracy)).join(', ')} | ${rs[0].cell.method === 'sft' ? '–' : mean((r) => r.prompts).toFixed(0)} | ${pct(mean((r) => r.dataAccuracy))} | ${Number.isFinite(mean((r) => r.finalLoss)) ? mean((r) => r.finalLoss).toFixed(3) : '–'} | ${Number.isFinite(mean((r) => r.finalMargin)) ? mean((r) => r.finalMargin).toFixed(3) : '–'} |`);
 }
+writeFileSync(`${OUT}-fig4.svg`, figure4Svg(results));
+writeFileSync(`${OUT}-fig5.svg`, figure5Svg(results));
+log(`wrote ${OUT}.json, ${OUT}-fig4.svg, ${OUT}-fig5.svg`);

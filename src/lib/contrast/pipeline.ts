@@ -20,6 +20,8 @@ export type { EmbedTexts };
 export interface SelfContrastData {
   /** Every sample's text per prompt, for inspection and verifier statistics. */
   samples: string[][];
+  /** Cosine similarity of every sample to its prompt's target, flat in prompt order. */
+  similarity: Float32Array;
   /**
    * The table over each prompt's first `samplesPerPrompt` samples (all by default): the paper
    * draws 32 for M ≤ 8 and 64 for M = 16, and a prefix of 64 i.i.d. draws is such a draw of 32.
@@ -38,14 +40,20 @@ export async function selfContrastData(
   });
   const samples: string[][] = rows.map(() => []);
   for (const s of generated) samples[s.promptIndex][s.sampleIndex] = codec.decode(s.tokens);
+  const similarity = await embedAndScore(rows.map((r, i) => ({ prompt: r.prompt, target: r.target, samples: samples[i] })), embed);
+  return scoredSamples(rows, samples, similarity);
+}
+
+/** The data step from samples already drawn and scored (R per prompt, `similarity` flat in prompt order): what a cache restores. */
+export function scoredSamples(rows: readonly { prompt: string; target: string }[], samples: string[][], similarity: Float32Array): SelfContrastData {
+  const R = samples[0]?.length ?? 0;
   const exportRows = rows.map((r, i) => ({ prompt: r.prompt, target: r.target, samples: samples[i] }));
-  const similarity = await embedAndScore(exportRows, embed);
   const tables = new Map<number, { rows: typeof exportRows; table: SimilarityTable; rankings: Record<FilterRule, Ranking> }>();
-  const prefix = (r = o.samplesPerPrompt) => {
+  const prefix = (r = R) => {
     let t = tables.get(r);
     if (!t) {
       const sub = exportRows.map((row) => ({ ...row, samples: row.samples.slice(0, r) }));
-      const sims = Float32Array.from(exportRows.flatMap((row, i) => Array.from(similarity.subarray(i * o.samplesPerPrompt, i * o.samplesPerPrompt + Math.min(r, row.samples.length)))));
+      const sims = Float32Array.from(exportRows.flatMap((row, i) => Array.from(similarity.subarray(i * R, i * R + Math.min(r, row.samples.length)))));
       const table = buildTable(sub, sims);
       t = { rows: sub, table, rankings: { reference: rankCandidates(table, 'reference'), distinct: rankCandidates(table, 'distinct') } };
       tables.set(r, t);
@@ -54,6 +62,7 @@ export async function selfContrastData(
   };
   return {
     samples,
+    similarity,
     table: (r) => prefix(r),
     select: (filter, r) => {
       const t = prefix(r);

@@ -15,7 +15,7 @@ export async function loadDefaultLm(dir = 'models/lm'): Promise<LoadedLm> {
   return loadLm(async (n) => (existsSync(`${dir}/${n}`) ? new Uint8Array(readFileSync(`${dir}/${n}`)) : null));
 }
 
-export function readSplit(name: 'sft-train' | 'pool' | 'test'): TaskRecord[] {
+export function readSplit(name: 'sft-train' | 'pool' | 'validation' | 'test'): TaskRecord[] {
   return readFileSync(`public/builtin/${name}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskRecord);
 }
 

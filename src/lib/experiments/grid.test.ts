@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { buildTable, PAPER_FILTER, rankCandidates, selectNegatives } from '../contrast/filter';
+import { preferenceRecords } from '../data/export';
+import { createRng } from '../random';
+import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, summarize, type PoolSampling } from './grid';
+import { figure4Svg, figure5Svg, type CellResult } from './figures';
+
+/** A pool of P prompts × R samples: sample j of prompt p says "p:v" for v = j % distinct, right when v < right. */
+function syntheticPool(P: number, R: number, distinct: (p: number) => number, right: (p: number) => number): PoolSampling {
+  const rng = createRng(4);
+  const prompts = Array.from({ length: P }, (_, p) => `prompt ${p}`);
+  const targets = prompts.map((_, p) => `${p}:target`);
+  const samples = prompts.map((_, p) => Array.from({ length: R }, (_, j) => `${p}:${j % distinct(p)}`));
+  // Right samples lie near the target, wrong ones far, with noise; equal texts get equal similarity.
+  const sim = new Map<string, number>();
+  const similarity = Float32Array.from(samples.flatMap((texts, p) => texts.map((t) => {
+    const v = Number(t.split(':')[1]);
+    if (!sim.has(t)) sim.set(t, (v < right(p) ? 0.8 : 0.3) + 0.1 * rng());
+    return sim.get(t)!;
+  })));
+  const tables = new Map<number, ReturnType<PoolSampling['table']>>();
+  return {
+    prompts, targets, samples,
+    correct: (p, j) => j % distinct(p) < right(p),
+    table: (r) => {
+      if (!tables.has(r)) {
+        const rows = samples.map((s, p) => ({ target: targets[p], samples: s.slice(0, r) }));
+        const sims = Float32Array.from(samples.flatMap((_, p) => Array.from(similarity.subarray(p * R, p * R + r))));
+        const table = buildTable(rows, sims);
+        tables.set(r, { table, ranking: rankCandidates(table, 'reference') });
+      }
+      return tables.get(r)!;
+    },
+  };
+}
+
+describe('experiment grid', () => {
+  const pool = syntheticPool(12, 64, (p) => 4 + 3 * p, (p) => (p % 3 === 0 ? 0 : 2));
+
+  it('lists each cell once, seed by seed, with the paper grid complete', () => {
+    const cells = gridCells(PAPER_GRID);
+    const keys = cells.map(cellKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Per seed: SFT, DPO_std, M = 1, 2, 4, 8, 16 at a = 25 and the a sweep at M = 1 without repeating a = 25.
+    expect(cells).toHaveLength(5 * (1 + 1 + 5 + 4));
+    expect(cells.slice(0, 11).every((c) => c.seed === 1)).toBe(true);
+    expect(keys).toContain('self-contrast/M1/a100/seed3');
+  });
+
+  it('Self-Contrast cells are the reference filter on the first 32 samples (64 for M = 16), the target chosen', () => {
+    for (const m of [1, 8, 16]) {
+      const cell = { method: 'self-contrast' as const, m, a: 25, seed: 2 };
+      const { table, ranking } = pool.table(m > 8 ? 64 : 32);
+      const rows = pool.prompts.map((prompt, p) => ({ prompt, target: pool.targets[p], samples: pool.samples[p].slice(0, m > 8 ? 64 : 32) }));
+      const expected = preferenceRecords(rows, table, selectNegatives(table, ranking, { ...PAPER_FILTER, m, seed: 2 }));
+      const got = cellData(cell, pool);
+      expect(got.records).toEqual(expected);
+      expect(got.rejectedWrong.map((r) => r.length)).toEqual(expected.map(() => m));
+    }
+  });
+
+  it('the oracle draws M distinct wrong samples and skips prompts with fewer; DPO_std pairs a right sample with a wrong one', () => {
+    const oracle = cellData({ method: 'oracle', m: 8, a: 0, seed: 1 }, pool);
+    expect(dataAccuracy(oracle)).toBe(1);
+    for (const r of oracle.records) {
+      const p = pool.prompts.indexOf(r.prompt as string);
+      expect(r.chosen).toBe(pool.targets[p]);
+      expect(new Set(r.rejected).size).toBe(8);
+      // wrong texts of prompt p are p:v with v >= right(p); among the first 32 samples there are min(32, 4 + 3p) distinct
+      expect(Math.min(32, 4 + 3 * p) - (p % 3 === 0 ? 0 : 2)).toBeGreaterThanOrEqual(8);
+    }
+    expect(oracle.records.length).toBe(pool.prompts.filter((_, p) => Math.min(32, 4 + 3 * p) - (p % 3 === 0 ? 0 : 2) >= 8).length);
+    expect(cellData({ method: 'oracle', m: 8, a: 0, seed: 1 }, pool)).toEqual(oracle);
+    expect(cellData({ method: 'oracle', m: 8, a: 0, seed: 2 }, pool)).not.toEqual(oracle);
+
+    const std = cellData({ method: 'dpo-std', m: 1, a: 0, seed: 1 }, pool);
+    // Prompts p % 3 === 0 have no right sample: no pair.
+    expect(std.records).toHaveLength(pool.prompts.filter((_, p) => p % 3 !== 0).length);
+    std.records.forEach((r) => {
+      const p = pool.prompts.indexOf(r.prompt as string);
+      expect(Number(r.chosen.split(':')[1])).toBeLessThan(2);
+      expect(Number(r.rejected[0].split(':')[1])).toBeGreaterThanOrEqual(2);
+      expect(r.chosen.startsWith(`${p}:`)).toBe(true);
+    });
+    expect(dataAccuracy(std)).toBe(1);
+    expect(cellData({ method: 'sft', m: 0, a: 0, seed: 1 }, pool).records).toEqual([]);
+  });
+
+  it('summarises seeds as mean and sample sd, and draws both figures from the same cells', () => {
+    const s = summarize([0.5, 0.6, 0.7]);
+    expect(s.mean).toBeCloseTo(0.6, 12);
+    expect(s.sd).toBeCloseTo(0.1, 12);
+    expect(summarize([0.4]).sd).toBe(0);
+    const results: CellResult[] = gridCells({ ...PAPER_GRID, seeds: [1, 2] }).map((cell, i) => ({
+      cell, accuracy: 0.4 + 0.01 * (i % 7), prompts: 10, dataAccuracy: 0.9, steps: 3, finalLoss: 0.6, finalMargin: 0.1, minutes: 1,
+    }));
+    const fig4 = figure4Svg(results);
+    expect(fig4).toContain('SFT');
+    expect(fig4).toContain('DPO_std');
+    expect(fig4.match(/<circle/g)).toHaveLength(5);
+    expect(figure5Svg(results).match(/<circle/g)).toHaveLength(10);
+  });
+});
