@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import type { LabSettings } from '../src/lib/settings';
-import { test, expect, dropFile } from './fixtures';
+import { test, expect, dropFile, storedSession } from './fixtures';
 
 const pool = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n');
 
@@ -48,8 +48,8 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   expect(pausedAt).toBeGreaterThanOrEqual(3);
   expect(await page.evaluate(() => window.lab!.getState().training.history.at(-1)!.step)).toBe(pausedAt);
 
-  // The session is written to IndexedDB in coalesced batches; then reload.
-  await page.waitForTimeout(1000);
+  // The session is written to IndexedDB in coalesced batches: reload once it holds the paused run.
+  await expect.poll(async () => (await storedSession(page))?.runs.find((r) => r.runId === runId)?.status).toBe('paused');
   await page.reload();
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   const resume = page.getByRole('button', { name: new RegExp(`^Resume .* from step ${pausedAt} of ${plan}$`) });

@@ -42,3 +42,21 @@ export async function dropFile(page: Page, name: string, text: string): Promise<
   }, [text, name] as const);
   await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
+
+/**
+ * The session as the page last wrote it to IndexedDB (what a reload restores): specs wait on it
+ * instead of sleeping through the store's coalesced writes.
+ */
+export async function storedSession(page: Page): Promise<{ settings: Record<string, unknown>; data: { status: string; scored: unknown; rows: unknown[] }; runs: { runId: string | null; status: string; stepsDone: number }[] } | null> {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('self-contrast-lab', 1);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains('session')) return resolve(null);
+      const get = db.transaction('session', 'readonly').objectStore('session').get('session');
+      get.onerror = () => reject(get.error);
+      get.onsuccess = () => resolve(get.result?.state ?? null);
+    };
+  }));
+}

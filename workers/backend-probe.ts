@@ -5,8 +5,6 @@ import { buildProbeCase, maxAbsDiff } from '../src/lib/onnx/probe-graph';
 import { createSession, readFloats, type ExecutionProvider, type OrtApi } from '../src/lib/onnx/runtime';
 import { isFallbackAdapter, type AdapterInfo } from '../src/lib/backend-choice';
 
-export const AGREEMENT_TOLERANCE = 1e-5;
-
 async function runProbe(ort: OrtApi, ep: ExecutionProvider, seed: number): Promise<{ output: number[]; ms: number }> {
   const probe = buildProbeCase(seed);
   const session = await createSession(ort, probe.model, ep);

@@ -1,4 +1,5 @@
 import type { BackendRun } from '../protocol';
+import { AGREEMENT_TOLERANCE } from '../lib/backend-choice';
 import { useLab } from '../store';
 
 function RunLine({ run }: { run: BackendRun }) {
@@ -37,7 +38,7 @@ export function BackendPanel() {
           </ul>
           {report.maxAbsDiff !== null && (
             <p data-testid="backend-agreement">
-              WebGPU and WASM {report.maxAbsDiff <= 1e-5 ? 'agree' : 'DISAGREE'}: max |Δ| = {report.maxAbsDiff.toExponential(2)}
+              WebGPU and WASM {report.maxAbsDiff <= AGREEMENT_TOLERANCE ? 'agree' : 'DISAGREE'}: max |Δ| = {report.maxAbsDiff.toExponential(2)}
             </p>
           )}
           <p className="muted">

@@ -6,7 +6,8 @@
 
 export type Backend = 'webgpu' | 'wasm';
 export type Stage = 'sample' | 'embed' | 'train';
-export const STAGES: readonly Stage[] = ['sample', 'embed', 'train'];
+/** The largest |WebGPU − WASM| on the backend probe that still counts as the two backends agreeing. */
+export const AGREEMENT_TOLERANCE = 1e-5;
 /** A stage's backend setting: measured (auto), or the user's override. */
 export type BackendPreference = 'auto' | Backend;
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];

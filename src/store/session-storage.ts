@@ -35,16 +35,25 @@ function run<T>(mode: IDBTransactionMode, act: (s: IDBObjectStore) => IDBRequest
 /**
  * persist writes on every state change (progress ticks included); writes are
  * coalesced so a burst of changes costs one structured clone of the session.
+ * A page being hidden or left writes what is pending at once: a reload inside
+ * the coalescing window loses nothing.
  */
 export function indexedDbStorage<S>(delayMs = 300): PersistStorage<S> {
   const pending = new Map<string, StorageValue<S>>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = async () => {
+    if (timer !== null) clearTimeout(timer);
     timer = null;
     const batch = [...pending];
     pending.clear();
     for (const [name, value] of batch) await run('readwrite', (s) => s.put(value, name));
   };
+  if (typeof document !== 'undefined') {
+    addEventListener('pagehide', () => void flush());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') void flush();
+    });
+  }
   return {
     getItem: (name) => run<StorageValue<S> | undefined>('readonly', (s) => s.get(name)).then((v) => v ?? null),
     setItem: (name, value) => {

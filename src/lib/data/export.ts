@@ -12,12 +12,6 @@ export interface ExportRow {
   samples: readonly string[];
 }
 
-export interface ExportFile {
-  name: string;
-  mime: string;
-  content: string;
-}
-
 const assistant = (content: string): ChatMessage[] => [{ role: 'assistant', content }];
 
 /** Per prompt: the chosen negative texts, in selection order. */

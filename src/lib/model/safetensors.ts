@@ -4,8 +4,6 @@
 import type { LmConfig, TensorSpec } from './config';
 import { weightSpecs } from './config';
 
-export type StDtype = 'F32' | 'F16' | 'BF16';
-
 export interface StEntry {
   dtype: string;
   shape: number[];

@@ -10,10 +10,6 @@ const DTYPE_CODE: Record<DType, number> = {
 };
 const DTYPE_BY_CODE = new Map(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
 
-export function dtypeCode(dtype: DType): number {
-  return DTYPE_CODE[dtype];
-}
-
 export function dtypeFromCode(code: number): DType {
   const d = DTYPE_BY_CODE.get(code);
   if (!d) throw new Error(`ONNX data type ${code} is not supported by the lab`);

@@ -109,7 +109,6 @@ export const pow = (a: Value, b: Value | number): Value => binary('Pow', a, lift
 export const equal = (a: Value, b: Value): Value => binary('Equal', a, b, 'bool');
 export const less = (a: Value, b: Value): Value => binary('Less', a, b, 'bool');
 export const greater = (a: Value, b: Value): Value => binary('Greater', a, b, 'bool');
-export const greaterOrEqual = (a: Value, b: Value): Value => binary('GreaterOrEqual', a, b, 'bool');
 export const lessOrEqual = (a: Value, b: Value): Value => binary('LessOrEqual', a, b, 'bool');
 
 function unary(op: string, x: Value, needsFloat = true): Value {
@@ -202,7 +201,6 @@ function reduceWithAttr(op: string, x: Value, axes: readonly number[], keepdims:
 
 export const reduceMean = (x: Value, axes: readonly number[], keepdims = false): Value => reduceWithAttr('ReduceMean', x, axes, keepdims);
 export const reduceMax = (x: Value, axes: readonly number[], keepdims = false): Value => reduceWithAttr('ReduceMax', x, axes, keepdims);
-export const reduceProd = (x: Value, axes: readonly number[], keepdims = false): Value => reduceWithAttr('ReduceProd', x, axes, keepdims);
 
 /** Sum of every element, as a scalar of shape []. */
 export function sumAll(x: Value): Value {
