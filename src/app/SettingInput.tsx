@@ -7,7 +7,7 @@ import { SETTINGS, type LabSettings } from '../lib/settings';
  * so a cleared or out-of-range field is shown as invalid and never becomes the
  * setting (clearing M does not make M = 0).
  */
-export function SettingInput({ name, label, step, width = '6em' }: { name: keyof LabSettings; label: string; step?: number | 'any'; width?: string }) {
+export function SettingInput({ name, label, step, width = '6em', placeholder }: { name: keyof LabSettings; label: string; step?: number | 'any'; width?: string; placeholder?: string }) {
   const value = useLab((s) => s.settings[name]);
   const setSettings = useLab((s) => s.setSettings);
   const [draft, setDraft] = useState<string | null>(null);
@@ -16,7 +16,7 @@ export function SettingInput({ name, label, step, width = '6em' }: { name: keyof
   return (
     <label className={invalid ? 'invalid' : undefined}>
       {label}{' '}
-      <input type={typeof value === 'number' ? 'number' : 'text'} aria-label={label} aria-invalid={invalid} title={row.describe} step={step ?? 'any'} style={{ width }}
+      <input type={typeof value === 'number' ? 'number' : 'text'} aria-label={label} aria-invalid={invalid} title={row.describe} step={step ?? 'any'} style={{ width }} placeholder={placeholder}
         value={draft ?? String(value)}
         onChange={(e) => {
           const parsed = row.parse(e.target.value);

@@ -93,11 +93,7 @@ export function TrainPanel() {
         {settings.loraRank > 0 && (
           <>
             <SettingInput name="loraAlpha" label="LoRA α" />
-            <label>
-              target modules{' '}
-              <input type="text" aria-label="LoRA target modules" placeholder="PEFT default" value={settings.loraTargets} style={{ width: '10em' }}
-                onChange={(e) => setSettings({ loraTargets: e.target.value })} />
-            </label>
+            <SettingInput name="loraTargets" label="LoRA target modules" width="10em" placeholder="PEFT default" />
           </>
         )}
         <SettingInput name="heldOut" label="held-out %" />

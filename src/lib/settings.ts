@@ -86,7 +86,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   seed: { default: 1, describe: 'seed for sampling and negative selection', parse: num(0, 2 ** 31 - 1, true) },
   filterRule: { default: 'reference', describe: "filter rule: reference = the authors' code (THUDM/Self-Contrast lastdedup-p); distinct = a% of the distinct non-target samples", parse: (s) => (FILTER_RULES.includes(s as FilterRule) ? (s as FilterRule) : null) },
   longPrompts: { default: 'skip', describe: "prompts longer than the model's context minus max new tokens: skip them, or drop their start", parse: (s) => (s === 'skip' || s === 'truncate-left' ? s : null) },
-  a: { default: 25, describe: 'a%: least-similar share eligible as negatives (paper: 25; 75 on HH-RLHF)', parse: num(0, 100) },
+  a: { default: 25, describe: 'a%: least-similar share eligible as negatives, 1–100 (paper: 25; 75 on HH-RLHF)', parse: num(1, 100) },
   m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
   shortPrompts: { default: 'skip', describe: 'prompts whose pool holds fewer than M texts: skip (the reference), or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
   dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
@@ -119,19 +119,28 @@ export function settingsToSearch(s: LabSettings): string {
   return params.toString();
 }
 
-/** Settings from a link; unknown keys are ignored and invalid values named. */
-export function settingsFromSearch(search: string): { settings: LabSettings; invalid: string[] } {
-  const params = new URLSearchParams(search);
-  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+/**
+ * The valid part of a settings patch, each value through its row's parse (as text, as a link or a field holds it);
+ * unknown keys are ignored and invalid values named. Every way a setting is written goes through here.
+ */
+export function parseSettings(patch: Readonly<Partial<LabSettings>> | Readonly<Record<string, unknown>>): { settings: Partial<LabSettings>; invalid: string[] } {
+  const given = patch as Readonly<Record<string, unknown>>;
+  const settings: Record<string, unknown> = {};
   const invalid: string[] = [];
   for (const key of Object.keys(SETTINGS) as (keyof LabSettings)[]) {
-    const raw = params.get(key);
-    if (raw === null) continue;
+    if (given[key] === undefined) continue;
+    const raw = String(given[key]);
     const v = SETTINGS[key].parse(raw);
     if (v === null) invalid.push(`${key}=${raw}`);
     else settings[key] = v;
   }
-  return { settings: settings as unknown as LabSettings, invalid };
+  return { settings: settings as Partial<LabSettings>, invalid };
+}
+
+/** Settings from a link; unknown keys are ignored and invalid values named. */
+export function settingsFromSearch(search: string): { settings: LabSettings; invalid: string[] } {
+  const { settings, invalid } = parseSettings(Object.fromEntries(new URLSearchParams(search)));
+  return { settings: { ...DEFAULT_SETTINGS, ...settings }, invalid };
 }
 
 /** The filter's part of the settings. */

@@ -5,7 +5,7 @@ import { embedAndScore } from '../lib/contrast/similarity';
 import { isWebGpuLoss } from '../lib/backend-choice';
 import { pace, type Pace } from '../lib/pace';
 import type { ExportRow } from '../lib/data/export';
-import { DEFAULT_SETTINGS, filterSettingsOf, type LabSettings } from '../lib/settings';
+import { DEFAULT_SETTINGS, filterSettingsOf, parseSettings, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
 import { embedClient, importClient, lmClient, restartWorker } from './workers';
 import type { ModelSlice } from './model-slice';
@@ -42,7 +42,8 @@ export interface DataSlice {
     /** Prompts that did not fit the context when sampled: skipped, or their start dropped. */
     longPrompts: { skipped: number; truncated: number };
   };
-  setSettings: (patch: Partial<LabSettings>) => void;
+  /** Applies the valid part of the patch (each value through the settings table's parse); returns the invalid ones, named. */
+  setSettings: (patch: Partial<LabSettings>) => string[];
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
@@ -102,8 +103,10 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
     refreshFilter: refilter,
     newSession: () => set({ data: emptyData, settings: DEFAULT_SETTINGS }),
     setSettings: (patch) => {
-      set((st) => ({ settings: { ...st.settings, ...patch } }));
-      if ('filterRule' in patch || 'a' in patch || 'm' in patch || 'seed' in patch || 'shortPrompts' in patch) refilter();
+      const { settings: valid, invalid } = parseSettings(patch);
+      set((st) => ({ settings: { ...st.settings, ...valid } }));
+      if ('filterRule' in valid || 'a' in valid || 'm' in valid || 'seed' in valid || 'shortPrompts' in valid) refilter();
+      return invalid;
     },
     importFile: async (file, format) => {
       set((st) => ({ data: { ...st.data, status: 'importing', fileName: file.name, importedLines: 0, importedBytes: null, importError: null } }));

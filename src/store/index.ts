@@ -7,6 +7,7 @@ import { createModelSlice, type ModelSlice } from './model-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createTrainingSlice, type RunRecord, type TrainingSlice } from './training-slice';
 import { storedDpoConfig, type StoredDpoConfig } from '../lib/train/dpo-config';
+import { parseSettings } from '../lib/settings';
 
 export type LabState = BackendSlice & EngineSlice & ModelSlice & DataSlice & TrainingSlice;
 
@@ -57,7 +58,8 @@ export const useLab = create<LabState>()(
       }),
       merge: (persisted, current) => {
         const p = persisted as Persisted | undefined;
-        return p ? { ...current, settings: { ...current.settings, ...p.settings }, data: { ...current.data, ...p.data }, runs: p.runs ?? [] } : current;
+        // Stored settings go through the table's parse too: a value an older version allowed is dropped, not applied.
+        return p ? { ...current, settings: { ...current.settings, ...parseSettings(p.settings ?? {}).settings }, data: { ...current.data, ...p.data }, runs: p.runs ?? [] } : current;
       },
       // Derived views (selected negatives, histogram) are recomputed, not stored.
       onRehydrateStorage: () => (state) => state?.refreshFilter(),

@@ -6,8 +6,9 @@ import { SHIPPED_EMBEDDER, SHIPPED_LM, type LabSettings } from '../lib/settings'
 import { HUB_CACHE_ROOT } from '../lib/model/hub';
 
 /** Where the shipped default models are served (vite-plugin-models.ts). */
-export const DEFAULT_LM_URL = '/models/lm/';
-export const DEFAULT_EMBEDDER = { localModelPath: '/models/', modelId: 'embed' };
+export const DEFAULT_LM_URL = SHIPPED_LM;
+/** transformers.js' view of SHIPPED_EMBEDDER: the folder above it, and its name. */
+export const DEFAULT_EMBEDDER = { localModelPath: SHIPPED_EMBEDDER.slice(0, SHIPPED_EMBEDDER.lastIndexOf('/') + 1), modelId: SHIPPED_EMBEDDER.slice(SHIPPED_EMBEDDER.lastIndexOf('/') + 1) };
 
 type Loading = { file: string; loaded: number; total: number | null } | null;
 
