@@ -54,8 +54,9 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   await expect(page.getByTestId('lm-info')).toHaveAttribute('data-status', 'ready');
   const resume = page.getByRole('button', { name: new RegExp(`^Resume .* from step ${pausedAt} of ${plan}$`) });
   await expect(resume).toBeVisible();
-  // A resumed run trains on with the config in its checkpoint, whatever the settings say now.
-  await page.evaluate(() => window.lab!.getState().setSettings({ promptsPerStep: 3, lr: 5e-2 }));
+  // A resumed run trains on with the config in its checkpoint and the data it started with, whatever the settings
+  // say now: another a%, M, held-out share and seed select other pairs, which the run must not see.
+  await page.evaluate(() => window.lab!.getState().setSettings({ promptsPerStep: 3, lr: 5e-2, a: 60, m: 1, heldOut: 40, seed: 9, checkpointEvery: 1 }));
   await page.getByLabel('training backend').selectOption('wasm');
   await resume.click();
   await expect(page.getByTestId('runs-table').locator(`tr[data-run="${runId}"]`)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });

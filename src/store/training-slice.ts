@@ -6,7 +6,6 @@ import { splitGroups } from '../lib/train/preference-data';
 import { preferenceRecords, type PreferenceRecord } from '../lib/data/export';
 import { createRng } from '../lib/random';
 import { isBuiltinTask } from '../lib/task/builtin';
-import type { LabSettings } from '../lib/settings';
 import { exportRowsOf, type DataSlice } from './data-slice';
 import type { ModelSlice } from './model-slice';
 import { lmClient } from './workers';
@@ -25,6 +24,13 @@ export interface RunRecord {
   error: string | null;
   /** What this run (and the SFT row it is compared with) is evaluated on, fixed when it started: changing settings later changes nothing about it. */
   evalInputs?: EvalInputs;
+  /** What it trains on and how often it checkpoints, fixed when it started: a resume after settings changed trains on the run's own data. */
+  trainInputs?: TrainInputs;
+}
+
+export interface TrainInputs {
+  records: PreferenceRecord[];
+  checkpointEvery: number;
 }
 
 export type EvalInputs = Omit<EvaluateRequest, 'backend' | 'runId'>;
@@ -67,7 +73,7 @@ export function preferenceSplit(state: Pick<Lab, 'data' | 'settings'>): { train:
   return splitGroups(records, state.settings.heldOut / 100, createRng(state.settings.seed + 101));
 }
 
-const runLabel = (s: LabSettings) => `${s.m === 1 ? 'DPO' : 'Self-Contrast'}, M = ${s.m}${s.loraRank > 0 ? `, LoRA r = ${s.loraRank}` : ''}`;
+const runLabel = (c: DpoConfig) => `${c.negatives_per_prompt === 1 ? 'DPO' : 'Self-Contrast'}, M = ${c.negatives_per_prompt}${c.lora ? `, LoRA r = ${c.lora.r}` : ''}`;
 
 let taskPrompts: Promise<string[]> | null = null;
 /** The built-in task's held-out prompts (served with the app). */
@@ -117,13 +123,18 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     return result;
   };
 
-  /** A resumed run sends the config it started with; the worker takes its checkpoint's in any case. */
-  const train = async (runId: string, label: string, backend: Backend, config: DpoConfig, resume: boolean) => {
+  /** What a run started now trains on: the current selection's train split and checkpoint interval. */
+  const trainInputsNow = (): TrainInputs => {
     const split = preferenceSplit(get());
     if (!split) throw new Error('select negatives first (Filter)');
+    return { records: split.train, checkpointEvery: get().settings.checkpointEvery };
+  };
+
+  /** A resumed run sends the config and data it started with; the worker takes its checkpoint's config in any case. */
+  const train = async (runId: string, label: string, backend: Backend, config: DpoConfig, inputs: TrainInputs, resume: boolean) => {
     set((st) => ({ training: { ...st.training, phase: 'reference', runId, history: [], totalSteps: 0, progress: null, error: null, notice: null, lastCheckpoint: null, checkpointFailure: null } }));
     const call = lmClient().call('train-dpo', {
-      runId, label, backend, config, records: split.train, checkpointEvery: get().settings.checkpointEvery, resume,
+      runId, label, backend, config, records: inputs.records, checkpointEvery: inputs.checkpointEvery, resume,
     }, (p) => {
       if (p.stage === 'plan') {
         patchRun(runId, { config: p.config });
@@ -188,9 +199,10 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
           await evaluate(null, backend);
         }
         const runId = `run-${Date.now().toString(36)}`;
-        const label = runLabel(get().settings);
-        upsertRun({ runId, label, config, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs });
-        if (await train(runId, label, backend, config, false)) await evaluate(runId, backend);
+        const label = runLabel(config);
+        const trainInputs = trainInputsNow();
+        upsertRun({ runId, label, config, status: 'running', stepsDone: 0, totalSteps: 0, prompts: 0, evaluation: null, error: null, evalInputs, trainInputs });
+        if (await train(runId, label, backend, config, trainInputs, false)) await evaluate(runId, backend);
       }),
     resumeTraining: (runId, backend) =>
       guarded(async () => {
@@ -198,8 +210,10 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
         const label = ck?.label ?? get().runs.find((r) => r.runId === runId)?.label ?? runId;
         const known = get().runs.find((r) => r.runId === runId);
         const config = ck?.config ?? known?.config ?? configNow();
-        upsertRun({ runId, label, config, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null, evalInputs: known?.evalInputs });
-        if (await train(runId, label, backend, config, true)) await evaluate(runId, backend);
+        // A run stored before its inputs were recorded resumes on today's selection (its checkpoint's fingerprint checks it).
+        const trainInputs = known?.trainInputs ?? trainInputsNow();
+        upsertRun({ runId, label, config, status: 'running', stepsDone: ck?.step ?? 0, totalSteps: ck?.totalSteps ?? 0, prompts: 0, evaluation: null, error: null, evalInputs: known?.evalInputs, trainInputs });
+        if (await train(runId, label, backend, config, trainInputs, true)) await evaluate(runId, backend);
       }),
     pauseTraining: () => cancelRun?.(),
     stopTraining: async () => {
