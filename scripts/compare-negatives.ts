@@ -26,7 +26,7 @@ import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
 import { encodeRecord } from '../src/lib/train/preference-data';
 import { verify } from '../src/lib/task/builtin';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { cellData, cellKey, cellLabel, dataAccuracy, gridCells, samplesFor, summarize, type PoolSampling } from '../src/lib/experiments/grid';
+import { cellData, cellKey, cellLabel, dataAccuracy, gridCells, poolSampling, samplesFor, summarize, type PoolSampling } from '../src/lib/experiments/grid';
 import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
@@ -105,14 +105,7 @@ async function samplePool(): Promise<PoolSampling> {
   }
   const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
   log(`sampled and embedded ${POOL} × ${R} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(100 * verdicts.flat().filter(Boolean).length / (POOL * R)).toFixed(1)}% of samples correct`);
-  return {
-    prompts: poolRows.map((r) => r.prompt), targets: poolRows.map((r) => r.completion), samples: data.samples,
-    correct: (p, j) => verdicts[p][j],
-    table: (r) => {
-      const t = data.table(r);
-      return { table: t.table, ranking: t.rankings.reference };
-    },
-  };
+  return poolSampling(rows, data, (p, j) => verdicts[p][j]);
 }
 
 let sftAccuracy: number | null = results.find((r) => r.cell.method === 'sft')?.accuracy ?? null;

@@ -1,37 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { buildTable, PAPER_FILTER, rankCandidates, selectNegatives } from '../contrast/filter';
+import { PAPER_FILTER, selectNegatives } from '../contrast/filter';
+import { scoredSamples } from '../contrast/pipeline';
 import { preferenceRecords } from '../data/export';
 import { createRng } from '../random';
-import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, summarize, type PoolSampling } from './grid';
+import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, poolSampling, summarize, type PoolSampling } from './grid';
 import { figure4Svg, figure5Svg, type CellResult } from './figures';
 
 /** A pool of P prompts × R samples: sample j of prompt p says "p:v" for v = j % distinct, right when v < right. */
 function syntheticPool(P: number, R: number, distinct: (p: number) => number, right: (p: number) => number): PoolSampling {
   const rng = createRng(4);
-  const prompts = Array.from({ length: P }, (_, p) => `prompt ${p}`);
-  const targets = prompts.map((_, p) => `${p}:target`);
-  const samples = prompts.map((_, p) => Array.from({ length: R }, (_, j) => `${p}:${j % distinct(p)}`));
+  const rows = Array.from({ length: P }, (_, p) => ({ prompt: `prompt ${p}`, target: `${p}:target` }));
+  const samples = rows.map((_, p) => Array.from({ length: R }, (_, j) => `${p}:${j % distinct(p)}`));
   // Right samples lie near the target, wrong ones far, with noise; equal texts get equal similarity.
   const sim = new Map<string, number>();
   const similarity = Float32Array.from(samples.flatMap((texts, p) => texts.map((t) => {
-    const v = Number(t.split(':')[1]);
-    if (!sim.has(t)) sim.set(t, (v < right(p) ? 0.8 : 0.3) + 0.1 * rng());
+    if (!sim.has(t)) sim.set(t, (Number(t.split(':')[1]) < right(p) ? 0.8 : 0.3) + 0.1 * rng());
     return sim.get(t)!;
   })));
-  const tables = new Map<number, ReturnType<PoolSampling['table']>>();
-  return {
-    prompts, targets, samples,
-    correct: (p, j) => j % distinct(p) < right(p),
-    table: (r) => {
-      if (!tables.has(r)) {
-        const rows = samples.map((s, p) => ({ target: targets[p], samples: s.slice(0, r) }));
-        const sims = Float32Array.from(samples.flatMap((_, p) => Array.from(similarity.subarray(p * R, p * R + r))));
-        const table = buildTable(rows, sims);
-        tables.set(r, { table, ranking: rankCandidates(table, 'reference') });
-      }
-      return tables.get(r)!;
-    },
-  };
+  return poolSampling(rows, scoredSamples(rows, samples, similarity), (p, j) => j % distinct(p) < right(p));
 }
 
 describe('experiment grid', () => {

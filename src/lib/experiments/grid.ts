@@ -8,6 +8,7 @@
 import type { PreferenceRecord } from '../data/export';
 import { negativeText, PAPER_FILTER, promptSeed, selectNegatives, type Ranking, type SimilarityTable } from '../contrast/filter';
 import { createRng } from '../random';
+import type { SelfContrastData } from '../contrast/pipeline';
 
 export type Method = 'sft' | 'dpo-std' | 'self-contrast' | 'oracle';
 
@@ -42,6 +43,17 @@ export interface PoolSampling {
   correct: (p: number, j: number) => boolean;
   /** The reference rule's table and ranking over each prompt's first `r` samples. */
   table: (r: number) => { table: SimilarityTable; ranking: Ranking };
+}
+
+/** A pool's data step (samples, similarities, tables) with the verifier's verdicts, as the grid reads it. */
+export function poolSampling(rows: readonly { prompt: string; target: string }[], data: SelfContrastData, correct: (p: number, j: number) => boolean): PoolSampling {
+  return {
+    prompts: rows.map((r) => r.prompt), targets: rows.map((r) => r.target), samples: data.samples, correct,
+    table: (r) => {
+      const t = data.table(r);
+      return { table: t.table, ranking: t.rankings.reference };
+    },
+  };
 }
 
 export interface GridSpec {
