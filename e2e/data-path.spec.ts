@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test, expect, dropFile, storedSession } from './fixtures';
+import { importLargeJsonl } from './large-import';
 
 const builtin = readFileSync('public/builtin/test.jsonl', 'utf8').trim().split('\n').slice(0, 3);
 const file = [builtin[0], '{"prompt": "no target here"}', builtin[1], builtin[2]].join('\n') + '\n';
@@ -109,33 +110,7 @@ test('a 100 MB JSONL file imports in the worker, with progress drawn on the page
   test.setTimeout(240_000);
   await page.goto('/?debug');
   await expect(page.getByTestId('lm-info')).toBeVisible();
-  const r = await page.evaluate(async () => {
-    const line = (i: number) => JSON.stringify({ prompt: `Question ${i}: how many apples are left after eating ${i % 7}?`, completion: `There are ${i} apples. Eating ${i % 7} leaves ${i - (i % 7)}. The answer is ${i - (i % 7)}.`.padEnd(150, ' ') });
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = 0; size < 100 * 1024 * 1024; i++) {
-      const l = line(i) + '\n';
-      parts.push(l);
-      size += l.length;
-    }
-    const file = new File(parts, 'big.jsonl');
-    // A heartbeat on the page thread: the longest gap between ticks is how long the page froze.
-    let last = performance.now();
-    let maxGap = 0;
-    let progressSeen = 0;
-    const beat = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-      if (document.querySelector('[data-testid="import-progress"]')) progressSeen++;
-    }, 20);
-    const t0 = performance.now();
-    await window.lab!.getState().importFile(file);
-    const ms = performance.now() - t0;
-    clearInterval(beat);
-    const d = window.lab!.getState().data;
-    return { mb: file.size / 1048576, lines: parts.length, rows: d.rows.length, errors: d.summary!.errors.length, ms, maxGap, progressSeen };
-  });
+  const r = await page.evaluate(importLargeJsonl, 100);
   console.log(`100 MB import: ${r.mb.toFixed(0)} MB, ${r.rows} rows in ${(r.ms / 1000).toFixed(1)} s; longest page-thread gap ${r.maxGap.toFixed(0)} ms; progress shown on ${r.progressSeen} ticks`);
   expect(r.rows).toBe(r.lines);
   expect(r.errors).toBe(0);
