@@ -70,6 +70,9 @@ export function problemPrompt(p: Problem): string {
   return `${p.name} has ${p.start} ${p.items}. ${sentences.join(' ')} How many ${p.items} does ${p.name} have now?`;
 }
 
+const ADD_STEP = new RegExp(`(?:${ADD_VERBS.join('|')}) (\\d+) more\\.`);
+const SUB_STEP = new RegExp(`(?:${SUB_VERBS.join('|')}) (\\d+)\\.`);
+
 /** The problem a prompt states (the inverse of `problemPrompt`); null when the text is not one. */
 export function parseProblem(prompt: string): Problem | null {
   const head = /^(\w+) has (\d+) (\w+)\./.exec(prompt);
@@ -79,11 +82,9 @@ export function parseProblem(prompt: string): Problem | null {
   const pronoun: Pronoun = /\bshe\b/i.test(prompt) ? 'She' : 'He';
   const steps: Step[] = [];
   const body = prompt.slice(head[0].length, prompt.length - tail[0].length);
-  const add = new RegExp(`(?:${ADD_VERBS.join('|')}) (\\d+) more\\.`);
-  const sub = new RegExp(`(?:${SUB_VERBS.join('|')}) (\\d+)\\.`);
   for (const sentence of body.split(/(?<=\.)\s+/)) {
-    const a = add.exec(sentence);
-    const s = sub.exec(sentence);
+    const a = ADD_STEP.exec(sentence);
+    const s = SUB_STEP.exec(sentence);
     if (a) steps.push({ kind: 'add', amount: Number(a[1]), verb: a[0].slice(0, a[0].indexOf(` ${a[1]}`)) });
     else if (s) steps.push({ kind: 'sub', amount: Number(s[1]), verb: s[0].slice(0, s[0].indexOf(` ${s[1]}`)) });
     else if (/doubles\./.test(sentence)) steps.push({ kind: 'double', amount: 2, verb: '' });
