@@ -15,9 +15,11 @@ async function openAndDrop(page: Page, prompts: number, r: number, tokens: numbe
   await page.getByLabel('max new tokens').fill(String(tokens));
 }
 
-test('drop a chat file, sample, embed, move a%, export: the TRL rows are the filter\'s pairs', async ({ page, consoleErrors }) => {
+test('drop a chat file, sample with a stop string, embed, move a%, export: the TRL rows are the filter\'s pairs', async ({ page, consoleErrors }) => {
   test.setTimeout(240_000);
   await openAndDrop(page, 6, 8, 32);
+  // A stop string ends each sample where it first appears, cut off (vLLM's stop): the working stays, the answer line goes.
+  await page.getByLabel('stop strings').fill('["Answer"]');
   await page.getByRole('button', { name: /^Sample 6 prompts on wasm/ }).click();
   await expect(page.getByText('6 of 6 prompts have samples.')).toBeVisible({ timeout: 120_000 });
   await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
@@ -43,6 +45,7 @@ test('drop a chat file, sample, embed, move a%, export: the TRL rows are the fil
     expect(row.chosen).toEqual([{ role: 'assistant', content: source.completion }]);
     expect(row.rejected[0].role).toBe('assistant');
     expect(row.rejected[0].content).not.toBe(source.completion);
+    expect(row.rejected[0].content).not.toContain('Answer');
   }
   expect(consoleErrors).toEqual([]);
 });

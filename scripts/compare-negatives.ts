@@ -17,16 +17,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../src/lib/model/decoder-session';
+import { PAPER_FILTER } from '../src/lib/contrast/filter';
+import { runGrid } from '../src/lib/experiments/runner';
+import { cellDpoConfig, trainAndEvaluate } from '../src/lib/experiments/cell-run';
 import { lmCodec } from '../src/lib/model/codec';
 import { scoredSamples, selfContrastData, type SelfContrastData } from '../src/lib/contrast/pipeline';
-import { evaluatePrompts } from '../src/lib/task/evaluate';
-import { DpoRun } from '../src/lib/train/dpo-run';
-import { dpoConfigFrom } from '../src/lib/train/dpo-config';
 import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
-import { encodeRecord } from '../src/lib/train/preference-data';
 import { verify } from '../src/lib/task/builtin';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { cellData, cellKey, cellLabel, dataAccuracy, gridCells, poolSampling, samplesFor, summarize, type PoolSampling } from '../src/lib/experiments/grid';
+import { cellKey, gridCells, gridSamples, poolSampling, type PoolSampling } from '../src/lib/experiments/grid';
+import { resultRows } from '../src/lib/experiments/results';
 import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
 
 const env = (k: string, d: string) => process.env[k] ?? d;
@@ -40,7 +40,7 @@ const MS = list('MS', '1,2,4,8,16');
 const A_SWEEP = list('A_SWEEP', '6.25,12.5,25,50,100');
 const ORACLE_MS = list('ORACLE_MS', '');
 const DPO_STD = env('DPO_STD', '1') === '1';
-const R = Math.max(32, ...[...MS, ...ORACLE_MS].map((m) => samplesFor(m, 64)));
+const R = gridSamples({ ms: MS, oracleMs: ORACLE_MS });
 const SAMPLE_SEED = Number(env('SAMPLE_SEED', '1'));
 const OUT = env('OUT', 'docs/compare-negatives');
 const MAX_NEW_TOKENS = 96;
@@ -71,17 +71,9 @@ const evalPrompts = readSplit(SPLIT).slice(0, EVAL).map((r) => r.prompt);
 const poolRows = readSplit('pool').slice(POOL_OFFSET, POOL_OFFSET + POOL);
 if (poolRows.length < POOL) throw new Error(`the pool has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
-async function greedyAccuracy(weights: Map<string, Float32Array>): Promise<number> {
-  const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
-  const { accuracy } = await evaluatePrompts(decoder, codec, evalPrompts, { sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: MAX_NEW_TOKENS });
-  await decoder.release();
-  return accuracy.accuracy;
-}
-
-const cells = gridCells({ seeds: SEEDS, ms: MS, aSweep: A_SWEEP, dpoStd: DPO_STD, oracleMs: ORACLE_MS });
+const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
 log(`${cells.length} cells (${done.size} done before); pool ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
 
-let pool: PoolSampling | null = null;
 async function samplePool(): Promise<PoolSampling> {
   const t0 = Date.now();
   const rows = poolRows.map((r) => ({ prompt: r.prompt, target: r.completion }));
@@ -108,55 +100,29 @@ async function samplePool(): Promise<PoolSampling> {
   return poolSampling(rows, data, (p, j) => verdicts[p][j]);
 }
 
-let sftAccuracy: number | null = results.find((r) => r.cell.method === 'sft')?.accuracy ?? null;
-for (const cell of cells) {
-  if (done.has(cellKey(cell))) continue;
-  const t0 = Date.now();
-  if (cell.method === 'sft') {
-    // Greedy decoding of one model does not depend on the seed.
-    sftAccuracy ??= await greedyAccuracy(lm.weights);
-    results.push({ cell, accuracy: sftAccuracy, prompts: 0, dataAccuracy: NaN, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (Date.now() - t0) / 60000 });
-  } else {
-    pool ??= await samplePool();
-    const data = cellData(cell, pool);
-    if (data.records.length < (training.promptsPerStep ?? 16)) {
-      log(`${cellKey(cell)}: only ${data.records.length} prompts give pairs; not trained`);
-      continue;
-    }
-    const groups = data.records.map((r) => encodeRecord(codec, r));
-    const config = dpoConfigFrom({ ...DEFAULT_SETTINGS, ...training, m: cell.m, seed: cell.seed }, [], lm.config.maxPositions);
-    const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, groups, config);
-    let last = null;
-    while (run.stepsDone < run.totalSteps) last = await run.step();
-    const weights = await run.policyWeights();
-    await run.release();
-    const accuracy = await greedyAccuracy(weights);
-    results.push({
-      cell, accuracy, prompts: data.records.length, dataAccuracy: dataAccuracy(data), steps: run.totalSteps,
-      finalLoss: last!.loss, finalMargin: last!['rewards/margins'], minutes: (Date.now() - t0) / 60000,
-    });
-  }
-  const r = results[results.length - 1];
-  log(`${cellKey(cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
-  persist();
-}
+const all = await runGrid(cells, results, {
+  samplePool,
+  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS }),
+}, {
+  minPrompts: training.promptsPerStep ?? DEFAULT_SETTINGS.promptsPerStep,
+  onCell: (r) => {
+    results.push(r);
+    if (r.skipped) log(`${cellKey(r.cell)}: not trained: ${r.skipped}`);
+    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
+    persist();
+  },
+});
 persist();
 
 // ---- report ----
-const groupsOf = new Map<string, CellResult[]>();
-for (const r of results) {
-  const key = cellLabel(r.cell);
-  groupsOf.set(key, [...(groupsOf.get(key) ?? []), r]);
-}
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
+const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 console.log(`\nBuilt-in task: greedy verifier accuracy (%) on ${evalPrompts.length} ${SPLIT} prompts; pool ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 console.log('| model | seeds | accuracy, mean ± sd | per seed | prompts with pairs | negatives really wrong | final loss | final margin |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const [label, rs] of groupsOf) {
-  const acc = summarize(rs.map((r) => r.accuracy));
-  const mean = (f: (r: CellResult) => number) => summarize(rs.map(f)).mean;
-  console.log(`| ${label} | ${rs.length} | ${pct(acc.mean)} ± ${pct(acc.sd)} | ${rs.map((r) => pct(r.accuracy)).join(', ')} | ${rs[0].cell.method === 'sft' ? '–' : mean((r) => r.prompts).toFixed(0)} | ${pct(mean((r) => r.dataAccuracy))} | ${Number.isFinite(mean((r) => r.finalLoss)) ? mean((r) => r.finalLoss).toFixed(3) : '–'} | ${Number.isFinite(mean((r) => r.finalMargin)) ? mean((r) => r.finalMargin).toFixed(3) : '–'} |`);
+for (const row of resultRows(all)) {
+  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} | ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} |`);
 }
-writeFileSync(`${OUT}-fig4.svg`, figure4Svg(results));
-writeFileSync(`${OUT}-fig5.svg`, figure5Svg(results));
+writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));
+writeFileSync(`${OUT}-fig5.svg`, figure5Svg(all));
 log(`wrote ${OUT}.json, ${OUT}-fig4.svg, ${OUT}-fig5.svg`);

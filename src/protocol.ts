@@ -9,6 +9,7 @@ import type { PreferenceRecord } from './lib/data/export';
 import type { DpoStepLog } from './lib/train/dpo-run';
 import type { DpoConfig } from './lib/train/dpo-config';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
+import type { CellOutcome } from './lib/experiments/runner';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
 import type { Pooling, PoolingSetting } from './lib/model/pooling';
@@ -82,6 +83,8 @@ export interface SampleRequest {
   stop: string[];
   /** Prompts longer than the context minus maxNewTokens: skipped (no samples) or left-truncated. */
   longPrompts: LongPromptPolicy;
+  /** Each prompt's index in the dataset: its samples' RNG streams, so chunking does not change what is drawn. */
+  promptIndices?: number[];
 }
 
 export interface SampleOutput {
@@ -232,6 +235,16 @@ export interface EvaluateResult {
   pairs: number;
 }
 
+/** One cell of an experiment grid: DPO from the loaded model on the cell's pairs, then greedy verifier accuracy. */
+export interface ExperimentCellRequest {
+  backend: Backend;
+  /** None: the loaded (SFT) model is evaluated only. */
+  records: PreferenceRecord[];
+  config: DpoConfig;
+  evalPrompts: string[];
+  maxNewTokens: number;
+}
+
 export interface ExportModelRequest {
   runId: string;
   /** merged: full model safetensors (LoRA folded in); adapter: PEFT adapter files (LoRA runs). */
@@ -272,6 +285,7 @@ export type LmRequests = {
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
+  'experiment-cell': { payload: ExperimentCellRequest; result: CellOutcome; progress: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number } };
   /** A zip of Hugging Face files, named for download. */
   'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Blob }; progress: never };
   'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };

@@ -1,7 +1,7 @@
 // DPO in the LM worker: runs, checkpoints in OPFS, evaluation and export. The
 // trained policies of this page's runs stay in memory; after a reload they come
 // back from their checkpoints.
-import type { Backend, CheckpointSummary, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
+import type { Backend, CheckpointSummary, ExperimentCellRequest, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
 import { DpoRun, promptsPerPass, rewardAccuracy, type DpoCheckpoint } from '../src/lib/train/dpo-run';
@@ -20,6 +20,8 @@ import type { LmModelState } from './lm-model';
 import { memoryPlan } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
 import { splitTrainState } from '../src/lib/onnx/train-step';
+import { trainAndEvaluate } from '../src/lib/experiments/cell-run';
+import type { CellOutcome } from '../src/lib/experiments/runner';
 
 export class DpoTraining {
   /** Trained policies of this page's runs (LoRA merged), by run id. */
@@ -86,6 +88,18 @@ export class DpoTraining {
     } finally {
       if (!(req.backend === 'webgpu' && this.model.gpuLost)) await run.release();
     }
+  }
+
+  /** One experiment cell from the loaded model: its training is not a run of the Runs table (no checkpoint), only its accuracy is kept. */
+  async experimentCell(req: ExperimentCellRequest, onProgress: (p: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number }) => void): Promise<CellOutcome> {
+    const lm = this.model.loaded();
+    const codec = lmCodec(lm);
+    const config = req.records.length ? await memoryPlan(lm.config, req.config, req.backend, req.records.map((r) => encodeRecord(codec, r))) : req.config;
+    await this.model.releaseDecoders();
+    return trainAndEvaluate(this.ort, req.backend, lm, req.records, config, {
+      evalPrompts: req.evalPrompts, maxNewTokens: req.maxNewTokens, onProgress,
+      guard: req.backend === 'webgpu' ? (w) => this.model.guardGpu(w) : undefined,
+    });
   }
 
   /** The run's memory plan on this backend, said to the page when it changes what was asked. */

@@ -187,6 +187,7 @@ export class LmModelState {
       maxNewTokens: req.maxNewTokens,
       sampling: { temperature: req.temperature, topP: req.topP, topK: req.topK },
       seed: req.seed,
+      promptIndices: req.promptIndices && kept.map((i) => req.promptIndices![i]),
       eosTokenIds: lm.eosTokenIds,
       padTokenId: lm.padTokenId,
       stop: { strings: req.stop, decode: (ids) => lm.tokenizer.decode(ids) },

@@ -49,6 +49,7 @@ if (!self.name?.startsWith('em-pthread')) {
       'generate-benchmark': async (p) => (await import('./generate-benchmark')).generateBenchmark(model, p),
       'train-dpo': (p, onProgress) => training.train(p, onProgress),
       evaluate: (p, onProgress) => training.evaluate(p, onProgress),
+      'experiment-cell': (p, onProgress) => training.experimentCell(p, onProgress),
       'export-model': (p) => training.exportModel(p),
       'list-checkpoints': () => training.list(),
       'delete-checkpoint': (p) => training.remove(p.runId),

@@ -8,6 +8,7 @@ import { SamplingPanel } from './SamplingPanel';
 import { FilterPanel } from './FilterPanel';
 import { ExportPanel } from './ExportPanel';
 import { TrainPanel } from './TrainPanel';
+import { ExperimentsPanel } from './ExperimentsPanel';
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import { modelRefOf, SETTINGS, settingsFromSearch, settingsToSearch, type LabSettings } from '../lib/settings';
@@ -19,6 +20,8 @@ export function App() {
   const probeBackends = useLab((s) => s.probeBackends);
   const loadLm = useLab((s) => s.loadLm);
   const loadEmbedder = useLab((s) => s.loadEmbedder);
+  const restoreGrid = useLab((s) => s.restoreGrid);
+  useEffect(() => void restoreGrid(), [restoreGrid]);
   // Invalid values in the link are said on the page, not only in the console.
   const [linkNotes, setLinkNotes] = useState<string[]>(() => settingsFromSearch(window.location.search).invalid.map((kv) => {
     const key = kv.split('=')[0] as keyof LabSettings;
@@ -102,6 +105,7 @@ export function App() {
         <FilterPanel />
         <ExportPanel />
         <TrainPanel />
+        <ExperimentsPanel />
       </div>
       <ModelPanel />
       <details className="diagnostics" data-testid="diagnostics">

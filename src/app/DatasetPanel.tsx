@@ -13,6 +13,7 @@ export function DatasetPanel() {
   const { status, fileName, importedLines, importedBytes, importError, summary } = useLab((s) => s.data);
   const importFile = useLab((s) => s.importFile);
   const newSession = useLab((s) => s.newSession);
+  const loadBuiltinTask = useLab((s) => s.loadBuiltinTask);
   const [format, setFormat] = useState<ImportFormat | 'auto'>('auto');
   const rows = useLab((s) => s.data.rows);
   const lmInfo = useLab((s) => s.lm.info);
@@ -32,6 +33,17 @@ export function DatasetPanel() {
       <p className="muted">
         Drop a JSONL file anywhere on the page, or pick one. Formats: prompt/completion, prompt/response, Alpaca, chat messages, TRL preference
         rows, or prompt/target/outputs with samples from elsewhere.
+      </p>
+      <p data-testid="builtin-task">
+        No file of your own?{' '}
+        <button type="button" disabled={status === 'importing'} onClick={() => void loadBuiltinTask()}>
+          Use the built-in task
+        </button>{' '}
+        <span className="muted">
+          4,000 prompts of the lab&apos;s Self-Contrast pool — arithmetic word problems with short working, harmful requests to refuse, benign ones to
+          answer — each with its SFT target. A verifier scores any answer, so the Train step reports accuracy and the Experiments step can run the
+          paper&apos;s comparisons.
+        </span>
       </p>
       <div className="row">
         <input type="file" accept=".jsonl,.json,.txt" aria-label="JSONL file" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0], format === 'auto' ? undefined : format)} />

@@ -47,6 +47,7 @@ export function SamplingPanel() {
       <h2 id="sampling-title"><span className="n">2</span> Sample</h2>
       <div className="row">
         {fields.map(([key, label, step]) => <SettingInput key={key} name={key} label={label} step={step} />)}
+        <SettingInput name="stop" label="stop strings" width="10em" placeholder='["\n\nUser:"]' />
       </div>
       <StageBackend stage="sample" />
       <p>

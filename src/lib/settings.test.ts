@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, parseSettings, SETTINGS, settingsFromSearch, settingsToSearch, type LabSettings } from './settings';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS, settingsFromSearch, settingsToSearch, stopStrings, type LabSettings } from './settings';
 
 describe('settings table', () => {
   it('every default passes its own parse, as text', () => {
     for (const key of Object.keys(SETTINGS) as (keyof LabSettings)[]) expect(SETTINGS[key].parse(String(DEFAULT_SETTINGS[key])), key).toEqual(DEFAULT_SETTINGS[key]);
+  });
+
+  it('stop strings are a JSON list of non-empty strings, normalised, and travel through a link', () => {
+    expect(parseSettings({ stop: '[ "\\n\\nUser:", "Answer" ]' }).settings).toEqual({ stop: '["\\n\\nUser:","Answer"]' });
+    expect(stopStrings({ stop: '["\\n\\nUser:","Answer"]' })).toEqual(['\n\nUser:', 'Answer']);
+    for (const bad of ['Answer', '[""]', '[1]', '{"a":1}', '["x"']) expect(parseSettings({ stop: bad }).invalid).toEqual([`stop=${bad}`]);
+    const link = settingsToSearch({ ...DEFAULT_SETTINGS, stop: '["a&b=c"]' });
+    expect(settingsFromSearch(link).settings.stop).toBe('["a&b=c"]');
   });
 
   it('a patch keeps its valid values, names the invalid ones, and ignores unknown keys', () => {

@@ -22,6 +22,7 @@ export interface LabSettings {
   topK: number;
   maxNewTokens: number;
   seed: number;
+  stop: string; // JSON list of stop strings
   longPrompts: LongPromptPolicy;
   filterRule: FilterRule;
   a: number; // percent of least-similar samples eligible as negatives
@@ -44,6 +45,12 @@ export interface LabSettings {
   heldOut: number; // percent of prompts kept out of training for reward accuracy
   evalPrompts: number; // built-in task test prompts scored by the verifier
   checkpointEvery: number;
+  gridMethods: string; // Experiments: comma-separated of sft, dpo-std, unfiltered, self-contrast, oracle
+  gridMs: string; // comma-separated M values
+  gridAs: string; // comma-separated a% values (Self-Contrast at every M × a%)
+  gridSeeds: number; // seeds 1..n
+  gridPrompts: number; // pool prompts sampled once for the grid
+  gridEvalPrompts: number; // built-in test prompts each cell is scored on
 }
 
 type Row<K extends keyof LabSettings> = { default: LabSettings[K]; describe: string; parse: (s: string) => LabSettings[K] | null };
@@ -68,6 +75,34 @@ export function modelRefOf(setting: string): ModelRef {
   return { kind: 'hub', id: setting };
 }
 
+/** A comma-separated list of numbers, each in [lo, hi] (integers when asked), none repeated; at least one. */
+const numberList = (lo: number, hi: number, int = false) => (s: string): string | null => {
+  const items = s.split(',').map((x) => x.trim());
+  const ok = items.length > 0 && items.every((x) => num(lo, hi, int)(x) !== null && x !== '') && new Set(items.map(Number)).size === items.length;
+  return ok ? items.map(Number).join(',') : null;
+};
+
+/** Methods the Experiments step compares (src/lib/experiments/grid.ts). */
+export const GRID_METHODS = ['sft', 'dpo-std', 'unfiltered', 'self-contrast', 'oracle'] as const;
+export type GridMethod = (typeof GRID_METHODS)[number];
+const methodList = (s: string): string | null => {
+  const items = s.split(',').map((x) => x.trim());
+  return items.length && items.every((x) => (GRID_METHODS as readonly string[]).includes(x)) && new Set(items).size === items.length ? GRID_METHODS.filter((m) => items.includes(m)).join(',') : null;
+};
+
+/** Stop strings as a JSON list (what vLLM's and transformers' `stop` take), normalised; at most 16, none empty. */
+const stopList = (s: string): string | null => {
+  try {
+    const v: unknown = JSON.parse(s);
+    return Array.isArray(v) && v.length <= 16 && v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 200) ? JSON.stringify(v) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** The stop strings a stop setting holds. */
+export const stopStrings = (s: Pick<LabSettings, 'stop'>): string[] => JSON.parse(s.stop) as string[];
+
 const backendPreference = (s: string): BackendPreference | null => (BACKEND_PREFERENCES.includes(s as BackendPreference) ? (s as BackendPreference) : null);
 
 export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
@@ -84,6 +119,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   topK: { default: 0, describe: 'top-k, 0 = off', parse: num(0, 100000, true) },
   maxNewTokens: { default: 96, describe: 'max new tokens per sample', parse: num(1, 4096, true) },
   seed: { default: 1, describe: 'seed for sampling and negative selection', parse: num(0, 2 ** 31 - 1, true) },
+  stop: { default: '[]', describe: 'stop strings, a JSON list such as ["\\n\\nUser:"]: a sample ends at the first one, which is cut off (vLLM\'s stop)', parse: stopList },
   filterRule: { default: 'reference', describe: "filter rule: reference = the authors' code (THUDM/Self-Contrast lastdedup-p); distinct = a% of the distinct non-target samples", parse: (s) => (FILTER_RULES.includes(s as FilterRule) ? (s as FilterRule) : null) },
   longPrompts: { default: 'skip', describe: "prompts longer than the model's context minus max new tokens: skip them, or drop their start", parse: (s) => (s === 'skip' || s === 'truncate-left' ? s : null) },
   a: { default: 25, describe: 'a%: least-similar share eligible as negatives, 1–100 (paper: 25; 75 on HH-RLHF)', parse: num(1, 100) },
@@ -108,6 +144,12 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   heldOut: { default: 10, describe: 'held-out % of preference prompts for reward accuracy', parse: num(0, 50) },
   evalPrompts: { default: 200, describe: 'built-in test prompts scored by the verifier before and after', parse: num(0, 500, true) },
   checkpointEvery: { default: 10, describe: 'checkpoint to browser storage every N steps', parse: num(1, 100000, true) },
+  gridMethods: { default: 'sft,self-contrast', describe: 'Experiments: methods, comma-separated (sft, dpo-std = DPO with verifier feedback, unfiltered = a 100%, self-contrast, oracle = the verifier as the filter)', parse: methodList },
+  gridMs: { default: '1,8', describe: 'Experiments: M values, comma-separated (1–64)', parse: numberList(1, 64, true) },
+  gridAs: { default: '25', describe: 'Experiments: a% values for Self-Contrast, comma-separated (1–100)', parse: numberList(1, 100) },
+  gridSeeds: { default: 1, describe: 'Experiments: seeds per cell (1…n)', parse: num(1, 20, true) },
+  gridPrompts: { default: 1000, describe: 'Experiments: pool prompts sampled once for the whole grid', parse: num(16, 4000, true) },
+  gridEvalPrompts: { default: 1000, describe: 'Experiments: built-in test prompts each cell is scored on (greedy, verifier)', parse: num(1, 2000, true) },
 };
 
 export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(SETTINGS).map(([k, row]) => [k, row.default])) as unknown as LabSettings;

@@ -5,9 +5,10 @@ import { embedAndScore } from '../lib/contrast/similarity';
 import { isWebGpuLoss } from '../lib/backend-choice';
 import { pace, type Pace } from '../lib/pace';
 import type { ExportRow } from '../lib/data/export';
-import { DEFAULT_SETTINGS, filterSettingsOf, parseSettings, type LabSettings } from '../lib/settings';
+import { DEFAULT_SETTINGS, filterSettingsOf, parseSettings, stopStrings, type LabSettings } from '../lib/settings';
 import type { Backend, SampleProgress } from '../protocol';
 import { embedClient, importClient, lmClient, restartWorker } from './workers';
+import { builtinPoolFile } from '../lib/task/served';
 import type { ModelSlice } from './model-slice';
 
 export interface Scored {
@@ -45,6 +46,8 @@ export interface DataSlice {
   /** Applies the valid part of the patch (each value through the settings table's parse); returns the invalid ones, named. */
   setSettings: (patch: Partial<LabSettings>) => string[];
   importFile: (file: File, format?: ImportFormat) => Promise<void>;
+  /** The built-in task's Self-Contrast pool split, imported as a dropped file would be. */
+  loadBuiltinTask: () => Promise<void>;
   sampleDataset: (backend: Backend, limit?: number) => Promise<void>;
   cancelDatasetSampling: () => void;
   /** After WebGPU failed mid-run: a fresh worker with the same model, then the rest of the work on WASM. */
@@ -125,6 +128,13 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
         set((st) => ({ data: { ...st.data, status: st.data.rows.length ? 'ready' : 'empty', importError: e instanceof Error ? e.message : String(e) } }));
       }
     },
+    loadBuiltinTask: async () => {
+      try {
+        await get().importFile(await builtinPoolFile(), 'prompt-completion');
+      } catch (e) {
+        set((st) => ({ data: { ...st.data, importError: e instanceof Error ? e.message : String(e) } }));
+      }
+    },
     sampleDataset: async (backend, limit) => {
       const { rows } = get().data;
       const s = get().settings;
@@ -145,7 +155,7 @@ export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadL
           set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, current: chunk } } }));
           const call = lmClient().call('sample', {
             prompts: chunk.map((i) => rows[i].prompt), samplesPerPrompt: s.samplesPerPrompt, temperature: s.temperature, topP: s.topP, topK: s.topK,
-            maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: [], longPrompts: s.longPrompts,
+            maxNewTokens: s.maxNewTokens, seed: s.seed, backend, stop: stopStrings(s), longPrompts: s.longPrompts, promptIndices: chunk,
           }, (p) => set((st) => ({ data: { ...st.data, sampling: { ...st.data.sampling, progress: progress(done, tokens + p.tokensGenerated) } } })));
           // Prompts count once their samples are stored (the chunk ends): the bar and "N of M prompts have samples" agree.
           cancelSampling = call.cancel;

@@ -2,7 +2,7 @@
 // stepper draws it and highlights the next action.
 import type { LabState } from './index';
 
-export type StepId = 'data' | 'sample' | 'filter' | 'export' | 'train';
+export type StepId = 'data' | 'sample' | 'filter' | 'export' | 'train' | 'experiments';
 export type StepStatus = 'done' | 'active' | 'next' | 'waiting';
 
 export interface FlowStep {
@@ -13,7 +13,14 @@ export interface FlowStep {
   detail: string;
 }
 
-type FlowState = Pick<LabState, 'data' | 'training' | 'runs' | 'lm' | 'embedder'>;
+type FlowState = Pick<LabState, 'data' | 'training' | 'runs' | 'lm' | 'embedder' | 'experiment'>;
+
+function gridDetail(s: FlowState): string {
+  const run = s.experiment.run;
+  if (s.experiment.progress) return `${s.experiment.progress.cellsDone} of ${s.experiment.progress.cellsTotal} cells`;
+  if (run) return run.status === 'done' ? `${run.results.length} cells done` : `${run.results.length} of ${run.cells.length} cells (${run.status})`;
+  return 'compare methods on the built-in task';
+}
 
 export function flowSteps(s: FlowState): FlowStep[] {
   const rows = s.data.rows.length;
@@ -26,6 +33,7 @@ export function flowSteps(s: FlowState): FlowStep[] {
     filter: s.data.scored !== null && pairs > 0,
     export: pairs > 0,
     train: trained,
+    experiments: s.experiment.run?.status === 'done',
   };
   const running: Record<StepId, boolean> = {
     data: s.data.status === 'importing',
@@ -33,6 +41,7 @@ export function flowSteps(s: FlowState): FlowStep[] {
     filter: s.data.scoring.running,
     export: false,
     train: s.training.phase !== 'idle',
+    experiments: s.experiment.progress !== null,
   };
   const detail: Record<StepId, string> = {
     data: rows ? `${rows} prompts` : s.lm.status === 'ready' ? 'drop a JSONL file' : 'loading the models…',
@@ -40,11 +49,14 @@ export function flowSteps(s: FlowState): FlowStep[] {
     filter: s.data.scored ? `${pairs} pairs selected` : sampled ? 'embed and score the samples' : 'needs samples',
     export: pairs ? `${pairs} pairs ready` : 'needs selected pairs',
     train: trained ? 'a run finished' : pairs ? 'train with DPO' : 'needs selected pairs',
+    experiments: gridDetail(s),
   };
-  const order: StepId[] = ['data', 'sample', 'filter', 'export', 'train'];
-  const titles: Record<StepId, string> = { data: 'Data', sample: 'Sample', filter: 'Filter', export: 'Export', train: 'Train' };
-  // The next action: the first step not done whose predecessor is (export and train both follow filter).
-  const next = order.find((id, i) => !done[id] && (i === 0 || done[order[i - 1]] || (id === 'train' && done.filter)));
+  const order: StepId[] = ['data', 'sample', 'filter', 'export', 'train', 'experiments'];
+  const titles: Record<StepId, string> = { data: 'Data', sample: 'Sample', filter: 'Filter', export: 'Export', train: 'Train', experiments: 'Experiments' };
+  // The next action: the first step not done whose predecessor is (export and train both follow filter; the
+  // Experiments step runs its own sampling and training, so it follows the data alone). It is never the next action
+  // by itself: the single-run path comes first.
+  const next = order.find((id, i) => id !== 'experiments' && !done[id] && (i === 0 || done[order[i - 1]] || (id === 'train' && done.filter)));
   return order.map((id) => ({
     id,
     title: titles[id],

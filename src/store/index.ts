@@ -5,11 +5,12 @@ import { createBackendSlice, type BackendSlice } from './backend-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
+import { createExperimentSlice, type ExperimentSlice } from './experiment-slice';
 import { createTrainingSlice, type RunRecord, type TrainingSlice } from './training-slice';
 import { storedDpoConfig, type StoredDpoConfig } from '../lib/train/dpo-config';
 import { parseSettings } from '../lib/settings';
 
-export type LabState = BackendSlice & EngineSlice & ModelSlice & DataSlice & TrainingSlice;
+export type LabState = BackendSlice & EngineSlice & ModelSlice & DataSlice & TrainingSlice & ExperimentSlice;
 
 /**
  * What survives a reload: the settings, the dataset with its samples and
@@ -37,6 +38,7 @@ export const useLab = create<LabState>()(
       ...createModelSlice(...a),
       ...createDataSlice(...a),
       ...createTrainingSlice(...a),
+      ...createExperimentSlice(...a),
     }),
     {
       name: SESSION_KEY,

@@ -66,3 +66,8 @@ export function indexedDbStorage<S>(delayMs = 300): PersistStorage<S> {
     },
   };
 }
+
+/** A value kept beside the session, written at once (an experiment's finished cells must survive a reload that comes right after). */
+export const storedValue = <T>(key: string): Promise<T | undefined> => run<T | undefined>('readonly', (s) => s.get(key));
+export const storeValue = (key: string, value: unknown): Promise<void> => run('readwrite', (s) => s.put(value, key)).then(() => undefined);
+export const deleteValue = (key: string): Promise<void> => run('readwrite', (s) => s.delete(key)).then(() => undefined);

@@ -6,6 +6,7 @@ import { splitGroups } from '../lib/train/preference-data';
 import { preferenceRecords, type PreferenceRecord } from '../lib/data/export';
 import { createRng } from '../lib/random';
 import { isBuiltinTask } from '../lib/task/builtin';
+import { builtinTestPrompts } from '../lib/task/served';
 import { exportRowsOf, type DataSlice } from './data-slice';
 import type { ModelSlice } from './model-slice';
 import { lmClient } from './workers';
@@ -74,15 +75,6 @@ export function preferenceSplit(state: Pick<Lab, 'data' | 'settings'>): { train:
 }
 
 const runLabel = (c: DpoConfig) => `${c.negatives_per_prompt === 1 ? 'DPO' : 'Self-Contrast'}, M = ${c.negatives_per_prompt}${c.lora ? `, LoRA r = ${c.lora.r}` : ''}`;
-
-let taskPrompts: Promise<string[]> | null = null;
-/** The built-in task's held-out prompts (served with the app). */
-function builtinTestPrompts(): Promise<string[]> {
-  taskPrompts ??= fetch('/builtin/test.jsonl')
-    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`/builtin/test.jsonl: HTTP ${r.status}`))))
-    .then((t) => t.trim().split('\n').map((l) => (JSON.parse(l) as { prompt: string }).prompt));
-  return taskPrompts;
-}
 
 let cancelRun: (() => void) | null = null;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -17,6 +17,12 @@ export interface CellResult {
   finalLoss: number;
   finalMargin: number;
   minutes: number;
+  /** Negatives the cell selected (pairs' rejected texts); with dataAccuracy, Fig. 6's outcome counts. */
+  negatives?: number;
+  /** Where the cell's time went (the pool's sampling is the grid's, once). */
+  seconds?: { filter: number; train: number; evaluate: number };
+  /** Why the cell was not trained (too few prompts give pairs); its accuracy is NaN. */
+  skipped?: string;
 }
 
 const W = 560;

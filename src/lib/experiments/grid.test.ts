@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PAPER_FILTER, selectNegatives } from '../contrast/filter';
-import { scoredSamples } from '../contrast/pipeline';
 import { preferenceRecords } from '../data/export';
-import { createRng } from '../random';
-import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, poolSampling, summarize, type PoolSampling } from './grid';
+import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, summarize } from './grid';
+import { syntheticPool } from './synthetic-pool.testutil';
 import { figure4Svg, figure5Svg, type CellResult } from './figures';
-
-/** A pool of P prompts × R samples: sample j of prompt p says "p:v" for v = j % distinct, right when v < right. */
-function syntheticPool(P: number, R: number, distinct: (p: number) => number, right: (p: number) => number): PoolSampling {
-  const rng = createRng(4);
-  const rows = Array.from({ length: P }, (_, p) => ({ prompt: `prompt ${p}`, target: `${p}:target` }));
-  const samples = rows.map((_, p) => Array.from({ length: R }, (_, j) => `${p}:${j % distinct(p)}`));
-  // Right samples lie near the target, wrong ones far, with noise; equal texts get equal similarity.
-  const sim = new Map<string, number>();
-  const similarity = Float32Array.from(samples.flatMap((texts, p) => texts.map((t) => {
-    if (!sim.has(t)) sim.set(t, (Number(t.split(':')[1]) < right(p) ? 0.8 : 0.3) + 0.1 * rng());
-    return sim.get(t)!;
-  })));
-  return poolSampling(rows, scoredSamples(rows, samples, similarity), (p, j) => j % distinct(p) < right(p));
-}
 
 describe('experiment grid', () => {
   const pool = syntheticPool(12, 64, (p) => 4 + 3 * p, (p) => (p % 3 === 0 ? 0 : 2));

@@ -58,16 +58,23 @@ export function poolSampling(rows: readonly { prompt: string; target: string }[]
 
 export interface GridSpec {
   seeds: number[];
-  /** Self-Contrast M values at the paper's a = 25%. */
+  sft: boolean;
+  dpoStd: boolean;
+  /** Self-Contrast at every M of `ms` × a% of `as` (Fig. 4: one line per a%). */
   ms: number[];
+  as: number[];
+  /** Self-negatives unfiltered (a = 100%, the SPIN-like baseline) at every M of `ms`. */
+  unfiltered: boolean;
   /** The a% sweep at M = 1 (Fig. 5). */
   aSweep: number[];
-  dpoStd: boolean;
   /** Oracle-filter cells for these M. */
   oracleMs: number[];
 }
 
-export const PAPER_GRID: GridSpec = { seeds: [1, 2, 3, 4, 5], ms: [1, 2, 4, 8, 16], aSweep: [6.25, 12.5, 25, 50, 100], dpoStd: true, oracleMs: [] };
+export const PAPER_GRID: GridSpec = { seeds: [1, 2, 3, 4, 5], sft: true, dpoStd: true, ms: [1, 2, 4, 8, 16], as: [PAPER_FILTER.a], unfiltered: false, aSweep: [6.25, 12.5, 25, 50, 100], oracleMs: [] };
+
+/** Samples per prompt the grid's pool needs: 32, or 64 when a cell has M > 8. */
+export const gridSamples = (g: Pick<GridSpec, 'ms' | 'oracleMs'>): number => Math.max(32, ...[...g.ms, ...g.oracleMs].map((m) => samplesFor(m, 64)));
 
 /** Every cell of a grid, each once, seed-major so that a partial grid covers whole seeds first. */
 export function gridCells(g: GridSpec): Cell[] {
@@ -78,9 +85,10 @@ export function gridCells(g: GridSpec): Cell[] {
     seen.add(cellKey(c));
   };
   for (const seed of g.seeds) {
-    add({ method: 'sft', m: 0, a: 0, seed });
+    if (g.sft) add({ method: 'sft', m: 0, a: 0, seed });
     if (g.dpoStd) add({ method: 'dpo-std', m: 1, a: 0, seed });
-    for (const m of g.ms) add({ method: 'self-contrast', m, a: PAPER_FILTER.a, seed });
+    for (const m of g.ms) for (const a of g.as) add({ method: 'self-contrast', m, a, seed });
+    if (g.unfiltered) for (const m of g.ms) add({ method: 'self-contrast', m, a: 100, seed });
     for (const a of g.aSweep) add({ method: 'self-contrast', m: 1, a, seed });
     for (const m of g.oracleMs) add({ method: 'oracle', m, a: 0, seed });
   }

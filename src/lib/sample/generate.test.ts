@@ -29,6 +29,19 @@ describe('generate (logic)', () => {
     for (const s of byPrompt(1)) expect(s).toMatchObject({ tokens: [8], finish: 'eos' });
   });
 
+  it('draws per (seed, prompt index, sample): chunks that name their prompts draw what one request draws', async () => {
+    /** Flat logits: every token equally likely, so the draws are the RNG streams themselves. */
+    const flat: LmStepper = { vocabSize: 50, reset() {}, async selectRows() {}, async step(_i, _p, _m, batch) { return new Float32Array(batch * 50); } };
+    const prompts = [[1], [2], [3], [4], [5]];
+    const opts = { samplesPerPrompt: 3, maxNewTokens: 6, sampling: { temperature: 1, topP: 1, topK: 0 }, seed: 7, eosTokenIds: [], padTokenId: 0 };
+    const whole = await generate(flat, prompts, opts);
+    const chunks = [...(await generate(flat, prompts.slice(0, 2), opts)), ...(await generate(flat, prompts.slice(2), { ...opts, promptIndices: [2, 3, 4] })).map((s) => ({ ...s, promptIndex: s.promptIndex + 2 }))];
+    expect(chunks.map((s) => s.tokens)).toEqual(whole.map((s) => s.tokens));
+    // Without the indices a chunk's first prompt reuses prompt 0's streams.
+    const unnamed = await generate(flat, prompts.slice(2), opts);
+    expect(unnamed[0].tokens).toEqual(whole[0].tokens);
+  });
+
   it('cuts at stop strings', async () => {
     const samples = await generate(new CountingStepper(), [[0]], {
       samplesPerPrompt: 1, maxNewTokens: 8, sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, eosTokenIds: [], padTokenId: 0,

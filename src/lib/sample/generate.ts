@@ -28,6 +28,8 @@ export interface GenerateOptions {
   eosTokenIds: number[];
   /** Fed as left padding. */
   padTokenId: number;
+  /** Each prompt's index in the caller's list, for its RNG streams (default: its position here): chunked requests then draw what one request would. */
+  promptIndices?: readonly number[];
   /** Most rows in one batch (prompts are grouped so all R samples of a prompt share it). */
   maxBatchRows?: number;
   /** Stop strings, checked on the decoded continuation; the stop string is cut off. */
@@ -117,7 +119,7 @@ export async function generate(stepper: LmStepper, prompts: readonly number[][],
     // R rows per prompt share its prefill: repeat the cache rows.
     let rows: Row[] = group.flatMap((prompt, p) =>
       Array.from({ length: R }, (_, s) => ({
-        promptIndex: first + p, sampleIndex: s, rng: sampleRng(opts.seed, first + p, s),
+        promptIndex: first + p, sampleIndex: s, rng: sampleRng(opts.seed, opts.promptIndices?.[first + p] ?? first + p, s),
         promptLen: prompt.length, padLeft: width - prompt.length, tokens: [], logprob: 0, finish: null, text: null,
       })),
     );

@@ -27,6 +27,7 @@ def main():
     params = SamplingParams(
         n=s["samplesPerPrompt"], temperature=s["temperature"], top_p=s["topP"],
         top_k=s["topK"] if s["topK"] > 0 else -1, max_tokens=s["maxNewTokens"], seed=s["seed"],
+        stop=json.loads(s.get("stop", "[]")) or None,
     )
     llm = LLM(model=args.model, tensor_parallel_size=args.tensor_parallel_size, seed=s["seed"])
     chat = [r for r in rows if not isinstance(r["prompt"], str)]

@@ -1,0 +1,112 @@
+// The Experiments step through the UI alone (no ?debug): the built-in task in one click, a tiny grid run from the
+// page, a reload mid-grid that resumes without redoing finished cells, and a CSV whose rows are the cells.
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import * as ort from 'onnxruntime-node';
+import { test, expect } from './fixtures';
+import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
+import { DecoderSession } from '../src/lib/model/decoder-session';
+import { lmCodec } from '../src/lib/model/codec';
+import { selfContrastData } from '../src/lib/contrast/pipeline';
+import { cellData, poolSampling } from '../src/lib/experiments/grid';
+import { cellDpoConfig, greedyAccuracy, trainAndEvaluate } from '../src/lib/experiments/cell-run';
+import { verify } from '../src/lib/task/builtin';
+import type { LabSettings } from '../src/lib/settings';
+
+type StoredGrid = {
+  status: string; settings: LabSettings; finishedAt: Record<string, number>;
+  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; prompts: number; steps: number; finalLoss: number }[];
+};
+
+/** A value the page keeps beside its session (the grid, its pool's samples), as last stored: what a reload resumes. */
+const stored = <T>(page: Page, key: string): Promise<T | null> => page.evaluate((k) => new Promise((resolve, reject) => {
+  const req = indexedDB.open('self-contrast-lab', 1);
+  req.onerror = () => reject(req.error);
+  req.onsuccess = () => {
+    const get = req.result.transaction('session', 'readonly').objectStore('session').get(k);
+    get.onerror = () => reject(get.error);
+    get.onsuccess = () => resolve(get.result ?? null);
+  };
+}), key);
+const storedGrid = (page: Page) => stored<StoredGrid>(page, 'experiment');
+
+test('built-in task in one click; a 2-cell grid runs from the page, resumes after a reload without redoing a cell, and exports its cells', async ({ page, consoleErrors }) => {
+  test.setTimeout(600_000);
+  // The training and sampling settings as a link (tiny: short answers, two optimizer steps); the grid from its fields.
+  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=48&promptsPerStep=4&maxSteps=2');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
+  await expect(page.getByTestId('experiments-needs-task')).toBeVisible();
+  await page.getByTestId('builtin-task').getByRole('button', { name: 'Use the built-in task' }).click();
+  const poolRows = readFileSync('public/builtin/pool.jsonl', 'utf8').trim().split('\n').length;
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', String(poolRows));
+
+  const step = page.locator('#step-experiments');
+  await step.getByRole('button', { name: 'Quick' }).click();
+  await step.getByLabel('M values').fill('1');
+  await step.getByLabel('pool prompts').fill('16');
+  await step.getByLabel('test prompts').fill('16');
+  await expect(step.getByTestId('grid-plan')).toHaveAttribute('data-cells', '2');
+  await expect(page).toHaveURL(/gridMs=1/);
+  await step.getByRole('button', { name: 'Run 2 cells' }).click();
+  await expect(step.getByTestId('grid-progress')).toBeVisible();
+
+  // SFT first (evaluation only); reload while the Self-Contrast cell samples its pool.
+  const sft = step.locator('tr[data-cell="sft/seed1"]');
+  await expect(sft).not.toHaveAttribute('data-finished', '', { timeout: 300_000 });
+  await expect.poll(async () => (await storedGrid(page))?.results.length).toBe(1);
+  const sftFinished = await sft.getAttribute('data-finished');
+  await page.reload();
+  await expect(step.getByTestId('grid-results')).toHaveAttribute('data-status', 'paused');
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', String(poolRows));
+  await step.getByRole('button', { name: /^Resume the grid \(1 of 2 cells done\)/ }).click();
+  await expect(step.getByTestId('grid-results')).toHaveAttribute('data-status', 'done', { timeout: 480_000 });
+  await expect(sft).toHaveAttribute('data-finished', sftFinished!);
+
+  // The table and the paper's figures, drawn from the finished cells.
+  await expect(step.getByTestId('grid-table').locator('tbody tr')).toHaveCount(2);
+  for (const fig of ['grid-fig4', 'grid-fig5', 'grid-fig6']) await expect(step.getByTestId(fig).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
+
+  const grid = (await storedGrid(page))!;
+  expect(grid.status).toBe('done');
+  expect(grid.results.map((r) => `${r.cell.method}/${r.cell.m}`)).toEqual(['sft/0', 'self-contrast/1']);
+  expect(grid.results[1].steps).toBe(2);
+  const csvDownload = page.waitForEvent('download');
+  await step.getByRole('button', { name: /Download CSV/ }).click();
+  const [header, ...lines] = readFileSync(await (await csvDownload).path(), 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [columns[i], v])));
+  expect(rows).toHaveLength(grid.results.length);
+  rows.forEach((row, i) => {
+    const r = grid.results[i];
+    expect(row).toMatchObject({ method: r.cell.method, M: String(r.cell.m), a: String(r.cell.a), seed: String(r.cell.seed), steps: String(r.steps), prompts: String(r.prompts) });
+    expect(Number(row.accuracy)).toBe(r.accuracy);
+  });
+  const svgDownload = page.waitForEvent('download');
+  await step.getByTestId('grid-fig6').getByRole('button', { name: 'SVG' }).click();
+  expect(readFileSync(await (await svgDownload).path(), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(consoleErrors).toEqual([]);
+
+  // The same grid on onnxruntime-node through the same runner pieces: the same samples (so the same pairs) and the
+  // same accuracies as the page's WASM run.
+  const pool = (await stored<{ samples: string[][]; similarity: number[] }>(page, 'experiment-pool'))!;
+  const lm = await loadDefaultLm();
+  const rows16 = readSplit('pool').slice(0, 16).map((r) => ({ prompt: r.prompt, target: r.completion }));
+  const sampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
+  const data = await selfContrastData(sampler, lmCodec(lm), await defaultEmbedder(), rows16, {
+    samplesPerPrompt: 32, sampling: { temperature: 1, topP: 1, topK: 0 }, maxNewTokens: grid.settings.maxNewTokens, seed: grid.settings.seed,
+  });
+  await sampler.release();
+  expect(data.samples).toEqual(pool.samples);
+  expect(Math.max(...Array.from(data.similarity, (x, i) => Math.abs(x - pool.similarity[i])))).toBeLessThan(1e-4);
+  const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(rows16[p].prompt, t) === true));
+  const [sftCell, scCell] = grid.results;
+  const records = cellData(scCell.cell, poolSampling(rows16, data, (p, j) => verdicts[p][j])).records;
+  expect(records.length).toBe(scCell.prompts);
+  const evalPrompts = readSplit('test').slice(0, 16).map((r) => r.prompt);
+  const opts = { evalPrompts, maxNewTokens: grid.settings.maxNewTokens };
+  expect(await greedyAccuracy(ort, 'cpu', lm, lm.weights, opts)).toBe(sftCell.accuracy);
+  const node = await trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig(grid.settings, scCell.cell, [], lm.config.maxPositions), opts);
+  expect(node.steps).toBe(scCell.steps);
+  expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);
+  expect(node.accuracy).toBe(scCell.accuracy);
+});

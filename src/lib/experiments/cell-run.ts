@@ -1,0 +1,73 @@
+// One grid cell on one engine: DPO from the base model on the cell's pairs,
+// then greedy verifier accuracy of the trained policy on the evaluation
+// prompts. The LM worker (onnxruntime-web) and the node script
+// (onnxruntime-node) both call this, so a cell means the same in both.
+import type { PreferenceRecord } from '../data/export';
+import type { LoadedLm } from '../model/load';
+import { lmCodec } from '../model/codec';
+import { DecoderSession } from '../model/decoder-session';
+import type { ExecutionProvider, OrtApi } from '../onnx/runtime';
+import { evaluatePrompts } from '../task/evaluate';
+import { dpoConfigFrom, type DpoConfig } from '../train/dpo-config';
+import type { LabSettings } from '../settings';
+import type { Cell } from './grid';
+import { DpoRun } from '../train/dpo-run';
+import { encodeRecord } from '../train/preference-data';
+import type { CellOutcome } from './runner';
+
+export interface CellRunOptions {
+  evalPrompts: readonly string[];
+  maxNewTokens: number;
+  /** Each report is also where the worker's cancel lands. */
+  onProgress?: (p: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number }) => void;
+  /** Wraps each device call (the worker races WebGPU work against the loss of the device). */
+  guard?: <T>(work: Promise<T>) => Promise<T>;
+}
+
+/** Greedy verifier accuracy of these weights on the prompts (seed-independent: greedy). */
+export async function greedyAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, o: CellRunOptions): Promise<number> {
+  const decoder = await DecoderSession.create(ort, lm.config, weights, ep);
+  try {
+    const evaluating = evaluatePrompts(decoder, lmCodec(lm), o.evalPrompts, {
+      sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: o.maxNewTokens, maxBatchRows: 64,
+      onProgress: (done, total) => o.onProgress?.({ stage: 'evaluate', done, total }),
+    });
+    return (await (o.guard ? o.guard(evaluating) : evaluating)).accuracy.accuracy;
+  } finally {
+    await decoder.release();
+  }
+}
+
+/** Trains a policy on the records from the base model and evaluates it; no records: the base model, evaluated. */
+export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, records: readonly PreferenceRecord[], config: DpoConfig, o: CellRunOptions): Promise<CellOutcome> {
+  const guard = o.guard ?? (<T>(w: Promise<T>) => w);
+  const t0 = performance.now();
+  let weights = lm.weights;
+  let last: { loss: number; margin: number } = { loss: NaN, margin: NaN };
+  let steps = 0;
+  if (records.length) {
+    const codec = lmCodec(lm);
+    const run = await DpoRun.create(ort, ep, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, records.map((r) => encodeRecord(codec, r)), config, {
+      onReference: (done, total) => o.onProgress?.({ stage: 'reference', done, total }),
+    });
+    try {
+      while (run.stepsDone < run.totalSteps) {
+        const log = await guard(run.step());
+        last = { loss: log.loss, margin: log['rewards/margins'] };
+        o.onProgress?.({ stage: 'train', done: run.stepsDone, total: run.totalSteps });
+      }
+      steps = run.stepsDone;
+      weights = await guard(run.policyWeights());
+    } finally {
+      await run.release();
+    }
+  }
+  const t1 = performance.now();
+  const accuracy = await greedyAccuracy(ort, ep, lm, weights, o);
+  return { accuracy, steps, finalLoss: last.loss, finalMargin: last.margin, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 } };
+}
+
+/** A cell's DPO config: the grid's training settings with the cell's M and seed (the same prompts per step for every M). */
+export function cellDpoConfig(settings: LabSettings, cell: Pick<Cell, 'm' | 'seed'>, loraTargets: string[], contextLength: number): DpoConfig {
+  return dpoConfigFrom({ ...settings, m: Math.max(1, cell.m), seed: cell.seed }, loraTargets, contextLength);
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, parseSettings } from '../settings';
+import { cellKey, gridCells } from './grid';
+import { estimateGrid, GRID_PRESETS, gridSpecOf, presetOf } from './page-grid';
+
+describe('the page grid', () => {
+  it('Quick is SFT and Self-Contrast M = 1, 8 at a = 25%, one seed; the defaults are Quick', () => {
+    expect(gridCells(gridSpecOf(GRID_PRESETS.quick)).map(cellKey)).toEqual(['sft/seed1', 'self-contrast/M1/a25/seed1', 'self-contrast/M8/a25/seed1']);
+    expect(presetOf(DEFAULT_SETTINGS)).toBe('quick');
+  });
+
+  it('Paper crosses M with a%, adds unfiltered (a = 100%) per M and DPO_std, three seeds; M = 16 needs R = 64', () => {
+    const spec = gridSpecOf(GRID_PRESETS.paper);
+    const cells = gridCells(spec);
+    expect(cells).toHaveLength(3 * (1 + 1 + 5 * 3 + 5));
+    expect(cells.map(cellKey)).toContain('self-contrast/M16/a100/seed3');
+    expect(cells.map(cellKey)).toContain('dpo-std/seed2');
+    expect(presetOf({ ...GRID_PRESETS.paper, gridSeeds: 2 })).toBeNull();
+  });
+
+  it('grid settings parse as lists, normalised, and refuse repeats and out-of-range values', () => {
+    expect(parseSettings({ gridMs: ' 8, 1 ,16', gridAs: '12.5,25', gridMethods: 'self-contrast,sft' }).settings).toEqual({ gridMs: '8,1,16', gridAs: '12.5,25', gridMethods: 'sft,self-contrast' });
+    expect(parseSettings({ gridMs: '1,1' }).invalid).toEqual(['gridMs=1,1']);
+    expect(parseSettings({ gridMs: '0.5' }).invalid).toEqual(['gridMs=0.5']);
+    expect(parseSettings({ gridAs: '101' }).invalid).toEqual(['gridAs=101']);
+    expect(parseSettings({ gridMethods: 'spin' }).invalid).toEqual(['gridMethods=spin']);
+    expect(parseSettings({ gridMs: '' }).invalid).toEqual(['gridMs=']);
+  });
+
+  it('estimates from the measured rates: pool once, SFT evaluated once, training by rows × tokens', () => {
+    const rates = { samplingTokensPerSecond: 1000, embeddingTextsPerSecond: 100, trainingTokensPerSecond: 2000, promptTokens: 30, responseTokens: 20 };
+    const s = { ...GRID_PRESETS.quick, gridSeeds: 2, gridPrompts: 100, gridEvalPrompts: 50 };
+    const e = estimateGrid(s, 1, rates);
+    expect(e.pool).toBeCloseTo((100 * 32 * 20) / 1000 + (100 * 33) / 100, 9);
+    const sft = e.cells.filter((c) => c.cell.method === 'sft');
+    expect(sft.map((c) => c.evaluate)).toEqual([1, 0]);
+    const m8 = e.cells.find((c) => cellKey(c.cell) === 'self-contrast/M8/a25/seed1')!;
+    expect(m8.train).toBeCloseTo((100 * 9 * 50) / 2000, 9);
+    expect(e.total).toBeCloseTo(e.pool + e.cells.reduce((a, c) => a + c.train + c.evaluate, 0), 9);
+    expect(estimateGrid(s, 1, { ...rates, trainingTokensPerSecond: null }).total).toBeNull();
+  });
+});

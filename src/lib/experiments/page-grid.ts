@@ -1,0 +1,86 @@
+// The Experiments step's grid as the page states it: settings (in the link like
+// every other setting) to a GridSpec, the Quick and Paper presets, and the time
+// a grid will take on this machine from the lab's measured rates.
+import type { GridMethod, LabSettings } from '../settings';
+import { gridCells, gridSamples, type Cell, type GridSpec } from './grid';
+
+type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gridSeeds' | 'gridPrompts' | 'gridEvalPrompts'>;
+
+const numbers = (list: string) => list.split(',').filter(Boolean).map(Number);
+
+export function gridSpecOf(s: GridSettings): GridSpec {
+  const methods = new Set(s.gridMethods.split(',') as GridMethod[]);
+  const ms = numbers(s.gridMs);
+  return {
+    seeds: Array.from({ length: s.gridSeeds }, (_, i) => i + 1),
+    sft: methods.has('sft'),
+    dpoStd: methods.has('dpo-std'),
+    ms: methods.has('self-contrast') || methods.has('unfiltered') ? ms : [],
+    as: methods.has('self-contrast') ? numbers(s.gridAs) : [],
+    unfiltered: methods.has('unfiltered'),
+    aSweep: [],
+    oracleMs: methods.has('oracle') ? ms : [],
+  };
+}
+
+export type GridPreset = 'quick' | 'paper';
+
+/**
+ * Quick: the paper's headline comparison, SFT vs Self-Contrast with 1 and 8 negatives at a = 25%, one seed, on the
+ * prompts of `npm run compare:negatives`' test comparison (pool 0–999, 1,000 test prompts), sized to finish within 15
+ * minutes in Chromium's WASM on a 2-core machine (bench:experiments). Paper: Fig. 4 and 5's grid —
+ * SFT, DPO with verifier feedback, unfiltered self-negatives and Self-Contrast at M = 1…16 × a = 12.5, 25, 50% — on
+ * 1,000 pool and 1,000 test prompts, 3 seeds.
+ */
+export const GRID_PRESETS: Record<GridPreset, GridSettings> = {
+  quick: { gridMethods: 'sft,self-contrast', gridMs: '1,8', gridAs: '25', gridSeeds: 1, gridPrompts: 1000, gridEvalPrompts: 1000 },
+  paper: { gridMethods: 'sft,dpo-std,unfiltered,self-contrast', gridMs: '1,2,4,8,16', gridAs: '12.5,25,50', gridSeeds: 3, gridPrompts: 1000, gridEvalPrompts: 1000 },
+};
+
+export function presetOf(s: GridSettings): GridPreset | null {
+  return (Object.keys(GRID_PRESETS) as GridPreset[]).find((p) => (Object.keys(GRID_PRESETS[p]) as (keyof GridSettings)[]).every((k) => GRID_PRESETS[p][k] === s[k])) ?? null;
+}
+
+/** Measured rates on this machine (the lab's backend timings) and the data's sizes in tokens. */
+export interface GridRates {
+  samplingTokensPerSecond: number;
+  embeddingTextsPerSecond: number;
+  /** One DPO step's tokens (prompt + response of every row) per second; null until a step is timed. */
+  trainingTokensPerSecond: number | null;
+  promptTokens: number;
+  responseTokens: number;
+}
+
+export interface GridEstimate {
+  /** Sampling and embedding the pool, once. */
+  pool: number;
+  cells: { cell: Cell; train: number; evaluate: number }[];
+  /** Seconds; null while training is not timed. */
+  total: number | null;
+}
+
+/**
+ * An upper bound in seconds: every pool prompt is taken to give pairs, every sample to be distinct and as long as a
+ * target. SFT is evaluated once for all seeds, as the runner does.
+ */
+export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): GridEstimate {
+  const spec = gridSpecOf(s);
+  const cells = gridCells(spec);
+  const R = gridSamples(spec);
+  const trains = cells.some((c) => c.method !== 'sft');
+  const pool = trains ? (s.gridPrompts * R * r.responseTokens) / r.samplingTokensPerSecond + (s.gridPrompts * (R + 1)) / r.embeddingTextsPerSecond : 0;
+  const evaluate = (s.gridEvalPrompts * r.responseTokens) / r.samplingTokensPerSecond;
+  let sftSeen = false;
+  const perCell = cells.map((cell) => {
+    if (cell.method === 'sft') {
+      const first = !sftSeen;
+      sftSeen = true;
+      return { cell, train: 0, evaluate: first ? evaluate : 0 };
+    }
+    const rows = s.gridPrompts * (1 + Math.max(1, cell.m)) * epochs;
+    const train = r.trainingTokensPerSecond ? (rows * (r.promptTokens + r.responseTokens)) / r.trainingTokensPerSecond : NaN;
+    return { cell, train, evaluate };
+  });
+  const total = perCell.some((c) => Number.isNaN(c.train)) ? null : pool + perCell.reduce((a, c) => a + c.train + c.evaluate, 0);
+  return { pool, cells: perCell, total };
+}

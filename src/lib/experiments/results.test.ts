@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { cellsCsv, CSV_COLUMNS, resultRows } from './results';
+import type { CellResult } from './figures';
+import type { Cell } from './grid';
+
+const result = (cell: Cell, accuracy: number, extra: Partial<CellResult> = {}): CellResult => ({
+  cell, accuracy, prompts: 100, dataAccuracy: 0.9, negatives: 100 * cell.m, steps: 7, finalLoss: 0.65, finalMargin: 0.2, minutes: 1,
+  seconds: { filter: 0.01, train: 30, evaluate: 5 }, ...extra,
+});
+
+describe('grid results', () => {
+  const results = [
+    result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6),
+    result({ method: 'sft', m: 0, a: 0, seed: 1 }, 0.5, { prompts: 0, dataAccuracy: NaN, negatives: 0, steps: 0, finalLoss: NaN, finalMargin: NaN }),
+    result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64),
+    result({ method: 'self-contrast', m: 1, a: 25, seed: 1 }, 0.55),
+    result({ method: 'self-contrast', m: 1, a: 25, seed: 2 }, NaN, { skipped: 'only 3 prompts give pairs' }),
+  ];
+
+  it('one row per method/M/a%, in the paper order, mean ± sd over the trained seeds', () => {
+    const rows = resultRows(results);
+    expect(rows.map((r) => r.label)).toEqual(['SFT', 'Self-Contrast, M = 1, a = 25%', 'Self-Contrast, M = 8, a = 25%']);
+    expect(rows[2].accuracy.mean).toBeCloseTo(0.62, 12);
+    expect(rows[2].accuracy.sd).toBeCloseTo(Math.sqrt(2 * 0.02 ** 2), 12);
+    expect(rows[2].perSeed).toEqual([{ seed: 1, accuracy: 0.6 }, { seed: 2, accuracy: 0.64 }]);
+    expect(rows[1].skipped).toBe(1);
+    expect(rows[1].accuracy.n).toBe(1);
+  });
+
+  it('CSV: a header and one line per cell with its numbers, NaN empty, text quoted', () => {
+    const lines = cellsCsv(results).trimEnd().split('\n');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(lines).toHaveLength(results.length + 1);
+    const sft = lines[2].split(',');
+    expect(sft.slice(0, 7)).toEqual(['sft/seed1', 'sft', '0', '0', '1', '0.5', '0']);
+    expect(sft[7]).toBe('');
+    expect(lines[1].split(',')[5]).toBe('0.6');
+    expect(lines[5].endsWith(',only 3 prompts give pairs')).toBe(true);
+    expect(cellsCsv([result({ method: 'oracle', m: 2, a: 0, seed: 1 }, 0.5, { skipped: 'a "quoted", text' })])).toContain('"a ""quoted"", text"');
+  });
+});

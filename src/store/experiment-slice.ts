@@ -1,0 +1,280 @@
+import type { StateCreator } from 'zustand';
+import type { Backend } from '../protocol';
+import { stopStrings, type LabSettings } from '../lib/settings';
+import { scoredSamples } from '../lib/contrast/pipeline';
+import { embedAndScore } from '../lib/contrast/similarity';
+import { cellKey, cellLabel, gridCells, gridSamples, poolSampling, type Cell, type PoolSampling } from '../lib/experiments/grid';
+import { poolLabelling, runGrid, type CellOutcome } from '../lib/experiments/runner';
+import { cellDpoConfig } from '../lib/experiments/cell-run';
+import { gridSpecOf } from '../lib/experiments/page-grid';
+import type { CellResult } from '../lib/experiments/figures';
+import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
+import { builtinTestPrompts } from '../lib/task/served';
+import { stageDecision, type BackendSlice } from './backend-slice';
+import type { DataSlice } from './data-slice';
+import type { ModelSlice } from './model-slice';
+import { deleteValue, storedValue, storeValue } from './session-storage';
+import { embedClient, lmClient } from './workers';
+
+/** A grid as it ran: everything it uses is fixed when it starts, so a resume after a reload or a settings change runs the same grid. */
+export interface GridRun {
+  id: string;
+  settings: LabSettings;
+  cells: Cell[];
+  results: CellResult[];
+  /** When each finished cell finished (ms since the epoch), by cellKey: a resume leaves these as they are. */
+  finishedAt: Record<string, number>;
+  backends: Record<'sample' | 'embed' | 'train', Backend>;
+  /** The verifier's labelling of the pool's first R samples (Fig. 6's reference); null until sampled. */
+  labelling: { samples: number; wrong: number } | null;
+  poolSeconds: number | null;
+  status: 'running' | 'paused' | 'done' | 'failed';
+  error: string | null;
+}
+
+export interface GridProgress {
+  cellsDone: number;
+  cellsTotal: number;
+  current: string | null;
+  stage: string;
+  done: number;
+  total: number;
+  /** From the finished cells' own times; null before the first trained cell. */
+  secondsLeft: number | null;
+}
+
+export interface GridRatesMeasured {
+  samplingTokensPerSecond: number;
+  embeddingTextsPerSecond: number;
+  promptTokens: number;
+  /** Mean tokens a sample generated. */
+  responseTokens: number;
+  /** What they were measured with: a change of these asks for a new measurement. */
+  key: string;
+}
+
+/** What the rates depend on besides the machine. */
+export const ratesKey = (s: LabSettings, backends: { sample: Backend; embed: Backend }) => `${s.maxNewTokens}|${gridSamples(gridSpecOf(s))}|${s.lm}|${s.embedder}|${backends.sample}|${backends.embed}`;
+
+export interface ExperimentSlice {
+  experiment: {
+    run: GridRun | null;
+    progress: GridProgress | null;
+    restored: boolean;
+    /** Why the grid could not start (no verifier, too few prompts). */
+    startError: string | null;
+    /** This machine's rates on the grid's own work (one sampling chunk, its embedding, one DPO step): the estimate's inputs. */
+    rates: GridRatesMeasured | null;
+    measuringRates: boolean;
+  };
+  /**
+   * Measures what the estimate needs on the real path: one chunk of pool prompts sampled as the grid samples them,
+   * its texts embedded, and one DPO step (the Train step's measurement).
+   */
+  measureGridRates: () => Promise<void>;
+  /** Starts the grid the settings describe on the loaded built-in task (its pool prompts, the served test split). */
+  startGrid: () => Promise<void>;
+  /** Runs the cells the stored grid has not finished, with the grid's own settings. */
+  resumeGrid: () => Promise<void>;
+  /** Stops at the current cell; finished cells stay. */
+  cancelGrid: () => void;
+  clearGrid: () => Promise<void>;
+  /** Brings back the grid stored in this browser (after a reload: paused where it stopped). */
+  restoreGrid: () => Promise<void>;
+}
+
+const RUN_KEY = 'experiment';
+const POOL_KEY = 'experiment-pool';
+/** Prompts per sampling request: each is a cancellation point. */
+const SAMPLING_CHUNK = 8;
+
+interface StoredPool {
+  runId: string;
+  samples: string[][];
+  similarity: Float32Array;
+}
+
+type Lab = ExperimentSlice & DataSlice & ModelSlice & BackendSlice;
+
+let cancelCurrent: (() => void) | null = null;
+let cancelled = false;
+
+class GridCancelled extends Error {
+  override name = 'CancelledError';
+}
+
+/** The grid's pool: the loaded built-in task's first prompts with their SFT targets. */
+function poolRows(s: Pick<Lab, 'data'>, n: number): { prompt: string; target: string }[] {
+  const rows = s.data.rows.slice(0, n);
+  if (!isBuiltinTask(rows.map((r) => r.prompt))) throw new Error('the Experiments step needs the built-in task (its verifier scores every cell): load it in the Data step');
+  if (rows.length < n) throw new Error(`the grid asks for ${n} pool prompts; the data has ${rows.length}`);
+  return rows.map((r) => ({ prompt: singleTurnText(r.prompt)!, target: r.target }));
+}
+
+export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> = (set, get) => {
+  const setRun = (patch: Partial<GridRun>) => {
+    const run = get().experiment.run;
+    if (!run) return;
+    const next = { ...run, ...patch };
+    set((s) => ({ experiment: { ...s.experiment, run: next } }));
+    return storeValue(RUN_KEY, next);
+  };
+  const progress = (patch: Partial<GridProgress>) => set((s) => ({ experiment: { ...s.experiment, progress: s.experiment.progress && { ...s.experiment.progress, ...patch } } }));
+  /** One worker call at a time, cancellable from the page. */
+  const call = async <T,>(c: { promise: Promise<T>; cancel(): void }): Promise<T> => {
+    if (cancelled) throw new GridCancelled('cancelled');
+    cancelCurrent = c.cancel;
+    try {
+      return await c.promise;
+    } finally {
+      cancelCurrent = null;
+    }
+  };
+
+  const samplePool = async (run: GridRun, rows: { prompt: string; target: string }[]): Promise<PoolSampling> => {
+    const stored = await storedValue<StoredPool>(POOL_KEY);
+    let samples: string[][];
+    let similarity: Float32Array;
+    const t0 = performance.now();
+    if (stored?.runId === run.id) {
+      ({ samples, similarity } = stored);
+    } else {
+      const R = gridSamples(gridSpecOf(run.settings));
+      const s = run.settings;
+      samples = rows.map(() => []);
+      for (let at = 0; at < rows.length; at += SAMPLING_CHUNK) {
+        const chunk = rows.slice(at, at + SAMPLING_CHUNK);
+        progress({ stage: `sampling the pool (${R} per prompt)`, done: at, total: rows.length });
+        const result = await call(lmClient().call('sample', {
+          prompts: chunk.map((r) => r.prompt), samplesPerPrompt: R, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
+          backend: run.backends.sample, stop: stopStrings(s), longPrompts: 'skip', promptIndices: chunk.map((_, k) => at + k),
+        }));
+        for (const out of result.samples) samples[at + out.promptIndex][out.sampleIndex] = out.text;
+        if (result.skipped.length) throw new Error(`pool prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
+      }
+      const embedder = embedClient();
+      similarity = await embedAndScore(rows.map((r, i) => ({ target: r.target, samples: samples[i] })), (texts) =>
+        call(embedder.call('embed', { texts, backend: run.backends.embed }, (p) => progress({ stage: 'embedding the samples', done: p.done, total: p.total }))));
+      await storeValue(POOL_KEY, { runId: run.id, samples, similarity } satisfies StoredPool);
+    }
+    const verdicts = samples.map((texts, p) => texts.map((t) => verify(rows[p].prompt, t) === true));
+    const pool = poolSampling(rows, scoredSamples(rows, samples, similarity), (p, j) => verdicts[p][j]);
+    await setRun({ labelling: poolLabelling(pool, 32), poolSeconds: stored?.runId === run.id ? run.poolSeconds : (performance.now() - t0) / 1000 });
+    return pool;
+  };
+
+  const execute = async () => {
+    const run = get().experiment.run;
+    const info = get().lm.info;
+    if (!run || !info) return;
+    cancelled = false;
+    const s = run.settings;
+    const total = run.cells.length;
+    set((st) => ({ experiment: { ...st.experiment, progress: { cellsDone: run.results.length, cellsTotal: total, current: null, stage: 'starting', done: 0, total: 0, secondsLeft: null } } }));
+    await setRun({ status: 'running', error: null });
+    try {
+      const rows = poolRows(get(), s.gridPrompts);
+      const evalPrompts = (await builtinTestPrompts()).slice(0, s.gridEvalPrompts);
+      const startedAt = performance.now();
+      let cellsThisTime = 0;
+      await runGrid(run.cells, run.results, {
+        samplePool: () => samplePool(get().experiment.run!, rows),
+        trainAndEvaluate: (cell, records): Promise<CellOutcome> => call(lmClient().call('experiment-cell', {
+          backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, maxNewTokens: s.maxNewTokens,
+        }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : 'evaluating (greedy, verifier)', done: p.done, total: p.total }))),
+      }, {
+        minPrompts: s.promptsPerStep,
+        onCellStart: (cell) => progress({ current: cellLabel(cell) + `, seed ${cell.seed}`, stage: 'selecting pairs', done: 0, total: 0 }),
+        onCell: (result) => {
+          cellsThisTime++;
+          const current = get().experiment.run!;
+          const results = [...current.results, result];
+          const left = total - results.length;
+          // Cells differ in cost (M = 8 trains on 9 rows per prompt, SFT only evaluates): the pace so far is a rough guide.
+          progress({ cellsDone: results.length, secondsLeft: left ? (left * (performance.now() - startedAt)) / 1000 / cellsThisTime : 0 });
+          void setRun({ results, finishedAt: { ...current.finishedAt, [cellKey(result.cell)]: Date.now() } });
+        },
+      });
+      await setRun({ status: 'done' });
+    } catch (e) {
+      const wasCancel = e instanceof Error && e.name === 'CancelledError';
+      await setRun({ status: wasCancel ? 'paused' : 'failed', error: wasCancel ? null : e instanceof Error ? e.message : String(e) });
+    } finally {
+      set((st) => ({ experiment: { ...st.experiment, progress: null } }));
+    }
+  };
+
+  return {
+    experiment: { run: null, progress: null, restored: false, startError: null, rates: null, measuringRates: false },
+    measureGridRates: async () => {
+      const st = get();
+      const s = st.settings;
+      const backends = { sample: stageDecision(st, 'sample').backend, embed: stageDecision(st, 'embed').backend };
+      set((x) => ({ experiment: { ...x.experiment, measuringRates: true } }));
+      try {
+        const rows = poolRows(st, Math.min(SAMPLING_CHUNK, s.gridPrompts));
+        const R = gridSamples(gridSpecOf(s));
+        const t0 = performance.now();
+        const sampled = await lmClient().call('sample', {
+          prompts: rows.map((r) => r.prompt), samplesPerPrompt: R, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
+          backend: backends.sample, stop: stopStrings(s), longPrompts: 'skip', promptIndices: rows.map((_, i) => i),
+        }).promise;
+        const samplingSeconds = (performance.now() - t0) / 1000;
+        const tokens = sampled.samples.reduce((a, x) => a + x.tokens.length, 0);
+        // Texts the encoder has not seen (its cache would make them free): the measurement's own samples, salted.
+        const texts = [...rows.map((r) => r.target), ...sampled.samples.map((x) => x.text)].map((t) => `${t} (${Date.now().toString(36)})`);
+        const t1 = performance.now();
+        const embedded = await embedClient().call('embed', { texts, backend: backends.embed }).promise;
+        const embeddingSeconds = (performance.now() - t1) / 1000;
+        const lengths = await lmClient().call('prompt-lengths', { prompts: rows.map((r) => r.prompt) }).promise;
+        const rates: GridRatesMeasured = {
+          samplingTokensPerSecond: tokens / samplingSeconds, embeddingTextsPerSecond: embedded.computed / embeddingSeconds,
+          promptTokens: lengths.lengths.reduce((a, b) => a + b, 0) / lengths.lengths.length, responseTokens: tokens / Math.max(1, sampled.samples.length),
+          key: ratesKey(s, backends),
+        };
+        set((x) => ({ experiment: { ...x.experiment, rates } }));
+        // One DPO step as the Train step times it: pairs of the pool's own lengths (the timing needs lengths, not meaning).
+        const trainRows = st.data.rows.slice(0, 16);
+        await get().measureTraining(trainRows.map((r, i) => ({ prompt: r.prompt, chosen: r.target, rejected: Array.from({ length: s.m }, (_, k) => trainRows[(i + k + 1) % trainRows.length].target) })));
+      } catch (e) {
+        set((x) => ({ experiment: { ...x.experiment, startError: `measuring this machine's rates failed: ${e instanceof Error ? e.message : String(e)}` } }));
+      } finally {
+        set((x) => ({ experiment: { ...x.experiment, measuringRates: false } }));
+      }
+    },
+    startGrid: async () => {
+      const st = get();
+      const settings = st.settings;
+      try {
+        poolRows(st, settings.gridPrompts);
+      } catch (e) {
+        set((s) => ({ experiment: { ...s.experiment, startError: e instanceof Error ? e.message : String(e) } }));
+        return;
+      }
+      const run: GridRun = {
+        id: `grid-${Date.now().toString(36)}`, settings, cells: gridCells(gridSpecOf(settings)), results: [], finishedAt: {},
+        backends: { sample: stageDecision(st, 'sample').backend, embed: stageDecision(st, 'embed').backend, train: stageDecision(st, 'train').backend },
+        labelling: null, poolSeconds: null, status: 'running', error: null,
+      };
+      set((s) => ({ experiment: { ...s.experiment, run, startError: null } }));
+      await deleteValue(POOL_KEY);
+      await execute();
+    },
+    resumeGrid: execute,
+    cancelGrid: () => {
+      cancelled = true;
+      cancelCurrent?.();
+    },
+    clearGrid: async () => {
+      set((s) => ({ experiment: { ...s.experiment, run: null } }));
+      await deleteValue(RUN_KEY);
+      await deleteValue(POOL_KEY);
+    },
+    restoreGrid: async () => {
+      const run = (await storedValue<GridRun>(RUN_KEY)) ?? null;
+      // A grid that was running when the page closed is paused where it stopped.
+      const restored = run && run.status === 'running' ? { ...run, status: 'paused' as const } : run;
+      set((s) => ({ experiment: { ...s.experiment, run: restored, restored: true } }));
+    },
+  };
+};
