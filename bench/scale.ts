@@ -35,7 +35,7 @@ const LAYERS = Number(env('LAYERS', '30'));
 const STEPS = Number(env('STEPS', '4'));
 /**
  * DPO steps left out of the mean: step 1 builds the arena, and through step 2 onnxruntime's arena and glibc still
- * grow (in node step 2's gradient run faults in ~0.9 GiB more than later ones, 0.5–1 s).
+ * grow (in node step 2's gradient run faults in more memory than later ones; docs/performance.md).
  */
 const WARMUP = Number(env('WARMUP', '2'));
 if (STEPS <= WARMUP) throw new Error(`STEPS (${STEPS}) must exceed WARMUP (${WARMUP})`);
@@ -46,7 +46,7 @@ if (PROMPTS % PER_PASS !== 0) throw new Error(`PER_PASS (${PER_PASS}) must divid
 const M = Number(env('M', '7'));
 const LENGTH = Number(env('LENGTH', '128'));
 const TOKENS = Number(env('TOKENS', '64'));
-/** What node's DPO workloads recompute (dpo-full-lm-head: the LM head whatever this says); 0 and 1 as earlier rounds wrote them. */
+/** What node's DPO workloads recompute (dpo-full-lm-head: the LM head whatever this says); 0 and 1 are accepted for none and layers. */
 const CHECKPOINTING = ({ 0: 'none', 1: 'layers' }[env('CHECKPOINTING', 'none')] ?? env('CHECKPOINTING', 'none')) as Checkpointing;
 if (!['none', 'lm-head', 'layers'].includes(CHECKPOINTING)) throw new Error(`CHECKPOINTING must be none, lm-head or layers, not ${CHECKPOINTING}`);
 const checkpointingOf = (w: WorkloadName): Checkpointing => (w === 'dpo-full-lm-head' ? 'lm-head' : CHECKPOINTING);
@@ -165,7 +165,7 @@ function words(codec: { encodePrompt(text: string): ArrayLike<number> }, tokens:
 
 async function inBrowser(w: WorkloadName): Promise<Result> {
   // Imported here, not above: the Node workloads feed token ids and their peak RSS should carry neither the browser
-  // driver nor the tokenizer library (0.17 GiB of RSS on import).
+  // driver nor the tokenizer library (a noticeable share of RSS on import).
   const [{ openLab }, { loadLm }, { lmCodec }, { encodeRecord }] = await Promise.all([
     import('./browser'), import('../src/lib/model/load'), import('../src/lib/model/codec'), import('../src/lib/train/preference-data'),
   ]);

@@ -1,5 +1,5 @@
 // Sentence embeddings through @huggingface/transformers' feature-extraction
-// pipeline (mean pooling, normalised), cached by text so each distinct text is
+// pipeline (the model's own pooling, normalised), cached by text so each distinct text is
 // embedded once per model: in memory, and in IndexedDB so a reload keeps them.
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Backend, EmbedderInfo, EmbedderSource } from '../src/protocol';

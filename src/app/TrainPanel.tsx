@@ -4,7 +4,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { useLab } from '../store';
 import { preferenceSplit } from '../store/training-slice';
 import { planSteps } from '../lib/train/dpo-run';
-import { dpoConfigFrom } from '../lib/train/dpo-config';
+import { dpoConfigFrom, type DpoConfig } from '../lib/train/dpo-config';
 import { DPO_VARIANTS } from '../lib/train/dpo';
 import { SETTINGS, type LabSettings } from '../lib/settings';
 import { RunsTable } from './RunsTable';
@@ -17,8 +17,8 @@ import type { PreferenceRecord } from '../lib/data/export';
 const fmt = (x: number | undefined, digits = 3) => (x === undefined ? '–' : x.toFixed(digits));
 
 /** On auto, one timed DPO step on each backend comes first (cached per run shape), then the faster one trains. */
-async function withMeasuredBackend(records: PreferenceRecord[], go: (backend: Backend) => Promise<void>): Promise<void> {
-  if (useLab.getState().settings.trainBackend === 'auto') await useLab.getState().measureTraining(records);
+async function withMeasuredBackend(records: PreferenceRecord[], config: DpoConfig | undefined, go: (backend: Backend) => Promise<void>): Promise<void> {
+  if (useLab.getState().settings.trainBackend === 'auto') await useLab.getState().measureTraining(records, config);
   await go(stageDecision(useLab.getState(), 'train').backend);
 }
 
@@ -28,6 +28,7 @@ export function TrainPanel() {
   const data = useLab((s) => s.data);
   const training = useLab((s) => s.training);
   const checkpoints = useLab((s) => s.checkpoints);
+  const runs = useLab((s) => s.runs);
   const lmReady = useLab((s) => s.lm.status === 'ready');
   const backend = useLab((s) => stageDecision(s, 'train').backend);
   const contextLength = useLab((s) => s.lm.info?.contextLength ?? Infinity);
@@ -102,11 +103,11 @@ export function TrainPanel() {
       </div>
       <StageBackend stage="train" />
       <div className="row">
-        <button type="button" disabled={!lmReady || busy || plan.total === 0} onClick={() => void withMeasuredBackend(split.train, (b) => startTraining(b))}>Train</button>
+        <button type="button" disabled={!lmReady || busy || plan.total === 0} onClick={() => void withMeasuredBackend(split.train, undefined, (b) => startTraining(b))}>Train</button>
         <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={pauseTraining}>Pause</button>
         <button type="button" disabled={training.phase !== 'training' && training.phase !== 'reference'} onClick={() => void stopTraining()}>Stop and discard</button>
         {resumable.map((c) => (
-          <button key={c.runId} type="button" disabled={busy || !lmReady} onClick={() => void withMeasuredBackend(split.train, (b) => resumeTraining(c.runId, b))}>
+          <button key={c.runId} type="button" disabled={busy || !lmReady} onClick={() => void withMeasuredBackend(runs.find((r) => r.runId === c.runId)?.trainInputs?.records ?? split.train, c.config, (b) => resumeTraining(c.runId, b))}>
             Resume {c.label} from step {c.step} of {c.totalSteps}
           </button>
         ))}

@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../protocol';
 import { decideBackend, type AdapterInfo, type Backend, type BackendDecision, type Stage, type StageTimings } from '../lib/backend-choice';
-import { dpoConfigFrom } from '../lib/train/dpo-config';
+import { dpoConfigFrom, type DpoConfig } from '../lib/train/dpo-config';
 import type { LabSettings } from '../lib/settings';
 import type { PreferenceRecord } from '../lib/data/export';
 import { embedClient, lmClient } from './workers';
@@ -24,7 +24,8 @@ export interface BackendSlice {
   /** Times the loaded LM's sampling, or the loaded encoder, on every available backend. */
   measureStage: (stage: 'sample' | 'embed') => Promise<void>;
   /** Times one DPO step of this run's shape on each backend worth timing (before training on auto). */
-  measureTraining: (records: PreferenceRecord[]) => Promise<void>;
+  /** `config`: the run's own (a resumed run is timed as it trains); a new run's from the settings when not given. */
+  measureTraining: (records: PreferenceRecord[], config?: DpoConfig) => Promise<void>;
   /** Forgets a stage's measurement (its model changed). */
   forgetTimings: (stage: Stage) => void;
 }
@@ -40,7 +41,7 @@ export function stageDecision(s: Pick<Lab, 'backend' | 'settings'>, stage: Stage
 }
 
 /** What a training measurement depends on besides the model: the run's shape and what its memory plan reads. */
-const trainShape = (s: LabSettings) => `${s.m}|${s.loraRank}|${s.loraTargets}|${s.rowsPerPass}|${s.promptsPerStep}|${s.gradientCheckpointing}|${s.maxNewTokens}`;
+const trainShape = (c: DpoConfig) => JSON.stringify([c.negatives_per_prompt, c.lora, c.rows_per_pass, c.prompts_per_step, c.gradient_checkpointing, c.lm_head_checkpointing, c.max_length]);
 
 export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set, get) => {
   const available = (): Backend[] => (get().backend.report?.adapter.available ? ['wasm', 'webgpu'] : ['wasm']);
@@ -75,15 +76,15 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
         measuring(null);
       }
     },
-    measureTraining: async (records) => {
-      const s = get().settings;
+    measureTraining: async (records, runConfig) => {
       const info = get().lm.info;
-      if (!info || get().backend.trainTimedFor === trainShape(s)) return;
+      if (!info) return;
+      const config = runConfig ?? dpoConfigFrom(get().settings, info.loraTargets, info.contextLength);
+      if (get().backend.trainTimedFor === trainShape(config)) return;
       // A software adapter that already lost to WASM at sampling this model is not worth minutes of training steps.
       const sampling = get().backend.timings.sample;
       const skipGpu = get().backend.report?.adapter.fallback && sampling.webgpu?.ok && sampling.wasm?.ok && sampling.webgpu.perSecond < sampling.wasm.perSecond;
       const backends = available().filter((b) => !(b === 'webgpu' && skipGpu));
-      const config = dpoConfigFrom(s, info.loraTargets, info.contextLength);
       measuring({ stage: 'train', backend: null });
       try {
         const timings = await lmClient().call('time-backends', {
@@ -93,7 +94,7 @@ export const createBackendSlice: StateCreator<Lab, [], [], BackendSlice> = (set,
           timings.webgpu = { ok: false, skipped: true, reason: `not timed: this software adapter sampled this model ${(sampling.wasm.perSecond / sampling.webgpu.perSecond).toFixed(0)}× slower than WASM` };
         }
         setTimings('train', timings);
-        set((st) => ({ backend: { ...st.backend, trainTimedFor: trainShape(s) } }));
+        set((st) => ({ backend: { ...st.backend, trainTimedFor: trainShape(config) } }));
       } catch (e) {
         // The worker itself failed: training still starts, on the choice made without this measurement.
         set((st) => ({ backend: { ...st.backend, error: `timing train failed: ${e instanceof Error ? e.message : String(e)}` } }));

@@ -16,8 +16,7 @@ export const presentName = (layer: number, kind: 'key' | 'value'): string => `pr
 /**
  * How an inference session gets the weights on this EP. 'inputs': fed from the
  * loaded arrays on every run — onnxruntime-node reads them in place, so ORT holds
- * no copy (135M shape, sampling R = 32: peak 2.36 → 0.98 GiB; no prepacked
- * GEMMs: 324 → 252–280 tok/s). 'initializers': ort-web copies fed arrays into its
+ * no copy (at the price of prepacked GEMMs; figures in docs/performance.md). 'initializers': ort-web copies fed arrays into its
  * heap on every run, so the weights are initializers there, read from the
  * loaded arrays as external data (graphWeights) rather than encoded into the model.
  */
@@ -173,8 +172,8 @@ function vocabLogSumExp(cfg: LmConfig, w: Weights, hidden: Value, lmHead: string
 /**
  * Vocabulary slices for a chunked log-sum-exp: 1 when the vocabulary is small. The DPO step and its reference
  * scorer slice a large vocabulary whether or not they recompute: the scorer, forward only, then holds one slice's
- * logits at a time (it runs beside the train step's grown arena in node: the 135M shape's LoRA DPO peak 3.17 →
- * 2.88 GiB, full 6.3 → 6.2 GiB, at the same step time), and the train step keeps the same bytes in smaller tensors.
+ * logits at a time (it runs beside the train step's grown arena in node), and the train step keeps the same bytes in
+ * smaller tensors.
  */
 export const vocabChunksFor = (cfg: LmConfig): number => Math.ceil(cfg.vocabSize / VOCAB_CHUNK);
 

@@ -10,7 +10,7 @@ import { buildTrainStep, separateUpdatePays, UPDATE_SLICE } from '../onnx/train-
 import { graphMemory } from '../onnx/liveness';
 
 const F32 = 4;
-/** The JS engine and onnxruntime themselves, before any model: node with onnxruntime-node loaded holds 0.08–0.09 GiB. */
+/** The JS engine and onnxruntime themselves, before any model (measured with onnxruntime-node loaded). */
 const RUNTIME_BYTES = 0.09 * 2 ** 30;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 

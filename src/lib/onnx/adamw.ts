@@ -71,7 +71,7 @@ export function adamwStep(
     const decayed = s.decay && weightDecay !== 0 ? mul(s.param, decay) : s.param;
     const m = add(mul(s.m, beta1), mul(s.grad, gradCoef)); // exp_avg
     // (g·coef)·g, not g²·coef: g² alone could run as soon as its gradient exists, and every
-    // parameter's square would then wait, alive, for the clip coefficient (135M full: +0.5 GiB).
+    // parameter's square would then wait, alive, for the clip coefficient.
     const v = add(mul(s.v, beta2), mul(mul(s.grad, squareCoef), s.grad)); // exp_avg_sq
     out.params.push(sub(decayed, mul(div(m, add(sqrt(v), epsHat)), stepSize)));
     out.m.push(m);

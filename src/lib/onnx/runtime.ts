@@ -32,9 +32,8 @@ export async function createSession(
  * whose intermediates the backward reads, and prepacked weight initializers take
  * another GEMM path. A train step is no slower at 'basic' than at 'all'
  * (default model and SmolLM2-135M shape). No memory pattern: with a batch whose
- * length changes, ORT plans and pre-allocates one block per shape; without it,
- * the 135M shape's full DPO step went from 10.5 s and 9.7 GiB to 7.3 s and
- * 7.0 GiB, LoRA from 5.7 s and 6.2 GiB to 4.1 s and 3.8 GiB (npm run bench:scale).
+ * length changes, ORT plans and pre-allocates one block per shape, which costs
+ * both time and memory (docs/performance.md, round 1).
  */
 export const TRAIN_SESSION_OPTIONS: InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'basic', enableMemPattern: false, extra: { session: { disable_prepacking: '1' } },

@@ -78,8 +78,8 @@ export const UPDATE_SLICE = 1 << 20;
  * Whether to train with separateUpdate on `ep`: not on WebGPU, where the state stays in
  * GPU buffers between steps; on the CPU EPs once the trained parameters are many enough
  * that the copies it saves outweigh its own cost (a second pass over the gradients, a run
- * per parameter). Measured on onnxruntime-node: the 135M shape's full DPO step 6.9 -> 6.2 GiB
- * at no loss of time; the 0.9M default model's step 75 -> 100 ms.
+ * per parameter); below the threshold the extra runs cost more than the copies save
+ * (measurements in docs/performance.md, round 4).
  */
 export function separateUpdatePays(ep: string, trainable: readonly ParamSpec[]): boolean {
   return ep !== 'webgpu' && trainable.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0) >= 16 * 2 ** 20;

@@ -12,7 +12,8 @@ import { buildTrainStep } from '../onnx/train-step';
 import { batchTensors, TrainSession } from '../onnx/runtime';
 import { dpoGradCheck } from './dpo-gradcheck.testutil';
 import { packSequences, sequenceFeeds } from './batches';
-import { dpoLossReference, dpoTrainStep, PAPER_DPO, type DpoOptions } from './dpo';
+import { dpoTrainStep, PAPER_DPO, type DpoOptions } from './dpo';
+import { dpoLossReference } from './dpo-reference.testutil';
 import { loadDefaultLm } from '../task/node-lab.testutil';
 import { createRng } from '../random';
 

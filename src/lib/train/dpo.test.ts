@@ -5,7 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { Graph } from '../onnx/graph';
 import { encodeModel } from '../onnx/model-proto';
 import { gradCheck } from '../onnx/gradcheck';
-import { dpoLoss, dpoLossReference, type DpoOptions } from './dpo';
+import { dpoLoss, type DpoOptions } from './dpo';
+import { dpoLossReference } from './dpo-reference.testutil';
 
 // B = 2 prompts, 1 chosen + M = 3 rejected: summed log-probs and response lengths.
 // Pair (0, 2) has h = 0 exactly, as every pair does when DPO starts (policy = reference).

@@ -105,32 +105,6 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   };
 }
 
-/** For the tests: the same losses in plain float64 TypeScript; `mask` as dpoLoss's rowMask. */
-export function dpoLossReference(policy: number[][], reference: number[][], counts: number[][], o: DpoOptions, mask?: number[][]): number {
-  const logSig = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
-  const terms: number[] = [];
-  policy.forEach((row, b) => {
-    const ratio = row
-      .map((p, k) => (o.variant === 'ipo' ? p / counts[b][k] - reference[b][k] / counts[b][k] : p - reference[b][k]))
-      .filter((_, k) => !mask || mask[b][k] === 1);
-    if (o.variant === 'infonca') {
-      const z = ratio.map((r) => o.beta * r);
-      const m = Math.max(...z);
-      terms.push(-(z[0] - m - Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0))));
-      return;
-    }
-    for (let k = 1; k < ratio.length; k++) {
-      const h = ratio[0] - ratio[k];
-      const e = o.labelSmoothing;
-      if (o.variant === 'sigmoid') terms.push(-logSig(o.beta * h) * (1 - e) - logSig(-o.beta * h) * e);
-      else if (o.variant === 'robust') terms.push((-logSig(o.beta * h) * (1 - e) + logSig(-o.beta * h) * e) / (1 - 2 * e));
-      else if (o.variant === 'hinge') terms.push(Math.max(0, 1 - o.beta * h));
-      else terms.push((h - 1 / (2 * o.beta)) ** 2);
-    }
-  });
-  return terms.reduce((a, v) => a + v, 0) / terms.length;
-}
-
 export interface DpoStepOptions {
   /** Train LoRA adapters on frozen base weights instead of every parameter. */
   lora?: LoraConfig | null;
@@ -144,9 +118,8 @@ export interface DpoStepOptions {
 
 /**
  * What a train step recomputes in its backward pass: nothing; the LM head's logits only, one vocabulary slice at a
- * time (one more LM-head matmul; at the 135M shape in node, full DPO's peak 6.2 → 5.2 GiB at the same step time —
- * ORT's arena grows less — and LoRA's 2.9 → 2.6 GiB for 3–8% more); or every layer too (transformers'
- * gradient_checkpointing: full 4.1 GiB, about a quarter more time).
+ * time (one more LM-head matmul; ORT's arena then grows less); or every layer too (transformers'
+ * gradient_checkpointing: about a quarter more time). What each saves: docs/performance.md, round 9.
  */
 export type Checkpointing = 'none' | 'lm-head' | 'layers';
 
