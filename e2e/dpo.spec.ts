@@ -173,3 +173,37 @@ test('a checkpoint the browser storage cannot hold: the run trains on in memory,
   await expect(page.getByRole('button', { name: /^Resume/ })).toHaveCount(0);
   expect(consoleErrors).toEqual([]);
 });
+
+test('on auto, one timed DPO step decides the backend; Stop and discard forgets a run and its checkpoint; Delete removes a finished one', async ({ page, consoleErrors }) => {
+  test.setTimeout(300_000);
+  await preparePreferenceData(page, 8, { promptsPerStep: 2, epochs: 20, checkpointEvery: 1, evalPrompts: 4, heldOut: 0 });
+  await expect(page.getByLabel('training backend')).toHaveValue('auto');
+  await expect(page.getByTestId('backend-train')).toHaveAttribute('data-measured', 'false');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // The run waits for the measurement, then trains on the backend it picked, and says it was measured.
+  const status = page.getByTestId('train-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('backend-train')).toHaveAttribute('data-measured', 'true');
+  const timings = await page.evaluate(() => window.lab!.getState().backend.timings.train);
+  expect(timings.wasm?.ok).toBe(true);
+  const runs = page.getByTestId('runs-table');
+  const discarded = (await runs.locator('tbody tr[data-run^="run-"]').first().getAttribute('data-run'))!;
+
+  await page.getByRole('button', { name: 'Stop and discard' }).click();
+  await expect(runs.locator(`tr[data-run="${discarded}"]`)).toHaveAttribute('data-status', 'stopped');
+  await expect.poll(() => page.evaluate((id) => window.lab!.getState().checkpoints.some((c) => c.runId === id), discarded)).toBe(false);
+  await expect(page.getByRole('button', { name: /^Resume / })).toHaveCount(0);
+
+  // A short run to the end, then Delete: its row and its checkpoint go.
+  await page.evaluate(() => window.lab!.getState().setSettings({ maxSteps: 2 }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const finished = runs.locator('tbody tr[data-run^="run-"][data-status="done"]');
+  await expect(finished).toHaveCount(1, { timeout: 180_000 });
+  const doneId = (await finished.getAttribute('data-run'))!;
+  expect(await page.evaluate((id) => window.lab!.getState().checkpoints.some((c) => c.runId === id), doneId)).toBe(true);
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'idle', { timeout: 120_000 });
+  await runs.locator(`tr[data-run="${doneId}"]`).getByRole('button', { name: 'Delete' }).click();
+  await expect(runs.locator(`tr[data-run="${doneId}"]`)).toHaveCount(0);
+  await expect.poll(() => page.evaluate((id) => window.lab!.getState().checkpoints.some((c) => c.runId === id), doneId)).toBe(false);
+  expect(consoleErrors).toEqual([]);
+});

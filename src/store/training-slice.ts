@@ -77,6 +77,8 @@ export function preferenceSplit(state: Pick<Lab, 'data' | 'settings'>): { train:
 const runLabel = (c: DpoConfig) => `${c.negatives_per_prompt === 1 ? 'DPO' : 'Self-Contrast'}, M = ${c.negatives_per_prompt}${c.lora ? `, LoRA r = ${c.lora.r}` : ''}`;
 
 let cancelRun: (() => void) | null = null;
+/** The run Stop and discard is cancelling: its cancel ends it as stopped, not paused. */
+let discarding: string | null = null;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const isCancel = (e: unknown) => e instanceof Error && e.name === 'CancelledError';
 
@@ -149,7 +151,9 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
       void get().refreshCheckpoints();
       return true;
     } catch (e) {
-      if (isCancel(e)) {
+      if (isCancel(e) && discarding === runId) {
+        patchRun(runId, { status: 'stopped' });
+      } else if (isCancel(e)) {
         // The worker finishes the step in flight and saves it: show what the checkpoint holds.
         await get().refreshCheckpoints();
         const ck = get().checkpoints.find((c) => c.runId === runId);
@@ -163,6 +167,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
       return false;
     } finally {
       cancelRun = null;
+      if (discarding === runId) discarding = null;
     }
   };
 
@@ -210,6 +215,7 @@ export const createTrainingSlice: StateCreator<Lab, [], [], TrainingSlice> = (se
     pauseTraining: () => cancelRun?.(),
     stopTraining: async () => {
       const runId = get().training.runId;
+      discarding = runId;
       cancelRun?.();
       if (!runId) return;
       // Requests run in order: the worker saves on pause, then this removes it.
