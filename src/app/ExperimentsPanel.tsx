@@ -21,6 +21,7 @@ const METHOD_NAMES: Record<GridMethod, string> = {
 };
 const LINE_COLOURS = ['#2f5fd0', '#c0392b', '#2e8b57', '#8e44ad', '#d35400', '#7f8c9d'];
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
+const pctTick = (v: number) => `${Number.isInteger(v) ? v : v.toFixed(1)}%`;
 const minutes = (s: number) => (s < 90 ? `${Math.ceil(s)} s` : `${(s / 60).toFixed(s < 600 ? 1 : 0)} min`);
 
 /** The paper's comparisons on the built-in task: a grid of cells run on this device, its table and figures drawn as cells finish. */
@@ -194,11 +195,11 @@ function GridResults({ run }: { run: GridRun }) {
             <LineChart data={f4.points} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="m" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={f4.points.map((p) => p.m)} label={{ value: 'negatives per prompt (M)', position: 'insideBottom', offset: -12 }} />
-              <YAxis width={48} domain={['auto', 'auto']} unit="%" />
+              <YAxis width={48} domain={['auto', 'auto']} tickFormatter={pctTick} />
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(m) => `M = ${m}`} />
-              <Legend verticalAlign="top" height={24} />
-              {f4.sft !== null && <ReferenceLine y={f4.sft} stroke="#7f8c9d" strokeDasharray="6 3" label={{ value: 'SFT', position: 'insideTopLeft', fill: '#7f8c9d' }} />}
-              {f4.dpoStd !== null && <ReferenceLine y={f4.dpoStd} stroke="#8e44ad" strokeDasharray="2 2" label={{ value: 'DPO_std', position: 'insideBottomLeft', fill: '#8e44ad' }} />}
+              <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: "0.85rem" }} />
+              {f4.sft !== null && <ReferenceLine y={f4.sft} ifOverflow="extendDomain" stroke="#7f8c9d" strokeDasharray="6 3" label={{ value: 'SFT', position: 'insideTopLeft', fill: '#7f8c9d' }} />}
+              {f4.dpoStd !== null && <ReferenceLine y={f4.dpoStd} ifOverflow="extendDomain" stroke="#8e44ad" strokeDasharray="2 2" label={{ value: 'DPO_std', position: 'insideBottomLeft', fill: '#8e44ad' }} />}
               {f4.as.map((a, i) => (
                 <Line key={a} dataKey={seriesKey(a)} name={a === 100 ? 'unfiltered (a = 100%)' : `a = ${a}%`} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} isAnimationActive={false} connectNulls>
                   <ErrorBar dataKey={`${seriesKey(a)}_sd`} width={4} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} />
@@ -212,10 +213,10 @@ function GridResults({ run }: { run: GridRun }) {
             <ComposedChart data={f5.map((p) => ({ ...p, label: `${p.a}%` }))} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="label" label={{ value: 'a%', position: 'insideBottom', offset: -12 }} />
-              <YAxis yAxisId="data" width={48} domain={[0, 100]} unit="%" />
-              <YAxis yAxisId="model" orientation="right" width={48} domain={['auto', 'auto']} unit="%" />
+              <YAxis yAxisId="data" width={48} domain={[0, 100]} tickFormatter={pctTick} />
+              <YAxis yAxisId="model" orientation="right" width={48} domain={['auto', 'auto']} tickFormatter={pctTick} />
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
-              <Legend verticalAlign="top" height={24} />
+              <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: "0.85rem" }} />
               <Bar yAxisId="data" dataKey="dataAccuracy" name="negatives really wrong" fill="#c0392b" isAnimationActive={false} />
               <Line yAxisId="model" dataKey="accuracy" name="model accuracy" stroke="#2f5fd0" isAnimationActive={false}>
                 <ErrorBar dataKey="accuracySd" width={4} stroke="#2f5fd0" />
@@ -228,11 +229,11 @@ function GridResults({ run }: { run: GridRun }) {
             <BarChart data={f6} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="label" />
-              <YAxis width={48} domain={[0, 100]} unit="%" />
+              <YAxis width={48} domain={[0, 100]} tickFormatter={pctTick} />
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(l, p) => `${l}: ${p?.[0]?.payload?.count ?? ''} texts`} />
-              <Legend verticalAlign="top" height={24} />
-              <Bar dataKey="wrong" name="wrong (a true negative)" stackId="o" fill="#c0392b" isAnimationActive={false} />
-              <Bar dataKey="right" name="right (a false negative)" stackId="o" fill="#2e8b57" isAnimationActive={false} />
+              <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: "0.85rem" }} />
+              <Bar dataKey="wrong" name="wrong: a true negative" stackId="o" fill="#c0392b" isAnimationActive={false} />
+              <Bar dataKey="right" name="right: a false negative" stackId="o" fill="#2e8b57" isAnimationActive={false} />
             </BarChart>
           </ChartFigure>
         )}
