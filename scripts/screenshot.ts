@@ -63,4 +63,27 @@ const atFilter = async (path: string) => {
 await atFilter('docs/screenshot.png');
 await page.emulateMedia({ colorScheme: 'dark' });
 await atFilter('docs/screenshot-dark.png');
+
+// The Experiments step on a small grid (two seeds, M = 1, 2, 4 at a = 25 and 50%, unfiltered beside), light and dark:
+// the built-in task in one click, the grid from the page's fields, its table and figures.
+const grid = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+await grid.goto(`${url}/?maxNewTokens=64&promptsPerStep=8&trainBackend=wasm`);
+await grid.getByTestId('backend-embed').and(grid.locator('[data-measured="true"]')).waitFor({ timeout: 180_000 });
+await grid.getByTestId('builtin-task').getByRole('button', { name: 'Use the built-in task' }).click();
+await grid.getByTestId('import-summary').waitFor();
+const step = grid.locator('#step-experiments');
+await step.getByRole('checkbox', { name: /unfiltered/ }).check();
+await step.getByLabel('M values').fill('1,2,4');
+await step.getByLabel('a% values').fill('25,50');
+await step.getByLabel('seeds').fill('2');
+await step.getByLabel('pool prompts').fill('64');
+await step.getByLabel('test prompts').fill('64');
+await step.getByRole('button', { name: /^Run \d+ cells/ }).click();
+await step.getByTestId('grid-results').and(grid.locator('[data-status="done"]')).waitFor({ timeout: 1_800_000 });
+await grid.addStyleTag({ content: '.stepper { position: static; }' });
+await grid.waitForTimeout(500);
+await shot('experiments', '6-experiments', grid);
+await grid.emulateMedia({ colorScheme: 'dark' });
+await grid.waitForTimeout(300);
+await shot('experiments', '6-experiments-dark', grid);
 await browser.close();
