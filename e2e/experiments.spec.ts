@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
-import { test, expect } from './fixtures';
+import { test, expect, dropFile } from './fixtures';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { lmCodec } from '../src/lib/model/codec';
@@ -14,7 +14,7 @@ import { verify } from '../src/lib/task/builtin';
 import type { LabSettings } from '../src/lib/settings';
 
 type StoredGrid = {
-  status: string; settings: LabSettings; finishedAt: Record<string, number>;
+  status: string; settings: LabSettings; metric: string; finishedAt: Record<string, number>;
   results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; prompts: number; steps: number; finalLoss: number }[];
 };
 
@@ -109,4 +109,28 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   expect(node.steps).toBe(scCell.steps);
   expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);
   expect(node.accuracy).toBe(scCell.accuracy);
+});
+
+test('a file of your own has no verifier: the grid says so, leaves out what needs one, and scores cells by reward accuracy on held-out pairs', async ({ page, consoleErrors }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=16&promptsPerStep=4&maxSteps=2&gridMs=1&gridPrompts=16&gridEvalPrompts=8');
+  await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
+  const own = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Tell me one thing about the number ${i + 3}.`, completion: `${i + 3} is a number after ${i + 2}.` })).join('\n') + '\n';
+  await dropFile(page, 'own.jsonl', own);
+  await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', '24');
+  const step = page.locator('#step-experiments');
+  await expect(step.getByTestId('experiments-no-verifier')).toBeVisible();
+  await expect(step.getByRole('checkbox', { name: /^SFT/ })).toBeDisabled();
+  await expect(step.getByTestId('grid-plan')).toHaveAttribute('data-cells', '1');
+  await step.getByRole('button', { name: 'Run 1 cell', exact: true }).click();
+  await expect(step.getByTestId('grid-results')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(step.getByTestId('grid-table')).toContainText('reward accuracy, mean ± sd');
+  const grid = (await storedGrid(page))!;
+  expect(grid.metric).toBe('reward');
+  expect(grid.results).toHaveLength(1);
+  expect(grid.results[0].cell.method).toBe('self-contrast');
+  expect(grid.results[0].steps).toBe(2);
+  expect(grid.results[0].accuracy).toBeGreaterThanOrEqual(0);
+  expect(grid.results[0].accuracy).toBeLessThanOrEqual(1);
+  expect(consoleErrors).toEqual([]);
 });

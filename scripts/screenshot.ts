@@ -78,7 +78,7 @@ await step.getByLabel('a% values').fill('25,50');
 await step.getByLabel('seeds').fill('2');
 await step.getByLabel('pool prompts').fill('64');
 await step.getByLabel('test prompts').fill('64');
-await step.getByRole('button', { name: /^Run \d+ cells/ }).click();
+await step.getByRole('button', { name: /^Run \d+ cells?/ }).click();
 await step.getByTestId('grid-results').and(grid.locator('[data-status="done"]')).waitFor({ timeout: 1_800_000 });
 await grid.addStyleTag({ content: '.stepper { position: static; }' });
 await grid.waitForTimeout(500);

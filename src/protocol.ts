@@ -10,6 +10,7 @@ import type { DpoStepLog } from './lib/train/dpo-run';
 import type { DpoConfig } from './lib/train/dpo-config';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 import type { CellOutcome } from './lib/experiments/runner';
+import type { CellStage } from './lib/experiments/cell-run';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
 import type { Pooling, PoolingSetting } from './lib/model/pooling';
@@ -242,6 +243,8 @@ export interface ExperimentCellRequest {
   records: PreferenceRecord[];
   config: DpoConfig;
   evalPrompts: string[];
+  /** Where there is no verifier: held-out pairs; the cell is then scored by reward accuracy on them. */
+  heldOut: PreferenceRecord[];
   maxNewTokens: number;
 }
 
@@ -285,7 +288,7 @@ export type LmRequests = {
   'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
-  'experiment-cell': { payload: ExperimentCellRequest; result: CellOutcome; progress: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number } };
+  'experiment-cell': { payload: ExperimentCellRequest; result: CellOutcome; progress: { stage: CellStage; done: number; total: number } };
   /** A zip of Hugging Face files, named for download. */
   'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Blob }; progress: never };
   'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };

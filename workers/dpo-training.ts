@@ -4,14 +4,13 @@
 import type { Backend, CheckpointSummary, ExperimentCellRequest, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
-import { DpoRun, promptsPerPass, rewardAccuracy, type DpoCheckpoint } from '../src/lib/train/dpo-run';
+import { DpoRun, promptsPerPass, type DpoCheckpoint } from '../src/lib/train/dpo-run';
 import { dpoConfigRecord, type DpoConfig } from '../src/lib/train/dpo-config';
 import type { PreferenceRecord } from '../src/lib/data/export';
-import { encodeRecord, groupRows, type PreferenceGroup } from '../src/lib/train/preference-data';
+import { encodeRecord, type PreferenceGroup } from '../src/lib/train/preference-data';
 import { mergeLora } from '../src/lib/train/lora';
 import { lmCodec } from '../src/lib/model/codec';
 import { DecoderSession } from '../src/lib/model/decoder-session';
-import { SequenceScorer } from '../src/lib/model/sequence-scorer';
 import { adapterFiles, modelFiles } from '../src/lib/model/save';
 import { zipBlob } from '../src/lib/data/zip';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
@@ -20,7 +19,8 @@ import type { LmModelState } from './lm-model';
 import { memoryPlan } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
 import { splitTrainState } from '../src/lib/onnx/train-step';
-import { trainAndEvaluate } from '../src/lib/experiments/cell-run';
+import { trainAndEvaluate, type CellStage } from '../src/lib/experiments/cell-run';
+import { heldOutRewards } from '../src/lib/train/held-out';
 import type { CellOutcome } from '../src/lib/experiments/runner';
 
 export class DpoTraining {
@@ -91,13 +91,13 @@ export class DpoTraining {
   }
 
   /** One experiment cell from the loaded model: its training is not a run of the Runs table (no checkpoint), only its accuracy is kept. */
-  async experimentCell(req: ExperimentCellRequest, onProgress: (p: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number }) => void): Promise<CellOutcome> {
+  async experimentCell(req: ExperimentCellRequest, onProgress: (p: { stage: CellStage; done: number; total: number }) => void): Promise<CellOutcome> {
     const lm = this.model.loaded();
     const codec = lmCodec(lm);
     const config = req.records.length ? await memoryPlan(lm.config, req.config, req.backend, req.records.map((r) => encodeRecord(codec, r))) : req.config;
     await this.model.releaseDecoders();
     return trainAndEvaluate(this.ort, req.backend, lm, req.records, config, {
-      evalPrompts: req.evalPrompts, maxNewTokens: req.maxNewTokens, onProgress,
+      evalPrompts: req.evalPrompts, heldOut: req.heldOut, maxNewTokens: req.maxNewTokens, onProgress,
       guard: req.backend === 'webgpu' ? (w) => this.model.guardGpu(w) : undefined,
     });
   }
@@ -173,21 +173,9 @@ export class DpoTraining {
         await decoder.release();
       }
     }
-    let reward: { accuracy: number; margin: number; pairs: number } | null = null;
-    if (req.runId && req.heldOut.length) {
-      const grouped = req.heldOut.map((r) => groupRows(encodeRecord(codec, r), req.config.negatives_per_prompt, req.config.max_length));
-      const rows = grouped.flatMap((g) => g.rows);
-      const mask = grouped.flatMap((g) => g.mask);
-      const score = async (w: Map<string, Float32Array>, stage: string) => {
-        const scorer = await SequenceScorer.create(this.ort, lm.config, w, req.backend, lm.padTokenId);
-        try {
-          return await scorer.score(rows, { rowsPerRun: req.config.rows_per_pass, onProgress: (done, total) => onProgress({ stage, done, total }) });
-        } finally {
-          await scorer.release();
-        }
-      };
-      reward = rewardAccuracy(await score(weights, 'policy log-probs'), await score(lm.weights, 'reference log-probs'), mask, req.config.negatives_per_prompt, req.config.beta);
-    }
+    const reward = req.runId && req.heldOut.length
+      ? await heldOutRewards(this.ort, req.backend, lm, weights, req.heldOut, req.config, (stage, done, total) => onProgress({ stage, done, total }))
+      : null;
     return {
       runId: req.runId, greedy, sampled, taskPrompts: req.taskPrompts.length,
       rewardAccuracy: reward?.accuracy ?? null, rewardMargin: reward?.margin ?? null, pairs: reward?.pairs ?? 0,

@@ -5,7 +5,7 @@ import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import { GRID_METHODS, type GridMethod } from '../lib/settings';
 import { cellKey, cellLabel, gridCells } from '../lib/experiments/grid';
-import { estimateGrid, GRID_PRESETS, gridSpecOf, presetOf, type GridPreset } from '../lib/experiments/page-grid';
+import { estimateGrid, GRID_PRESETS, gridSpecOf, NEEDS_VERIFIER, presetOf, type GridPreset } from '../lib/experiments/page-grid';
 import { ratesKey } from '../store/experiment-slice';
 import { cellsCsv, resultRows } from '../lib/experiments/results';
 import { fig4Data, fig5Data, fig6Data, seriesKey } from '../lib/experiments/chart-data';
@@ -42,7 +42,7 @@ export function ExperimentsPanel() {
     const next = GRID_METHODS.filter((x) => (x === m ? !methods.has(x) : methods.has(x)));
     if (next.length) setSettings({ gridMethods: next.join(',') });
   };
-  const cells = gridCells(gridSpecOf(settings));
+  const cells = gridCells(gridSpecOf(settings, builtin));
   const trainTiming = timings.train[decisions.train];
   const current = rates?.key === ratesKey(settings, decisions) ? rates : null;
   const estimate = current && trainTiming?.ok ? estimateGrid(settings, settings.epochs, { ...current, trainingTokensPerSecond: trainTiming.perSecond }) : null;
@@ -57,13 +57,22 @@ export function ExperimentsPanel() {
         trained from the loaded model on one sampling of the pool and scored by greedy verifier accuracy on the built-in task&apos;s held-out test prompts.
         Every cell uses the Train step&apos;s settings (learning rate, β, prompts per step, epochs) as they are when the grid starts.
       </p>
-      {!builtin ? (
+      {rows.length === 0 ? (
         <p data-testid="experiments-needs-task">
-          A grid needs a verifier to score its models: it runs on the built-in task.{' '}
-          <button type="button" onClick={() => void loadBuiltinTask()}>Use the built-in task</button>
+          A grid runs on the loaded data: load it in the Data step, or{' '}
+          <button type="button" onClick={() => void loadBuiltinTask()}>Use the built-in task</button>{' '}
+          (its verifier scores every cell).
         </p>
       ) : (
         <>
+          {!builtin && (
+            <p className="warning" data-testid="experiments-no-verifier">
+              This data has no verifier: each cell is scored by reward accuracy (TRL&apos;s rewards/accuracies of the trained policy against the
+              loaded model) on held-out pairs — the {settings.gridEvalPrompts} prompts after the pool, each target against one negative the
+              paper&apos;s filter selects (a = 25%). SFT, DPO_std and the oracle need the verifier and are left out.{' '}
+              <button type="button" onClick={() => void loadBuiltinTask()}>Use the built-in task</button>
+            </p>
+          )}
           <div className="row" role="group" aria-label="grid presets">
             <span>Preset:</span>
             {(Object.keys(GRID_PRESETS) as GridPreset[]).map((p) => (
@@ -77,7 +86,7 @@ export function ExperimentsPanel() {
             <legend>Methods</legend>
             {GRID_METHODS.map((m) => (
               <label key={m}>
-                <input type="checkbox" checked={methods.has(m)} onChange={() => toggle(m)} /> {METHOD_NAMES[m]}
+                <input type="checkbox" checked={methods.has(m) && (builtin || !NEEDS_VERIFIER.includes(m))} disabled={!builtin && NEEDS_VERIFIER.includes(m)} onChange={() => toggle(m)} /> {METHOD_NAMES[m]}
               </label>
             ))}
           </fieldset>
@@ -86,11 +95,11 @@ export function ExperimentsPanel() {
             <SettingInput name="gridAs" label="a% values" width="8em" />
             <SettingInput name="gridSeeds" label="seeds" step={1} width="4em" />
             <SettingInput name="gridPrompts" label="pool prompts" step={1} />
-            <SettingInput name="gridEvalPrompts" label="test prompts" step={1} />
+            <SettingInput name="gridEvalPrompts" label={builtin ? 'test prompts' : 'held-out prompts'} step={1} />
           </div>
           <p data-testid="grid-plan" data-cells={cells.length}>
             {cells.length} cells on the first {settings.gridPrompts} pool prompts ({Math.max(32, ...gridSpecOf(settings).ms.map((m) => (m > 8 ? 64 : 32)))} samples each, sampled once),
-            each scored on {settings.gridEvalPrompts} test prompts; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
+            each scored on {settings.gridEvalPrompts} {builtin ? 'test prompts' : 'held-out prompts after the pool'}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
             {estimate?.total != null ? (
               <>
                 <strong data-testid="grid-estimate">
@@ -106,7 +115,7 @@ export function ExperimentsPanel() {
           </p>
           <div className="row">
             <button type="button" disabled={!lmReady || running || cells.length === 0} onClick={() => void startGrid()}>
-              Run {cells.length} cells
+              Run {cells.length} {cells.length === 1 ? 'cell' : 'cells'}
             </button>
             {run && run.status === 'paused' && !running && (
               <button type="button" disabled={!lmReady} onClick={() => void resumeGrid()}>
@@ -138,12 +147,13 @@ function GridResults({ run }: { run: GridRun }) {
   const f5 = fig5Data(run.results);
   const f6 = fig6Data(run.results, run.labelling);
   const name = `self-contrast-grid-${run.id}`;
+  const metric = run.metric === 'verifier' ? 'accuracy' : 'reward accuracy';
   return (
     <div data-testid="grid-results" data-status={run.status}>
-      <h3>Results {run.status === 'paused' ? '(paused)' : run.status === 'failed' ? '(failed)' : run.status === 'running' ? '(running)' : ''}</h3>
+      <h3 data-metric={run.metric}>Results {run.status === 'paused' ? '(paused)' : run.status === 'failed' ? '(failed)' : run.status === 'running' ? '(running)' : ''}</h3>
       {run.error && <p role="alert" className="error">The grid stopped: {run.error}. Finished cells are kept; Resume runs the rest.</p>}
       <p className="muted">
-        Greedy verifier accuracy on {run.settings.gridEvalPrompts} built-in test prompts; pool of {run.settings.gridPrompts} prompts
+        {run.metric === 'verifier' ? `Greedy verifier accuracy on ${run.settings.gridEvalPrompts} built-in test prompts` : `Reward accuracy on the held-out pairs of ${run.settings.gridEvalPrompts} prompts after the pool`}; pool of {run.settings.gridPrompts} prompts
         {run.poolSeconds != null && ` (sampled and embedded in ${minutes(run.poolSeconds)})`}; lr {run.settings.lr}, β {run.settings.beta}, {run.settings.promptsPerStep} prompts per step.
       </p>
       <div className="row">
@@ -152,7 +162,7 @@ function GridResults({ run }: { run: GridRun }) {
       </div>
       <table className="samples" data-testid="grid-table">
         <thead>
-          <tr><th>model</th><th>seeds</th><th>accuracy, mean ± sd (%)</th><th>per seed</th><th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
+          <tr><th>model</th><th>seeds</th><th>{metric}, mean ± sd (%)</th><th>per seed</th><th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
         </thead>
         <tbody>
           {rows.map((r) => (
@@ -171,7 +181,7 @@ function GridResults({ run }: { run: GridRun }) {
       <details>
         <summary>Every cell ({run.results.length} of {run.cells.length} done)</summary>
         <table className="samples" data-testid="grid-cells">
-          <thead><tr><th>cell</th><th>accuracy</th><th>steps</th><th>sampling is the grid&apos;s; filter / train / evaluate (s)</th><th>finished</th></tr></thead>
+          <thead><tr><th>cell</th><th>{metric}</th><th>steps</th><th>sampling is the grid&apos;s; filter / train / evaluate (s)</th><th>finished</th></tr></thead>
           <tbody>
             {run.cells.map((c) => {
               const r = run.results.find((x) => cellKey(x.cell) === cellKey(c));
@@ -191,7 +201,7 @@ function GridResults({ run }: { run: GridRun }) {
       </details>
       <div className="charts">
         {f4.points.length > 0 && (
-          <ChartFigure name={`${name}-fig4`} testId="grid-fig4" caption="Fig. 4: accuracy vs number of negatives M, one line per a% (dashed: SFT, dotted: DPO_std)">
+          <ChartFigure name={`${name}-fig4`} testId="grid-fig4" caption={`Fig. 4: ${metric} vs number of negatives M, one line per a% (dashed: SFT, dotted: DPO_std)`}>
             <LineChart data={f4.points} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="m" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={f4.points.map((p) => p.m)} label={{ value: 'negatives per prompt (M)', position: 'insideBottom', offset: -12 }} />
@@ -209,7 +219,7 @@ function GridResults({ run }: { run: GridRun }) {
           </ChartFigure>
         )}
         {f5.length > 0 && (
-          <ChartFigure name={`${name}-fig5`} testId="grid-fig5" caption="Fig. 5: at M = 1, data accuracy of the selected negatives (bars) and model accuracy (line) vs a%">
+          <ChartFigure name={`${name}-fig5`} testId="grid-fig5" caption={`Fig. 5: at M = 1, data accuracy of the selected negatives (bars) and model ${metric} (line) vs a%`}>
             <ComposedChart data={f5.map((p) => ({ ...p, label: `${p.a}%` }))} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="label" label={{ value: 'a%', position: 'insideBottom', offset: -12 }} />
@@ -218,7 +228,7 @@ function GridResults({ run }: { run: GridRun }) {
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
               <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: "0.85rem" }} />
               <Bar yAxisId="data" dataKey="dataAccuracy" name="negatives really wrong" fill="#c0392b" isAnimationActive={false} />
-              <Line yAxisId="model" dataKey="accuracy" name="model accuracy" stroke="#2f5fd0" isAnimationActive={false}>
+              <Line yAxisId="model" dataKey="accuracy" name={`model ${metric}`} stroke="#2f5fd0" isAnimationActive={false}>
                 <ErrorBar dataKey="accuracySd" width={4} stroke="#2f5fd0" />
               </Line>
             </ComposedChart>

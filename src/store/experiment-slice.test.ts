@@ -123,14 +123,39 @@ describe('experiment slice', () => {
     expect(calls.sample.length).toBe(sampledBefore);
   });
 
-  it('does not start on a dataset without a verifier, or with fewer prompts than asked, and says why', async () => {
+  it('on data without a verifier: Self-Contrast cells only, scored by reward accuracy on held-out pairs from the prompts after the pool', async () => {
     const store = lab();
-    store.setState({ data: { rows: [{ prompt: 'Write a poem.', target: 'Roses.' }] } } as never);
+    const own = Array.from({ length: 40 }, (_, i) => ({ prompt: `Write one line about topic ${i}.`, target: `A line about topic ${i}.` }));
+    store.setState({ data: { rows: own }, settings: { ...(store.getState().settings as object), gridMethods: 'sft,dpo-std,self-contrast', gridPrompts: 20, gridEvalPrompts: 8 } } as never);
     await store.getState().startGrid();
-    expect(store.getState().experiment.startError).toMatch(/needs the built-in task/);
-    expect(store.getState().experiment.run).toBeNull();
+    const run = store.getState().experiment.run!;
+    expect(run.status).toBe('done');
+    expect(run.metric).toBe('reward');
+    expect(run.results.map((r) => `${r.cell.method}/${r.cell.m}`)).toEqual(['self-contrast/1', 'self-contrast/2']);
+    // Pool and held-out prompts sampled together, each with its own index; the held-out pairs are the prompts after the pool.
+    expect(calls.sample.flatMap((x) => x.promptIndices)).toEqual(Array.from({ length: 28 }, (_, i) => i));
+    for (const c of calls.cells) {
+      expect(c.evalPrompts).toEqual([]);
+      expect(c.heldOut.length).toBeGreaterThan(0);
+      expect(c.heldOut.every((r) => own.slice(20).some((o) => o.prompt === r.prompt && o.target === r.chosen) && r.rejected.length === 1)).toBe(true);
+      expect(c.records.every((r) => own.slice(0, 20).some((o) => o.prompt === r.prompt))).toBe(true);
+    }
+    expect(run.results.every((r) => Number.isNaN(r.dataAccuracy))).toBe(true);
+    expect(run.labelling).toBeNull();
+  });
+
+  it('does not start without enough prompts, and says why', async () => {
+    const store = lab();
+    store.setState({ data: { rows: [] } } as never);
+    await store.getState().startGrid();
+    expect(store.getState().experiment.startError).toMatch(/load data first/);
     store.setState({ data: { rows: pool.slice(0, 10).map((r) => ({ prompt: r.prompt, target: r.completion })) } } as never);
     await store.getState().startGrid();
     expect(store.getState().experiment.startError).toBe('the grid asks for 24 pool prompts; the data has 10');
+    // Without a verifier the held-out prompts come after the pool: 24 + 5 are needed.
+    store.setState({ data: { rows: Array.from({ length: 26 }, (_, i) => ({ prompt: `p${i}`, target: `t${i}` })) } } as never);
+    await store.getState().startGrid();
+    expect(store.getState().experiment.startError).toBe('the grid asks for 24 pool prompts and 5 held-out prompts after them; the data has 26');
+    expect(store.getState().experiment.run).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 import type { StateCreator } from 'zustand';
-import type { Backend } from '../protocol';
+import type { Backend, PromptInput } from '../protocol';
+import type { PreferenceRecord } from '../lib/data/export';
+import { PAPER_FILTER } from '../lib/contrast/filter';
 import { stopStrings, type LabSettings } from '../lib/settings';
 import { scoredSamples } from '../lib/contrast/pipeline';
 import { embedAndScore } from '../lib/contrast/similarity';
@@ -25,12 +27,19 @@ export interface GridRun {
   /** When each finished cell finished (ms since the epoch), by cellKey: a resume leaves these as they are. */
   finishedAt: Record<string, number>;
   backends: Record<'sample' | 'embed' | 'train', Backend>;
-  /** The verifier's labelling of the pool's first R samples (Fig. 6's reference); null until sampled. */
+  /**
+   * The quality axis: greedy verifier accuracy on the built-in test prompts, or, on data without a verifier, reward
+   * accuracy on held-out pairs (the `gridEvalPrompts` prompts after the pool: target vs one Self-Contrast negative).
+   */
+  metric: GridMetric;
+  /** The verifier's labelling of the pool's first R samples (Fig. 6's reference); null until sampled or without a verifier. */
   labelling: { samples: number; wrong: number } | null;
   poolSeconds: number | null;
   status: 'running' | 'paused' | 'done' | 'failed';
   error: string | null;
 }
+
+export type GridMetric = 'verifier' | 'reward';
 
 export interface GridProgress {
   cellsDone: number;
@@ -103,12 +112,23 @@ class GridCancelled extends Error {
   override name = 'CancelledError';
 }
 
-/** The grid's pool: the loaded built-in task's first prompts with their SFT targets. */
-function poolRows(s: Pick<Lab, 'data'>, n: number): { prompt: string; target: string }[] {
+/** What a grid on the loaded data measures: the verifier where the data is the built-in task. */
+export const gridMetricOf = (s: Pick<Lab, 'data'>): GridMetric => (isBuiltinTask(s.data.rows.slice(0, 50).map((r) => r.prompt)) ? 'verifier' : 'reward');
+
+/**
+ * The grid's prompts from the loaded data, with their SFT targets: the pool's first `gridPrompts`, and where there is
+ * no verifier the next `gridEvalPrompts` for the held-out pairs.
+ */
+function gridRows(s: Pick<Lab, 'data'>, settings: Pick<LabSettings, 'gridPrompts' | 'gridEvalPrompts'>, metric: GridMetric): { prompt: PromptInput; target: string }[] {
+  const n = settings.gridPrompts + (metric === 'reward' ? settings.gridEvalPrompts : 0);
   const rows = s.data.rows.slice(0, n);
-  if (!isBuiltinTask(rows.map((r) => r.prompt))) throw new Error('the Experiments step needs the built-in task (its verifier scores every cell): load it in the Data step');
-  if (rows.length < n) throw new Error(`the grid asks for ${n} pool prompts; the data has ${rows.length}`);
-  return rows.map((r) => ({ prompt: singleTurnText(r.prompt)!, target: r.target }));
+  if (!rows.length) throw new Error('load data first (the built-in task, or a file of your own)');
+  if (rows.length < n) {
+    throw new Error(metric === 'reward'
+      ? `the grid asks for ${settings.gridPrompts} pool prompts and ${settings.gridEvalPrompts} held-out prompts after them; the data has ${rows.length}`
+      : `the grid asks for ${n} pool prompts; the data has ${rows.length}`);
+  }
+  return rows.map((r) => ({ prompt: metric === 'verifier' ? singleTurnText(r.prompt)! : r.prompt, target: r.target }));
 }
 
 export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> = (set, get) => {
@@ -131,36 +151,50 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     }
   };
 
-  const samplePool = async (run: GridRun, rows: { prompt: string; target: string }[]): Promise<PoolSampling> => {
+  /** Samples and embeds the grid's rows once (stored under POOL_KEY); the pool, and the held-out pairs where there is no verifier. */
+  const samplePool = async (run: GridRun, rows: { prompt: PromptInput; target: string }[]): Promise<{ pool: PoolSampling; heldOut: PreferenceRecord[] }> => {
     const stored = await storedValue<StoredPool>(POOL_KEY);
     let samples: string[][];
     let similarity: Float32Array;
     const t0 = performance.now();
+    const R = gridSamples(gridSpecOf(run.settings));
     if (stored?.runId === run.id) {
       ({ samples, similarity } = stored);
     } else {
-      const R = gridSamples(gridSpecOf(run.settings));
       const s = run.settings;
       samples = rows.map(() => []);
       for (let at = 0; at < rows.length; at += SAMPLING_CHUNK) {
         const chunk = rows.slice(at, at + SAMPLING_CHUNK);
-        progress({ stage: `sampling the pool (${R} per prompt)`, done: at, total: rows.length });
+        progress({ stage: `sampling ${R} per prompt`, done: at, total: rows.length });
         const result = await call(lmClient().call('sample', {
           prompts: chunk.map((r) => r.prompt), samplesPerPrompt: R, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
           backend: run.backends.sample, stop: stopStrings(s), longPrompts: 'skip', promptIndices: chunk.map((_, k) => at + k),
         }));
         for (const out of result.samples) samples[at + out.promptIndex][out.sampleIndex] = out.text;
-        if (result.skipped.length) throw new Error(`pool prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
+        if (result.skipped.length) throw new Error(`prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
       }
       const embedder = embedClient();
       similarity = await embedAndScore(rows.map((r, i) => ({ target: r.target, samples: samples[i] })), (texts) =>
         call(embedder.call('embed', { texts, backend: run.backends.embed }, (p) => progress({ stage: 'embedding the samples', done: p.done, total: p.total }))));
       await storeValue(POOL_KEY, { runId: run.id, samples, similarity } satisfies StoredPool);
     }
-    const verdicts = samples.map((texts, p) => texts.map((t) => verify(rows[p].prompt, t) === true));
-    const pool = poolSampling(rows, scoredSamples(rows, samples, similarity), (p, j) => verdicts[p][j]);
+    const P = run.settings.gridPrompts;
+    const poolRows = rows.slice(0, P);
+    const poolData = scoredSamples(poolRows, samples.slice(0, P), similarity.subarray(0, P * R));
+    let pool: PoolSampling;
+    let heldOut: PreferenceRecord[] = [];
+    if (run.metric === 'verifier') {
+      const texts = poolRows.map((r) => r.prompt as string);
+      const verdicts = samples.map((sampled, p) => sampled.map((t) => verify(texts[p], t) === true));
+      pool = poolSampling(poolRows, poolData, (p, j) => verdicts[p][j]);
+    } else {
+      pool = poolSampling(poolRows, poolData, null);
+      // Held-out pairs, the same for every cell: each held-out prompt's target against one negative the paper's filter picks.
+      heldOut = scoredSamples(rows.slice(P), samples.slice(P), similarity.subarray(P * R)).select({ ...PAPER_FILTER, m: 1, seed: run.settings.seed }, 32);
+      if (!heldOut.length) throw new Error(`none of the ${rows.length - P} held-out prompts gives a pair (their samples are all alike): reward accuracy cannot be measured`);
+    }
     await setRun({ labelling: poolLabelling(pool, 32), poolSeconds: stored?.runId === run.id ? run.poolSeconds : (performance.now() - t0) / 1000 });
-    return pool;
+    return { pool, heldOut };
   };
 
   const execute = async () => {
@@ -173,15 +207,21 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     set((st) => ({ experiment: { ...st.experiment, progress: { cellsDone: run.results.length, cellsTotal: total, current: null, stage: 'starting', done: 0, total: 0, secondsLeft: null } } }));
     await setRun({ status: 'running', error: null });
     try {
-      const rows = poolRows(get(), s.gridPrompts);
-      const evalPrompts = (await builtinTestPrompts()).slice(0, s.gridEvalPrompts);
+      const rows = gridRows(get(), s, run.metric);
+      const evalPrompts = run.metric === 'verifier' ? (await builtinTestPrompts()).slice(0, s.gridEvalPrompts) : [];
       const startedAt = performance.now();
       let cellsThisTime = 0;
+      let heldOut: PreferenceRecord[] = [];
+      const evaluating = run.metric === 'verifier' ? 'evaluating (greedy, verifier)' : 'evaluating (reward accuracy, held-out pairs)';
       await runGrid(run.cells, run.results, {
-        samplePool: () => samplePool(get().experiment.run!, rows),
+        samplePool: async () => {
+          const sampled = await samplePool(get().experiment.run!, rows);
+          heldOut = sampled.heldOut;
+          return sampled.pool;
+        },
         trainAndEvaluate: (cell, records): Promise<CellOutcome> => call(lmClient().call('experiment-cell', {
-          backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, maxNewTokens: s.maxNewTokens,
-        }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : 'evaluating (greedy, verifier)', done: p.done, total: p.total }))),
+          backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, heldOut, maxNewTokens: s.maxNewTokens,
+        }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : evaluating, done: p.done, total: p.total }))),
       }, {
         minPrompts: s.promptsPerStep,
         onCellStart: (cell) => progress({ current: cellLabel(cell) + `, seed ${cell.seed}`, stage: 'selecting pairs', done: 0, total: 0 }),
@@ -212,7 +252,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       const backends = { sample: stageDecision(st, 'sample').backend, embed: stageDecision(st, 'embed').backend };
       set((x) => ({ experiment: { ...x.experiment, measuringRates: true } }));
       try {
-        const rows = poolRows(st, Math.min(SAMPLING_CHUNK, s.gridPrompts));
+        const rows = gridRows(st, s, gridMetricOf(st)).slice(0, SAMPLING_CHUNK);
         const R = gridSamples(gridSpecOf(s));
         const t0 = performance.now();
         const sampled = await lmClient().call('sample', {
@@ -245,14 +285,15 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     startGrid: async () => {
       const st = get();
       const settings = st.settings;
+      const metric = gridMetricOf(st);
       try {
-        poolRows(st, settings.gridPrompts);
+        gridRows(st, settings, metric);
       } catch (e) {
         set((s) => ({ experiment: { ...s.experiment, startError: e instanceof Error ? e.message : String(e) } }));
         return;
       }
       const run: GridRun = {
-        id: `grid-${Date.now().toString(36)}`, settings, cells: gridCells(gridSpecOf(settings)), results: [], finishedAt: {},
+        id: `grid-${Date.now().toString(36)}`, settings, metric, cells: gridCells(gridSpecOf(settings, metric === 'verifier')), results: [], finishedAt: {},
         backends: { sample: stageDecision(st, 'sample').backend, embed: stageDecision(st, 'embed').backend, train: stageDecision(st, 'train').backend },
         labelling: null, poolSeconds: null, status: 'running', error: null,
       };

@@ -3,7 +3,7 @@
 // sample N responses per prompt, embed targets and samples, filter to M negatives.
 import { generate, type LmStepper } from '../sample/generate';
 import type { SamplingParams } from '../sample/logits';
-import type { PromptCodec } from '../model/codec';
+import type { PromptCodec, PromptInput } from '../model/codec';
 import { preferenceRecords, type PreferenceRecord } from '../data/export';
 import { buildTable, rankCandidates, selectNegatives, type FilterRule, type FilterSettings, type Ranking, type SimilarityTable } from './filter';
 import { embedAndScore, type EmbedTexts } from './similarity';
@@ -45,7 +45,7 @@ export async function selfContrastData(
 }
 
 /** The data step from samples already drawn and scored (R per prompt, `similarity` flat in prompt order): what a cache restores. */
-export function scoredSamples(rows: readonly { prompt: string; target: string }[], samples: string[][], similarity: Float32Array): SelfContrastData {
+export function scoredSamples(rows: readonly { prompt: PromptInput; target: string }[], samples: string[][], similarity: Float32Array): SelfContrastData {
   const R = samples[0]?.length ?? 0;
   const exportRows = rows.map((r, i) => ({ prompt: r.prompt, target: r.target, samples: samples[i] }));
   const tables = new Map<number, { rows: typeof exportRows; table: SimilarityTable; rankings: Record<FilterRule, Ranking> }>();

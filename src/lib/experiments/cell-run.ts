@@ -13,13 +13,19 @@ import type { LabSettings } from '../settings';
 import type { Cell } from './grid';
 import { DpoRun } from '../train/dpo-run';
 import { encodeRecord } from '../train/preference-data';
+import { heldOutRewards } from '../train/held-out';
 import type { CellOutcome } from './runner';
 
+export type CellStage = 'reference' | 'train' | 'evaluate';
+
 export interface CellRunOptions {
+  /** Built-in task prompts scored by the verifier (greedy). */
   evalPrompts: readonly string[];
+  /** Where there is no verifier: held-out pairs, and the cell is scored by reward accuracy on them instead. */
+  heldOut?: readonly PreferenceRecord[];
   maxNewTokens: number;
   /** Each report is also where the worker's cancel lands. */
-  onProgress?: (p: { stage: 'reference' | 'train' | 'evaluate'; done: number; total: number }) => void;
+  onProgress?: (p: { stage: CellStage; done: number; total: number }) => void;
   /** Wraps each device call (the worker races WebGPU work against the loss of the device). */
   guard?: <T>(work: Promise<T>) => Promise<T>;
 }
@@ -38,7 +44,7 @@ export async function greedyAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: Loa
   }
 }
 
-/** Trains a policy on the records from the base model and evaluates it; no records: the base model, evaluated. */
+/** Trains a policy on the records from the base model and evaluates it (verifier, or reward accuracy on held-out pairs); no records: the base model, evaluated. */
 export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, records: readonly PreferenceRecord[], config: DpoConfig, o: CellRunOptions): Promise<CellOutcome> {
   const guard = o.guard ?? (<T>(w: Promise<T>) => w);
   const t0 = performance.now();
@@ -63,7 +69,9 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     }
   }
   const t1 = performance.now();
-  const accuracy = await greedyAccuracy(ort, ep, lm, weights, o);
+  const accuracy = o.heldOut?.length
+    ? (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy
+    : await greedyAccuracy(ort, ep, lm, weights, o);
   return { accuracy, steps, finalLoss: last.loss, finalMargin: last.margin, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 } };
 }
 

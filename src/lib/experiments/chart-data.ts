@@ -77,7 +77,7 @@ export interface Fig6Bar {
 export function fig6Data(results: readonly CellResult[], labelling: { samples: number; wrong: number } | null): Fig6Bar[] {
   const bars: Fig6Bar[] = [];
   if (labelling && labelling.samples) bars.push({ label: 'all samples', wrong: (100 * labelling.wrong) / labelling.samples, right: 100 - (100 * labelling.wrong) / labelling.samples, count: labelling.samples });
-  const sc = results.filter((r) => r.cell.method === 'self-contrast' && (r.negatives ?? 0) > 0);
+  const sc = results.filter((r) => r.cell.method === 'self-contrast' && (r.negatives ?? 0) > 0 && Number.isFinite(r.dataAccuracy));
   for (const a of [...new Set(sc.map((r) => r.cell.a))].sort((x, y) => x - y)) {
     const rs = sc.filter((r) => r.cell.a === a);
     const count = rs.reduce((s, r) => s + r.negatives!, 0);

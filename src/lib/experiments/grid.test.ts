@@ -71,4 +71,13 @@ describe('experiment grid', () => {
     expect(fig4.match(/<circle/g)).toHaveLength(5);
     expect(figure5Svg(results).match(/<circle/g)).toHaveLength(10);
   });
+
+  it('without a verifier: Self-Contrast cells select as before with no data accuracy; cells that need the verifier say so', () => {
+    const blind = { ...pool, correct: null };
+    const cell = { method: 'self-contrast' as const, m: 2, a: 25, seed: 1 };
+    const d = cellData(cell, blind);
+    expect(d.records).toEqual(cellData(cell, pool).records);
+    expect(dataAccuracy(d)).toBeNaN();
+    expect(() => cellData({ method: 'dpo-std', m: 1, a: 0, seed: 1 }, blind)).toThrow(/needs a verifier/);
+  });
 });

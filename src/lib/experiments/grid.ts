@@ -9,6 +9,7 @@ import type { PreferenceRecord } from '../data/export';
 import { negativeText, PAPER_FILTER, promptSeed, selectNegatives, type Ranking, type SimilarityTable } from '../contrast/filter';
 import { createRng } from '../random';
 import type { SelfContrastData } from '../contrast/pipeline';
+import type { PromptInput } from '../model/codec';
 
 export type Method = 'sft' | 'dpo-std' | 'self-contrast' | 'oracle';
 
@@ -35,18 +36,18 @@ export const samplesFor = (m: number, drawn: number): number => Math.min(drawn, 
 
 /** One sampling of the pool, with the verifier's verdicts and a similarity table per sample count. */
 export interface PoolSampling {
-  prompts: string[];
+  prompts: PromptInput[];
   targets: string[];
   /** Every sample per prompt, in sampled order. */
   samples: string[][];
-  /** Is sample j of prompt p right? */
-  correct: (p: number, j: number) => boolean;
+  /** Is sample j of prompt p right? Null without a verifier (a user's own data): only Self-Contrast cells, no data accuracy. */
+  correct: ((p: number, j: number) => boolean) | null;
   /** The reference rule's table and ranking over each prompt's first `r` samples. */
   table: (r: number) => { table: SimilarityTable; ranking: Ranking };
 }
 
 /** A pool's data step (samples, similarities, tables) with the verifier's verdicts, as the grid reads it. */
-export function poolSampling(rows: readonly { prompt: string; target: string }[], data: SelfContrastData, correct: (p: number, j: number) => boolean): PoolSampling {
+export function poolSampling(rows: readonly { prompt: PromptInput; target: string }[], data: SelfContrastData, correct: PoolSampling['correct']): PoolSampling {
   return {
     prompts: rows.map((r) => r.prompt), targets: rows.map((r) => r.target), samples: data.samples, correct,
     table: (r) => {
@@ -132,7 +133,8 @@ export interface CellData {
  */
 export function cellData(cell: Cell, pool: PoolSampling): CellData {
   const r = samplesFor(cell.m, pool.samples[0]?.length ?? 0);
-  const verdicts = (p: number, rejected: number[]) => rejected.map((j) => !pool.correct(p, j));
+  const correct = pool.correct;
+  const verdicts = (p: number, rejected: number[]) => (correct ? rejected.map((j) => !correct(p, j)) : []);
   if (cell.method === 'sft') return { records: [], rejectedWrong: [] };
   if (cell.method === 'self-contrast') {
     const { table, ranking } = pool.table(r);
@@ -147,19 +149,20 @@ export function cellData(cell: Cell, pool: PoolSampling): CellData {
     }
     return { records, rejectedWrong };
   }
+  if (!correct) throw new Error(`${cellLabel(cell)} needs a verifier; this data has none`);
   const records: PreferenceRecord[] = [];
   const rejectedWrong: boolean[][] = [];
   for (let p = 0; p < pool.prompts.length; p++) {
     const rng = createRng(promptSeed(cell.seed, p));
     const distinct = distinctSamples(pool, p, r);
-    const wrong = distinct.filter((j) => !pool.correct(p, j));
+    const wrong = distinct.filter((j) => !correct(p, j));
     if (cell.method === 'oracle') {
       if (wrong.length < cell.m) continue;
       const chosen = draw(wrong, cell.m, rng);
       records.push({ prompt: pool.prompts[p], chosen: pool.targets[p], rejected: chosen.map((j) => negativeText(pool.samples[p][j], 'reference')) });
       rejectedWrong.push(verdicts(p, chosen));
     } else {
-      const right = distinct.filter((j) => pool.correct(p, j));
+      const right = distinct.filter((j) => correct(p, j));
       if (!right.length || !wrong.length) continue;
       const [good] = draw(right, 1, rng);
       const [bad] = draw(wrong, 1, rng);
@@ -170,7 +173,7 @@ export function cellData(cell: Cell, pool: PoolSampling): CellData {
   return { records, rejectedWrong };
 }
 
-/** Share of a cell's selected negatives that the verifier calls wrong (the paper's data accuracy). */
+/** Share of a cell's selected negatives that the verifier calls wrong (the paper's data accuracy); NaN without a verifier. */
 export function dataAccuracy(d: CellData): number {
   const all = d.rejectedWrong.flat();
   return all.length ? all.filter(Boolean).length / all.length : NaN;

@@ -39,4 +39,9 @@ describe('the page grid', () => {
     expect(e.total).toBeCloseTo(e.pool + e.cells.reduce((a, c) => a + c.train + c.evaluate, 0), 9);
     expect(estimateGrid(s, 1, { ...rates, trainingTokensPerSecond: null }).total).toBeNull();
   });
+
+  it('without a verifier only Self-Contrast and unfiltered cells remain', () => {
+    expect(gridCells(gridSpecOf({ ...GRID_PRESETS.paper, gridSeeds: 1 }, false)).every((c) => c.method === 'self-contrast')).toBe(true);
+    expect(gridCells(gridSpecOf({ ...GRID_PRESETS.quick, gridMethods: 'sft,oracle' }, false))).toEqual([]);
+  });
 });

@@ -8,8 +8,9 @@ type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gri
 
 const numbers = (list: string) => list.split(',').filter(Boolean).map(Number);
 
-export function gridSpecOf(s: GridSettings): GridSpec {
-  const methods = new Set(s.gridMethods.split(',') as GridMethod[]);
+/** The grid the settings describe; without a verifier only Self-Contrast and unfiltered cells (SFT, DPO_std and the oracle need it). */
+export function gridSpecOf(s: GridSettings, verifier = true): GridSpec {
+  const methods = new Set((s.gridMethods.split(',') as GridMethod[]).filter((m) => verifier || !NEEDS_VERIFIER.includes(m)));
   const ms = numbers(s.gridMs);
   return {
     seeds: Array.from({ length: s.gridSeeds }, (_, i) => i + 1),
@@ -22,6 +23,9 @@ export function gridSpecOf(s: GridSettings): GridSpec {
     oracleMs: methods.has('oracle') ? ms : [],
   };
 }
+
+/** Methods that need the verifier: SFT's quality is the verifier's (its reward accuracy against itself is 0), DPO_std and the oracle label with it. */
+export const NEEDS_VERIFIER: readonly GridMethod[] = ['sft', 'dpo-std', 'oracle'];
 
 export type GridPreset = 'quick' | 'paper';
 

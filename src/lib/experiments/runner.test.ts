@@ -71,10 +71,11 @@ describe('grid runner', () => {
   });
 
   it("labels the pool as the verifier does: Fig. 6's reference", () => {
-    const { samples, wrong } = poolLabelling(pool, 32);
+    const { samples, wrong } = poolLabelling(pool, 32)!;
     expect(samples).toBe(24 * 32);
     let expected = 0;
-    pool.samples.forEach((t, p) => t.slice(0, 32).forEach((_, j) => (expected += pool.correct(p, j) ? 0 : 1)));
+    pool.samples.forEach((t, p) => t.slice(0, 32).forEach((_, j) => (expected += pool.correct!(p, j) ? 0 : 1)));
+    expect(poolLabelling({ ...pool, correct: null }, 32)).toBeNull();
     expect(wrong).toBe(expected);
   });
 });

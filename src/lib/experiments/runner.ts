@@ -10,6 +10,7 @@ import type { CellResult } from './figures';
 
 /** What training and evaluating one cell gave (records empty: the base model, evaluated only). */
 export interface CellOutcome {
+  /** The grid's quality axis: greedy verifier accuracy, or reward accuracy on held-out pairs where there is no verifier. */
   accuracy: number;
   steps: number;
   finalLoss: number;
@@ -32,12 +33,14 @@ export interface GridRunOptions {
 }
 
 /** The verifier's own labelling of the pool (Fig. 6's reference): every sample among the first r, and how many are wrong. */
-export function poolLabelling(pool: PoolSampling, r: number): { samples: number; wrong: number } {
+export function poolLabelling(pool: PoolSampling, r: number): { samples: number; wrong: number } | null {
+  const correct = pool.correct;
+  if (!correct) return null;
   let samples = 0;
   let wrong = 0;
   pool.samples.forEach((texts, p) => texts.slice(0, r).forEach((_, j) => {
     samples++;
-    if (!pool.correct(p, j)) wrong++;
+    if (!correct(p, j)) wrong++;
   }));
   return { samples, wrong };
 }
@@ -67,7 +70,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
       const tFilter = now();
       const data = cellData(cell, pool);
       const filter = (now() - tFilter) / 1000;
-      const base = { cell, prompts: data.records.length, dataAccuracy: dataAccuracy(data), negatives: data.rejectedWrong.flat().length };
+      const base = { cell, prompts: data.records.length, dataAccuracy: dataAccuracy(data), negatives: data.records.reduce((a, r) => a + r.rejected.length, 0) };
       if (data.records.length < opts.minPrompts) {
         result = {
           ...base, accuracy: NaN, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (now() - t0) / 60000, seconds: { filter, train: 0, evaluate: 0 },
