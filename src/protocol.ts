@@ -284,8 +284,6 @@ export type LmRequests = {
   'time-backends': { payload: TimeBackendsRequest; result: StageTimings; progress: { backend: Backend } };
   'load-lm': { payload: LmSource; result: LmInfo; progress: { file: string; loaded: number; total: number | null } };
   sample: { payload: SampleRequest; result: SampleResult; progress: SampleProgress };
-  'next-token-logits': { payload: { text: string; backend: Backend }; result: { ids: number[]; logits: Float32Array }; progress: never };
-  'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
   'experiment-cell': { payload: ExperimentCellRequest; result: CellOutcome; progress: { stage: CellStage; done: number; total: number } };
@@ -294,6 +292,15 @@ export type LmRequests = {
   'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };
   'delete-checkpoint': { payload: { runId: string }; result: { deleted: boolean }; progress: never };
 };
+
+/** The LM worker's requests for scripted checks only (src/debug.ts, loaded with ?debug); the app never sends them. */
+export type LmDebugRequests = {
+  'next-token-logits': { payload: { text: string; backend: Backend }; result: { ids: number[]; logits: Float32Array }; progress: never };
+  'generate-benchmark': { payload: GenerateBenchmarkRequest; result: GenerateBenchmarkResult; progress: never };
+};
+
+/** Everything the LM worker answers. */
+export type LmWorkerRequests = LmRequests & LmDebugRequests;
 
 /** What each request kind of a worker takes, returns and reports. */
 export type RequestSpecs = { [kind: string]: { payload: unknown; result: unknown; progress: unknown } };

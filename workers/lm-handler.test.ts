@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLmHandler, type LmEngine } from './lm-handler';
-import type { BackendReport, FromWorker, LmRequests } from '../src/protocol';
+import type { BackendReport, FromWorker, LmWorkerRequests } from '../src/protocol';
 
 const report: BackendReport = {
   webgpu: { backend: 'webgpu', ok: false, reason: 'none here' },
@@ -21,7 +21,7 @@ function harness(parts: Partial<LmEngine>) {
     'probe-backends': notCalled, 'hub-plan': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'next-token-logits': notCalled, 'generate-benchmark': notCalled,
     'train-dpo': notCalled, evaluate: notCalled, 'experiment-cell': notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, 'time-backends': notCalled, 'prompt-lengths': notCalled, ...parts,
   };
-  const replies: FromWorker<LmRequests>[] = [];
+  const replies: FromWorker<LmWorkerRequests>[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };
 }
 

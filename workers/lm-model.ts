@@ -150,18 +150,6 @@ export class LmModelState {
     return lmCodec(this.loaded()).encodePrompt(prompt);
   }
 
-  /** The loaded model's next-token logits after a text (no chat template): what a logit-level check compares. */
-  async nextTokenLogits(text: string, backend: Backend): Promise<{ ids: number[]; logits: Float32Array }> {
-    const lm = this.loaded();
-    const ids = lm.tokenizer.encode(text);
-    const decoder = await this.decoder(backend);
-    decoder.reset();
-    const T = ids.length;
-    const logits = await decoder.step(BigInt64Array.from(ids, BigInt), BigInt64Array.from(ids, (_, t) => BigInt(t)), new BigInt64Array(T).fill(1n), 1, T, T);
-    decoder.reset();
-    return { ids, logits };
-  }
-
   /** Sampling tokens per second of the loaded model on one backend: R rows of one prompt, after a short warm-up run. */
   async samplingThroughput(backend: Backend, samplesPerPrompt: number, newTokens: number): Promise<number> {
     const lm = this.loaded();

@@ -8,7 +8,7 @@ import { installOrtLogTap } from './ort-log';
 import { LmModelState } from './lm-model';
 import { DpoTraining } from './dpo-training';
 import { hubPlan } from './hub-plan';
-import type { LmRequests, ToWorker } from '../src/protocol';
+import type { LmWorkerRequests, ToWorker } from '../src/protocol';
 import type { StageTimings } from '../src/lib/backend-choice';
 
 // ORT's wasm thread workers re-run this chunk; only the real worker handles messages.
@@ -44,9 +44,9 @@ if (!self.name?.startsWith('em-pthread')) {
         }
         return timings;
       },
-      'next-token-logits': (p) => model.nextTokenLogits(p.text, p.backend),
-      // Benches only: transformers.js' own LM loads in its own chunk, never for the app.
-      'generate-benchmark': async (p) => (await import('./generate-benchmark')).generateBenchmark(model, p),
+      // Scripted checks only (LmDebugRequests): their code loads in its own chunk, never for the app.
+      'next-token-logits': async (p) => (await import('./lm-debug')).nextTokenLogits(model, p.text, p.backend),
+      'generate-benchmark': async (p) => (await import('./lm-debug')).generateBenchmark(model, p),
       'train-dpo': (p, onProgress) => training.train(p, onProgress),
       evaluate: (p, onProgress) => training.evaluate(p, onProgress),
       'experiment-cell': (p, onProgress) => training.experimentCell(p, onProgress),
@@ -56,5 +56,5 @@ if (!self.name?.startsWith('em-pthread')) {
     },
     (reply) => self.postMessage(reply),
   );
-  self.onmessage = (e: MessageEvent<ToWorker<LmRequests>>) => void handle(e.data);
+  self.onmessage = (e: MessageEvent<ToWorker<LmWorkerRequests>>) => void handle(e.data);
 }
