@@ -4,12 +4,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { useLab } from '../store';
 import { stageDecision } from '../store/backend-slice';
 import { GRID_METHODS, type GridMethod } from '../lib/settings';
-import { cellKey, cellLabel, gridCells } from '../lib/experiments/grid';
+import { cellKey, cellLabel, gridCells, gridSamples } from '../lib/experiments/grid';
 import { estimateGrid, GRID_PRESETS, gridSpecOf, NEEDS_VERIFIER, presetOf, type GridPreset } from '../lib/experiments/page-grid';
-import { ratesKey } from '../store/experiment-slice';
+import { gridMetricOf, ratesKey } from '../store/experiment-slice';
 import { cellsCsv, resultRows } from '../lib/experiments/results';
 import { fig4Data, fig5Data, fig6Data, seriesKey } from '../lib/experiments/chart-data';
-import { isBuiltinTask } from '../lib/task/builtin';
 import { SettingInput } from './SettingInput';
 import { JobProgress } from './JobProgress';
 import { download } from './download';
@@ -35,7 +34,7 @@ export function ExperimentsPanel() {
   const timings = useLab((s) => s.backend.timings);
   const measuring = useLab((s) => s.backend.measuring);
   const decisions = useLab(useShallow((s) => ({ sample: stageDecision(s, 'sample').backend, embed: stageDecision(s, 'embed').backend, train: stageDecision(s, 'train').backend })));
-  const builtin = useMemo(() => isBuiltinTask(rows.slice(0, 50).map((r) => r.prompt)), [rows]);
+  const builtin = useMemo(() => gridMetricOf({ data: { rows } }) === 'verifier', [rows]);
 
   const methods = new Set(settings.gridMethods.split(',') as GridMethod[]);
   const toggle = (m: GridMethod) => {
@@ -98,7 +97,7 @@ export function ExperimentsPanel() {
             <SettingInput name="gridEvalPrompts" label={builtin ? 'test prompts' : 'held-out prompts'} step={1} />
           </div>
           <p data-testid="grid-plan" data-cells={cells.length}>
-            {cells.length} cells on the first {settings.gridPrompts} pool prompts ({Math.max(32, ...gridSpecOf(settings).ms.map((m) => (m > 8 ? 64 : 32)))} samples each, sampled once),
+            {cells.length} cells on the first {settings.gridPrompts} pool prompts ({gridSamples(gridSpecOf(settings, builtin))} samples each, sampled once),
             each scored on {settings.gridEvalPrompts} {builtin ? 'test prompts' : 'held-out prompts after the pool'}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
             {estimate?.total != null ? (
               <>

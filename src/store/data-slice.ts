@@ -79,8 +79,8 @@ function failureMessage(e: unknown, backend: Backend, kept: string): string {
   return `${isWebGpuLoss(message) ? 'The WebGPU device was lost' : 'WebGPU failed'} (${message}); ${kept}.`;
 }
 
-/** Prompts per sampling request. */
-const SAMPLING_CHUNK = 8;
+/** Prompts per sampling request: each is a cancellation point, and each finished one is kept. */
+export const SAMPLING_CHUNK = 8;
 
 export const createDataSlice: StateCreator<DataSlice & Pick<ModelSlice, 'reloadLm' | 'reloadEmbedder'>, [], [], DataSlice> = (set, get) => {
   /** Re-selects negatives for the current a%/M: milliseconds even for 20k prompts (bench/filter). */

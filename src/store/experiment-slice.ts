@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, PromptInput } from '../protocol';
+import type { Backend, PromptInput, SampleRequest } from '../protocol';
+import { pace } from '../lib/pace';
 import type { PreferenceRecord } from '../lib/data/export';
 import { PAPER_FILTER } from '../lib/contrast/filter';
 import { stopStrings, type LabSettings } from '../lib/settings';
@@ -13,10 +14,10 @@ import type { CellResult } from '../lib/experiments/figures';
 import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { builtinTestPrompts } from '../lib/task/served';
 import { stageDecision, type BackendSlice } from './backend-slice';
-import type { DataSlice } from './data-slice';
 import type { ModelSlice } from './model-slice';
 import { deleteValue, storedValue, storeValue } from './session-storage';
 import { embedClient, lmClient } from './workers';
+import { SAMPLING_CHUNK, type DataSlice } from './data-slice';
 
 /** A grid as it ran: everything it uses is fixed when it starts, so a resume after a reload or a settings change runs the same grid. */
 export interface GridRun {
@@ -94,8 +95,13 @@ export interface ExperimentSlice {
 
 const RUN_KEY = 'experiment';
 const POOL_KEY = 'experiment-pool';
-/** Prompts per sampling request: each is a cancellation point. */
-const SAMPLING_CHUNK = 8;
+/** How the grid samples a chunk of its prompts (starting at `at`): the paper's T = 1, every prompt's own RNG streams. */
+function gridSampleRequest(s: LabSettings, prompts: PromptInput[], at: number, backend: Backend): SampleRequest {
+  return {
+    prompts, samplesPerPrompt: gridSamples(gridSpecOf(s)), temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
+    backend, stop: stopStrings(s), longPrompts: 'skip', promptIndices: prompts.map((_, k) => at + k),
+  };
+}
 
 interface StoredPool {
   runId: string;
@@ -113,7 +119,7 @@ class GridCancelled extends Error {
 }
 
 /** What a grid on the loaded data measures: the verifier where the data is the built-in task. */
-export const gridMetricOf = (s: Pick<Lab, 'data'>): GridMetric => (isBuiltinTask(s.data.rows.slice(0, 50).map((r) => r.prompt)) ? 'verifier' : 'reward');
+export const gridMetricOf = (s: { data: Pick<Lab['data'], 'rows'> }): GridMetric => (isBuiltinTask(s.data.rows.slice(0, 50).map((r) => r.prompt)) ? 'verifier' : 'reward');
 
 /**
  * The grid's prompts from the loaded data, with their SFT targets: the pool's first `gridPrompts`, and where there is
@@ -166,10 +172,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       for (let at = 0; at < rows.length; at += SAMPLING_CHUNK) {
         const chunk = rows.slice(at, at + SAMPLING_CHUNK);
         progress({ stage: `sampling ${R} per prompt`, done: at, total: rows.length });
-        const result = await call(lmClient().call('sample', {
-          prompts: chunk.map((r) => r.prompt), samplesPerPrompt: R, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
-          backend: run.backends.sample, stop: stopStrings(s), longPrompts: 'skip', promptIndices: chunk.map((_, k) => at + k),
-        }));
+        const result = await call(lmClient().call('sample', gridSampleRequest(s, chunk.map((r) => r.prompt), at, run.backends.sample)));
         for (const out of result.samples) samples[at + out.promptIndex][out.sampleIndex] = out.text;
         if (result.skipped.length) throw new Error(`prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
       }
@@ -210,7 +213,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       const rows = gridRows(get(), s, run.metric);
       const evalPrompts = run.metric === 'verifier' ? (await builtinTestPrompts()).slice(0, s.gridEvalPrompts) : [];
       const startedAt = performance.now();
-      let cellsThisTime = 0;
+      const doneBefore = run.results.length;
       let heldOut: PreferenceRecord[] = [];
       const evaluating = run.metric === 'verifier' ? 'evaluating (greedy, verifier)' : 'evaluating (reward accuracy, held-out pairs)';
       await runGrid(run.cells, run.results, {
@@ -226,12 +229,10 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
         minPrompts: s.promptsPerStep,
         onCellStart: (cell) => progress({ current: cellLabel(cell) + `, seed ${cell.seed}`, stage: 'selecting pairs', done: 0, total: 0 }),
         onCell: (result) => {
-          cellsThisTime++;
           const current = get().experiment.run!;
           const results = [...current.results, result];
-          const left = total - results.length;
           // Cells differ in cost (M = 8 trains on 9 rows per prompt, SFT only evaluates): the pace so far is a rough guide.
-          progress({ cellsDone: results.length, secondsLeft: left ? (left * (performance.now() - startedAt)) / 1000 / cellsThisTime : 0 });
+          progress({ cellsDone: results.length, secondsLeft: pace(startedAt, performance.now(), results.length - doneBefore, total - doneBefore).secondsLeft });
           void setRun({ results, finishedAt: { ...current.finishedAt, [cellKey(result.cell)]: Date.now() } });
         },
       });
@@ -253,12 +254,8 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       set((x) => ({ experiment: { ...x.experiment, measuringRates: true } }));
       try {
         const rows = gridRows(st, s, gridMetricOf(st)).slice(0, SAMPLING_CHUNK);
-        const R = gridSamples(gridSpecOf(s));
         const t0 = performance.now();
-        const sampled = await lmClient().call('sample', {
-          prompts: rows.map((r) => r.prompt), samplesPerPrompt: R, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
-          backend: backends.sample, stop: stopStrings(s), longPrompts: 'skip', promptIndices: rows.map((_, i) => i),
-        }).promise;
+        const sampled = await lmClient().call('sample', gridSampleRequest(s, rows.map((r) => r.prompt), 0, backends.sample)).promise;
         const samplingSeconds = (performance.now() - t0) / 1000;
         const tokens = sampled.samples.reduce((a, x) => a + x.tokens.length, 0);
         // Texts the encoder has not seen (its cache would make them free): the measurement's own samples, salted.
