@@ -1,8 +1,10 @@
 // The method on the built-in task, end to end on onnxruntime-node with the
 // shipped models: sample the SFT model on pool prompts, embed, keep the
 // least-similar 25% as negatives, train DPO briefly, and the held-out verifier
-// accuracy rises above the SFT model's. Measured (2026-11-27, this machine):
-// SFT 48.5% → 53.0% greedy on the first 200 test prompts, in about 2.5 min.
+// accuracy rises above the SFT model's. Scored on 1,000 test prompts: the gain
+// (about 4 points here) is twice the threshold. On 200 prompts it sat one
+// prompt from it, and run-to-run float differences of the multithreaded CPU
+// kernels flipped the test.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { DecoderSession } from '../model/decoder-session';
@@ -18,7 +20,7 @@ import { encodeRecord } from './preference-data';
 const POOL = 1000;
 const R = 16;
 const M = 4; // 25% of 16 samples
-const TEST = 200;
+const TEST = 1000;
 
 describe('Self-Contrast on the built-in task', () => {
   it('DPO on self-generated negatives lifts held-out verifier accuracy above the SFT model', async () => {
