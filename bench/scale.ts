@@ -7,11 +7,9 @@
 // (e2e/hub-server.ts): sampling R = 32 and LoRA and full DPO steps through the UI's store,
 // with the renderer's peak RSS (VmHWM; the workers live in it) beside the estimate.
 // dpo-full-lm-head is full DPO with the LM head's logits recomputed in the backward pass (lm_head_checkpointing).
-// dpo-full-arena-off is full DPO with onnxruntime's CPU arena off in the train step's sessions: the nearest the
-// lab comes to torch's peak on onnxruntime-node, at the cost of glibc returning and re-faulting the freed memory.
 // dpo-full-gc is full DPO with V8's garbage collected after every step (node --expose-gc; no app can do this): what
 // of the peak is JavaScript garbage — earlier runs' outputs, which onnxruntime's JS bindings hand over as copies.
-//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-lm-head,dpo-full-arena-off,dpo-full-gc,dpo-lora,browser-sample-32,browser-lora,browser-full,
+//   npm run bench:scale   (builds the app first; WORKLOADS=sample-8,sample-32,dpo-full,dpo-full-lm-head,dpo-full-gc,dpo-lora,browser-sample-32,browser-lora,browser-full,
 //                          LAYERS, STEPS, WARMUP, PROMPTS, PER_PASS, M, LENGTH, TOKENS, CHECKPOINTING=none|lm-head|layers override)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,7 +49,7 @@ const CHECKPOINTING = ({ 0: 'none', 1: 'layers' }[env('CHECKPOINTING', 'none')] 
 if (!['none', 'lm-head', 'layers'].includes(CHECKPOINTING)) throw new Error(`CHECKPOINTING must be none, lm-head or layers, not ${CHECKPOINTING}`);
 const checkpointingOf = (w: WorkloadName): Checkpointing => (w === 'dpo-full-lm-head' ? 'lm-head' : CHECKPOINTING);
 const PROMPT_TOKENS = 40;
-const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-lm-head', 'dpo-full-arena-off', 'dpo-full-gc', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
+const ALL = ['sample-8', 'sample-32', 'dpo-full', 'dpo-full-lm-head', 'dpo-full-gc', 'dpo-lora', 'browser-sample-32', 'browser-lora', 'browser-full'] as const;
 type WorkloadName = (typeof ALL)[number];
 const WORKLOADS = env('WORKLOADS', ALL.join(',')).split(',') as WorkloadName[];
 
@@ -103,8 +101,7 @@ async function measure(w: WorkloadName): Promise<Result> {
     lora: w === 'dpo-lora' ? defaultLora(config) : null, gradient_checkpointing: checkpointingOf(w) === 'layers', lm_head_checkpointing: checkpointingOf(w) === 'lm-head',
   };
   if (promptsPerPass(dpo) !== PER_PASS) throw new Error(`${PER_PASS} prompts per pass expected, the config gives ${promptsPerPass(dpo)}`);
-  const trainSession = w === 'dpo-full-arena-off' ? { enableCpuMemArena: false } : undefined;
-  const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo, { trainSession });
+  const run = await DpoRun.create(ort, 'cpu', { config, weights, padTokenId: 0 }, randomGroups(PROMPTS * STEPS, M, LENGTH), dpo);
   const setupSeconds = (performance.now() - t0) / 1000;
   console.error(`${w}: peak RSS after setup (reference log-probs, sessions) ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB, now ${(process.memoryUsage().rss / GiB).toFixed(2)} GiB`);
   const logs = [];

@@ -94,22 +94,52 @@ test('a prompt longer than the context is named at import, skipped when sampling
   expect(consoleErrors).toEqual([]);
 });
 
-test('embedding shows its progress and can be cancelled; what was embedded is kept for the retry', async ({ page, consoleErrors }) => {
+test('embedding shows its progress and can be cancelled half-way at any backend speed; what was embedded is kept for the retry', async ({ page, consoleErrors }) => {
   test.setTimeout(240_000);
-  await openAndDrop(page, 6, 12, 24);
-  await page.getByRole('button', { name: /^Sample 6 prompts on wasm/ }).click();
-  await expect(page.getByText('6 of 6 prompts have samples.')).toBeVisible({ timeout: 120_000 });
-  // On this machine's software WebGPU the encoder is slow enough to cancel half-way.
+  // 8 prompts × 12 samples: more than two of the encoder's batches of 32 texts (the targets are embedded first, apart).
+  await openAndDrop(page, 8, 12, 24);
+  await page.getByRole('button', { name: /^Sample 8 prompts on wasm/ }).click();
+  await expect(page.getByText('8 of 8 prompts have samples.')).toBeVisible({ timeout: 120_000 });
   await page.getByLabel('embedding backend').selectOption('webgpu');
-  await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
+  // The encoder is held at the samples' second batch's read-back until the Cancel has reached the worker, so the
+  // cancel lands half-way however fast the GPU is; the worker also records the progress it reports.
+  const embed = page.workers().find((w) => w.url().includes('embed.worker'))!;
+  await embed.evaluate(`(() => {
+    let open; const gate = new Promise((resolve) => { open = resolve; });
+    self.openGate = () => open();
+    self.sawCancel = false;
+    self.addEventListener('message', (e) => { if (e.data && e.data.type === 'cancel') self.sawCancel = true; });
+    self.reported = [];
+    const post = self.postMessage.bind(self);
+    self.postMessage = (reply, transfer) => {
+      if (reply.type === 'progress' && reply.kind === 'embed') self.reported.push([reply.id, reply.progress.done, reply.progress.total]);
+      return post(reply, transfer);
+    };
+    const mapAsync = GPUBuffer.prototype.mapAsync;
+    GPUBuffer.prototype.mapAsync = function (...args) {
+      return (self.reported.length === 2 ? gate : Promise.resolve()).then(() => mapAsync.apply(this, args));
+    };
+  })()`);
+  await page.getByRole('button', { name: /^Embed and score 8 prompts/ }).click();
   const progress = page.getByTestId('scoring-progress');
-  await expect(progress).toBeVisible({ timeout: 120_000 });
+  await expect(progress).toHaveAttribute('data-done', '32', { timeout: 120_000 });
+  const total = Number(await progress.getAttribute('data-total'));
+  expect(total).toBeGreaterThan(64);
   await progress.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => embed.evaluate('self.sawCancel')).toBe(true);
+  await embed.evaluate('self.openGate()');
   await expect(progress).toBeHidden({ timeout: 120_000 });
   await expect(page.getByTestId('scoring-error')).toHaveCount(0);
   await expect(page.getByTestId('filter-counts')).toHaveCount(0);
-  await page.getByLabel('embedding backend').selectOption('wasm');
-  await page.getByRole('button', { name: /^Embed and score 6 prompts/ }).click();
+  // The batch in flight when the Cancel came finishes; both batches are kept, so the retry embeds only the rest.
+  await page.getByRole('button', { name: /^Embed and score 8 prompts/ }).click();
   await expect(page.getByTestId('filter-counts')).toBeVisible({ timeout: 120_000 });
+  const reported = (await embed.evaluate('self.reported')) as [number, number, number][];
+  const [targets, cancelled] = [reported[0]![0], reported[1]![0]];
+  expect(reported.filter((r) => r[0] === targets)).toEqual([[targets, 8, 8]]);
+  expect(reported.filter((r) => r[0] === cancelled)).toEqual([[cancelled, 32, total]]);
+  const retry = reported.filter((r) => r[0] !== targets && r[0] !== cancelled);
+  expect(new Set(retry.map((r) => r[0])).size).toBe(1);
+  expect(retry.at(-1)).toEqual([retry[0]![0], total - 64, total - 64]);
   expect(consoleErrors).toEqual([]);
 });

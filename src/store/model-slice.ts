@@ -58,7 +58,7 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
     await root.removeEntry(HUB_CACHE_ROOT, { recursive: true }).catch((e: unknown) => {
       if (!(e instanceof DOMException && e.name === 'NotFoundError')) throw e;
     });
-    if ('caches' in self) await caches.delete(TRANSFORMERS_CACHE);
+    if ('caches' in globalThis) await caches.delete(TRANSFORMERS_CACHE);
     set({ hub: { id: '', status: 'idle', plan: null, error: null } });
   },
   loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {

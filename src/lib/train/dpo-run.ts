@@ -4,7 +4,7 @@
 // constant across M), accumulated over micro-batches that fit `rows_per_pass`
 // sequences, each step scoring the reference log-probs its passes are first to
 // need (once per prompt). Resumable from a checkpoint of the full state.
-import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-common';
 import { batchTensors, TrainSession, type ExecutionProvider, type HostTensor, type OrtApi } from '../onnx/runtime';
 import { buildTrainStep, separateUpdatePays, splitTrainState } from '../onnx/train-step';
 import { weightSpecs, type LmConfig } from '../model/config';
@@ -196,8 +196,6 @@ export class DpoRun {
       label?: string;
       resume?: DpoCheckpoint | null;
       onReference?: (done: number, total: number) => void;
-      /** Options of the train step's sessions on top of TRAIN_SESSION_OPTIONS (bench:scale runs full DPO with the CPU arena off too). */
-      trainSession?: InferenceSession.SessionOptions;
     } = {},
   ): Promise<DpoRun> {
     const m = config.negatives_per_prompt;
@@ -236,7 +234,7 @@ export class DpoRun {
       trainable = host(model.weights, (n) => shapes.get(n)!);
     }
     if (config.lora) frozen = host(model.weights, (n) => shapes.get(n)!);
-    const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state, session: opts.trainSession });
+    const session = await TrainSession.create(ort, graph, ep, trainable, frozen, { initialState: resume?.state });
     const label = opts.label ?? resume?.label ?? `DPO M=${m}`;
     return new DpoRun(ort, model, usable, config, session, reference, fingerprint, label, resume?.step ?? 0, [...(resume?.history ?? [])]);
   }
