@@ -5,8 +5,6 @@ import { stageDecision, type BackendSlice } from './backend-slice';
 import { SHIPPED_EMBEDDER, SHIPPED_LM, type LabSettings } from '../lib/settings';
 import { HUB_CACHE_ROOT } from '../lib/model/hub';
 
-/** Where the shipped default models are served (vite-plugin-models.ts). */
-export const DEFAULT_LM_URL = SHIPPED_LM;
 /** transformers.js' view of SHIPPED_EMBEDDER: the folder above it, and its name. */
 export const DEFAULT_EMBEDDER = { localModelPath: SHIPPED_EMBEDDER.slice(0, SHIPPED_EMBEDDER.lastIndexOf('/') + 1), modelId: SHIPPED_EMBEDDER.slice(SHIPPED_EMBEDDER.lastIndexOf('/') + 1) };
 
@@ -47,7 +45,7 @@ export interface ModelSlice {
 const TRANSFORMERS_CACHE = 'transformers-cache';
 
 let embedderSource: EmbedderSource = { kind: 'local', ...DEFAULT_EMBEDDER };
-let lmSource: LmSource = { kind: 'url', baseUrl: DEFAULT_LM_URL };
+let lmSource: LmSource = { kind: 'url', baseUrl: SHIPPED_LM };
 
 /** Each model load is followed by timing its stage on every backend: the measurement picks the backend. */
 export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settings: LabSettings; setSettings: (patch: Partial<LabSettings>) => void }, [], [], ModelSlice> = (set, get) => ({
@@ -61,7 +59,7 @@ export const createModelSlice: StateCreator<ModelSlice & BackendSlice & { settin
     if ('caches' in globalThis) await caches.delete(TRANSFORMERS_CACHE);
     set({ hub: { id: '', status: 'idle', plan: null, error: null } });
   },
-  loadLm: async (source = { kind: 'url', baseUrl: DEFAULT_LM_URL }) => {
+  loadLm: async (source = { kind: 'url', baseUrl: SHIPPED_LM }) => {
     lmSource = source;
     set((s) => ({ lm: { ...s.lm, status: 'loading', progress: null, error: null } }));
     try {
