@@ -12,7 +12,7 @@
 // cached in .cache/compare/ by the models' bytes, the slice, R and the seed.
 // Run: npm run compare:negatives
 //   SEEDS=1,2,3,4,5 POOL=1000 POOL_OFFSET=0 SPLIT=test EVAL=1000 MS=1,2,4,8,16 A_SWEEP=6.25,12.5,25,50,100
-//   DPO_STD=1 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS SAMPLE_SEED=1 OUT=docs/compare-negatives
+//   DPO_STD=1 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -50,6 +50,8 @@ const training: Partial<LabSettings> = {
   epochs: Number(env('EPOCHS', String(DEFAULT_SETTINGS.epochs))),
   promptsPerStep: Number(env('PROMPTS_PER_STEP', String(DEFAULT_SETTINGS.promptsPerStep))),
   dpoLoss: env('LOSS', DEFAULT_SETTINGS.dpoLoss) as LabSettings['dpoLoss'],
+  // Only when given, so the settings of runs from before RPO existed still match theirs.
+  ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
 const settings = { POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training };
 

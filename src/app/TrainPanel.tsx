@@ -71,6 +71,7 @@ export function TrainPanel() {
           </select>
         </label>
         <SettingInput name="beta" label="β" />
+        <SettingInput name="rpoAlpha" label="RPO α (0 = off)" />
         <SettingInput name="lr" label="learning rate" />
         <SettingInput name="promptsPerStep" label="prompts per step" step={1} />
         <SettingInput name="epochs" label="epochs" step={1} />

@@ -31,6 +31,7 @@ export interface LabSettings {
   dpoLoss: DpoVariant;
   beta: number;
   labelSmoothing: number;
+  rpoAlpha: number;
   lr: number;
   promptsPerStep: number;
   rowsPerPass: number;
@@ -128,6 +129,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
   beta: { default: 0.1, describe: 'β (paper: 0.1)', parse: num(1e-4, 100) },
   labelSmoothing: { default: 0, describe: 'label smoothing ε (cDPO / robust)', parse: num(0, 0.49) },
+  rpoAlpha: { default: 0, describe: "RPO α (TRL's rpo_alpha): adds α × the chosen responses' NLL per token to the DPO loss; 0 = off", parse: num(0, 100) },
   lr: { default: 3e-5, describe: 'peak learning rate (paper: 5e-7 for 7B; the default model: 3e-5)', parse: num(1e-9, 1) },
   promptsPerStep: { default: 16, describe: 'prompts per optimizer step, the same for every M (paper: 128)', parse: num(1, 4096, true) },
   rowsPerPass: { default: 36, describe: 'sequences per forward/backward pass; steps accumulate gradients over passes', parse: num(2, 4096, true) },

@@ -13,6 +13,8 @@ export interface DpoConfig {
   beta: number;
   loss_type: DpoVariant;
   label_smoothing: number;
+  /** TRL's: α of the chosen responses' NLL added to the loss (RPO); null = off. */
+  rpo_alpha: number | null;
   learning_rate: number;
   lr_scheduler_type: 'constant' | 'cosine';
   warmup_ratio: number;
@@ -35,7 +37,7 @@ export interface DpoConfig {
 
 /** TRL's fields (what trl.DPOConfig takes), then the lab's own. */
 export const TRL_FIELDS = [
-  'beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay',
+  'beta', 'loss_type', 'label_smoothing', 'rpo_alpha', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay',
   'max_grad_norm', 'max_length', 'seed', 'gradient_checkpointing',
 ] as const satisfies readonly (keyof DpoConfig)[];
 export const LAB_FIELDS = ['lm_head_checkpointing', 'negatives_per_prompt', 'prompts_per_step', 'rows_per_pass', 'lora'] as const satisfies readonly (keyof DpoConfig)[];
@@ -44,6 +46,7 @@ export const DPO_CONFIG_HELP: Record<keyof DpoConfig, string> = {
   beta: 'β: strength of the KL pull towards the reference model',
   loss_type: 'DPO loss: sigmoid, robust, hinge, ipo (TRL), or infonca (1 chosen against all M, which TRL lacks)',
   label_smoothing: 'ε: assumed share of flipped preference labels (cDPO, robust)',
+  rpo_alpha: "α: weight of the chosen responses' negative log-likelihood per token added to the DPO loss (RPO); null: off",
   learning_rate: 'peak learning rate of AdamW',
   lr_scheduler_type: 'learning-rate schedule after warmup',
   warmup_ratio: 'share of the steps spent warming the learning rate up',
@@ -63,7 +66,7 @@ export const DPO_CONFIG_HELP: Record<keyof DpoConfig, string> = {
 
 /** The lab's defaults: the paper's loss and M, at the default model's scale. */
 export const DPO_CONFIG_DEFAULTS: DpoConfig = {
-  beta: PAPER_DPO.beta, loss_type: PAPER_DPO.variant, label_smoothing: PAPER_DPO.labelSmoothing, learning_rate: 3e-5, lr_scheduler_type: 'cosine',
+  beta: PAPER_DPO.beta, loss_type: PAPER_DPO.variant, label_smoothing: PAPER_DPO.labelSmoothing, rpo_alpha: PAPER_DPO.rpoAlpha, learning_rate: 3e-5, lr_scheduler_type: 'cosine',
   warmup_ratio: 0.1, num_train_epochs: 1, max_steps: -1, weight_decay: 0, max_grad_norm: 1, max_length: 512, seed: 1,
   gradient_checkpointing: false, lm_head_checkpointing: false,
   negatives_per_prompt: 8, prompts_per_step: 16, rows_per_pass: 36, lora: null,
@@ -77,7 +80,7 @@ export function dpoConfigFrom(s: LabSettings, defaultLoraTargets: readonly strin
   const named = s.loraTargets.split(',').map((t) => t.trim()).filter(Boolean);
   return {
     ...DPO_CONFIG_DEFAULTS,
-    beta: s.beta, loss_type: s.dpoLoss, label_smoothing: s.labelSmoothing, learning_rate: s.lr, lr_scheduler_type: s.schedule, warmup_ratio: s.warmupRatio,
+    beta: s.beta, loss_type: s.dpoLoss, label_smoothing: s.labelSmoothing, rpo_alpha: s.rpoAlpha > 0 ? s.rpoAlpha : null, learning_rate: s.lr, lr_scheduler_type: s.schedule, warmup_ratio: s.warmupRatio,
     num_train_epochs: s.epochs, max_steps: s.maxSteps > 0 ? s.maxSteps : -1, max_length: Math.min(DPO_CONFIG_DEFAULTS.max_length, contextLength), seed: s.seed,
     gradient_checkpointing: s.gradientCheckpointing === 'on', lm_head_checkpointing: s.gradientCheckpointing === 'lm-head',
     negatives_per_prompt: s.m, prompts_per_step: s.promptsPerStep, rows_per_pass: s.rowsPerPass,
@@ -89,7 +92,7 @@ export function dpoConfigFrom(s: LabSettings, defaultLoraTargets: readonly strin
 export const checkpointingOf = (c: Pick<DpoConfig, 'gradient_checkpointing' | 'lm_head_checkpointing'>): Checkpointing =>
   c.gradient_checkpointing ? 'layers' : c.lm_head_checkpointing ? 'lm-head' : 'none';
 
-export const dpoLossOptions = (c: DpoConfig): DpoOptions => ({ variant: c.loss_type, beta: c.beta, labelSmoothing: c.label_smoothing });
+export const dpoLossOptions = (c: DpoConfig): DpoOptions => ({ variant: c.loss_type, beta: c.beta, labelSmoothing: c.label_smoothing, rpoAlpha: c.rpo_alpha });
 
 /** The config as the scale-out job writes it: what trl.DPOConfig(**trl) takes, and the lab's own fields beside it. */
 export function dpoConfigRecord(c: DpoConfig): { trl: Record<string, unknown>; self_contrast: Record<string, unknown> } {
@@ -101,7 +104,7 @@ export function dpoConfigRecord(c: DpoConfig): { trl: Record<string, unknown>; s
 
 /** What runs and checkpoints stored before the config took TRL's names hold. */
 interface StoredRunSettings {
-  loss: DpoOptions;
+  loss: Omit<DpoOptions, 'rpoAlpha'>;
   negatives: number;
   promptsPerStep: number;
   maxRowsPerPass: number;
@@ -121,10 +124,11 @@ export type StoredDpoConfig = DpoConfig | StoredRunSettings;
 
 /** A stored run's config, whichever form it was saved in: paused runs from before the rename still resume. */
 export function storedDpoConfig(stored: StoredDpoConfig): DpoConfig {
-  if (!('loss' in stored)) return { ...stored, gradient_checkpointing: stored.gradient_checkpointing ?? false, lm_head_checkpointing: stored.lm_head_checkpointing ?? false };
+  // Configs stored before a field existed take that field's default.
+  if (!('loss' in stored)) return { ...stored, rpo_alpha: stored.rpo_alpha ?? null, gradient_checkpointing: stored.gradient_checkpointing ?? false, lm_head_checkpointing: stored.lm_head_checkpointing ?? false };
   const s = stored;
   return {
-    beta: s.loss.beta, loss_type: s.loss.variant, label_smoothing: s.loss.labelSmoothing, learning_rate: s.learningRate, lr_scheduler_type: s.schedule,
+    beta: s.loss.beta, loss_type: s.loss.variant, label_smoothing: s.loss.labelSmoothing, rpo_alpha: null, learning_rate: s.learningRate, lr_scheduler_type: s.schedule,
     warmup_ratio: s.warmupRatio, num_train_epochs: s.epochs, max_steps: s.maxSteps > 0 ? s.maxSteps : -1, weight_decay: s.weightDecay,
     max_grad_norm: s.maxGradNorm, max_length: s.maxLength, seed: s.seed, gradient_checkpointing: false, lm_head_checkpointing: false, negatives_per_prompt: s.negatives, prompts_per_step: s.promptsPerStep,
     rows_per_pass: s.maxRowsPerPass, lora: s.lora ? { r: s.lora.rank, lora_alpha: s.lora.alpha, target_modules: s.lora.targetModules } : null,

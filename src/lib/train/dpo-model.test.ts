@@ -30,11 +30,12 @@ const batch = packSequences(rows, 0);
 // The second prompt brought one negative fewer: its last row is padding.
 const rowMask = [1, 1, 1, 1, 1, 0];
 const variants: DpoOptions[] = [
-  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0 },
-  { variant: 'robust', beta: 0.1, labelSmoothing: 0.1 },
-  { variant: 'hinge', beta: 0.5, labelSmoothing: 0 },
-  { variant: 'ipo', beta: 0.1, labelSmoothing: 0 },
-  { variant: 'infonca', beta: 0.1, labelSmoothing: 0 },
+  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'robust', beta: 0.1, labelSmoothing: 0.1, rpoAlpha: null },
+  { variant: 'hinge', beta: 0.5, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'ipo', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'infonca', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: 1 },
 ];
 
 async function scores(w: Map<string, Float32Array>) {
@@ -46,7 +47,7 @@ const group = (xs: number[]) => [xs.slice(0, 1 + M), xs.slice(1 + M)];
 
 describe('DPO train step on a tiny Llama', () => {
   for (const o of variants) {
-    it(`${o.variant}: loss equals the reference from the log-prob graph (one padded row); gradient matches finite differences`, async () => {
+    it(`${o.variant}${o.rpoAlpha === null ? '' : ` + RPO α ${o.rpoAlpha}`}: loss equals the reference from the log-prob graph (one padded row); gradient matches finite differences`, async () => {
       const policy = await scores(weights);
       const reference = await scores(refWeights);
       const session = await TrainSession.create(ort, buildTrainStep(dpoTrainStep(cfg, o, M)), 'cpu',

@@ -24,5 +24,11 @@ export function dpoLossReference(policy: number[][], reference: number[][], coun
       else terms.push((h - 1 / (2 * o.beta)) ** 2);
     }
   });
-  return terms.reduce((a, v) => a + v, 0) / terms.length;
+  const preference = terms.reduce((a, v) => a + v, 0) / terms.length;
+  if (o.rpoAlpha === null) return preference;
+  // RPO: α × −(Σ chosen log-probs) / (Σ chosen tokens) over the prompts whose chosen row is real.
+  const real = policy.map((_, b) => !mask || mask[b][0] === 1);
+  const logps = policy.reduce((a, row, b) => a + (real[b] ? row[0] : 0), 0);
+  const tokens = counts.reduce((a, row, b) => a + (real[b] ? row[0] : 0), 0);
+  return preference + o.rpoAlpha * (-logps / tokens);
 }

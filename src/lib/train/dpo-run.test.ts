@@ -176,6 +176,20 @@ describe('DpoRun', () => {
     await four.release();
   });
 
+  it("RPO α: logs TRL's nll_loss, and at step 1 (every DPO pair at ln 2) the loss is ln 2 + α · nll_loss; without α there is no nll_loss", async () => {
+    const data = groups(8, 3);
+    const rpo = await DpoRun.create(ort, 'cpu', model, data, { ...settings, rpo_alpha: 0.5 });
+    const plain = await DpoRun.create(ort, 'cpu', model, data, settings);
+    const a = await rpo.step();
+    const b = await plain.step();
+    expect(a.nll_loss).toBeGreaterThan(0);
+    expect(a.loss - Math.LN2).toBeCloseTo(0.5 * a.nll_loss!, 5);
+    expect(b.loss).toBeCloseTo(Math.LN2, 6);
+    expect(b).not.toHaveProperty('nll_loss');
+    await rpo.release();
+    await plain.release();
+  });
+
   it("logs TRL's metrics per pair, whatever the passes; at step 1 (policy = reference) rewards are exactly 0, as TRL logs them", async () => {
     const data = groups(8, 3);
     for (const variant of ['sigmoid', 'infonca'] as const) {
@@ -276,7 +290,7 @@ describe('DpoRun', () => {
       const w = loraWeights({ get: (n) => byName.get(n)!, transposed: () => null }, adapters, cfg, lora);
       const { sum, count } = sequenceLogProbs(cfg, w, { ids, mask: attn, positions, lossMask });
       const g = (v: typeof sum) => reshape(v, [-1, 4]);
-      return reshape(dpoLoss(g(sum), g(ref), g(count), { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0 }, g(rowMask)).loss, [1]);
+      return reshape(dpoLoss(g(sum), g(ref), g(count), { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0, rpoAlpha: null }, g(rowMask)).loss, [1]);
     }, { samplesPerInput: 2, outputShape: [1] });
     expect(r.worst, r.where).toBeLessThanOrEqual(1);
     // And the host-side merge equals W + (α/r)·B·A (GPT-2's Conv1D stores it transposed, [in, out]).

@@ -65,7 +65,8 @@ export const DPO_METRICS = [
 ] as const;
 export type DpoMetricName = (typeof DPO_METRICS)[number];
 /** `seconds`: the step's wall time, including `referenceSeconds` spent scoring reference log-probs its passes were first to need. */
-export type DpoStepLog = Record<DpoMetricName, number> & { step: number; epoch: number; seconds: number; referenceSeconds: number; tokens: number };
+/** `nll_loss`: TRL's, logged when the run has an RPO α. */
+export type DpoStepLog = Record<DpoMetricName, number> & { nll_loss?: number; step: number; epoch: number; seconds: number; referenceSeconds: number; tokens: number };
 
 export interface DpoCheckpoint {
   label: string;
@@ -281,6 +282,7 @@ export class DpoRun {
     const grouped = prompts.map((i) => groupRows(this.groups[i], m, this.config.max_length));
     // Each pass's share of the step: its real pairs (prompts for InfoNCA, whose
     // loss is per prompt), so accumulated passes equal one pass over all prompts.
+    // RPO's NLL term is each pass's own token mean, as TRL's is per micro-batch.
     const weightOf = (g: { mask: number[] }) => (this.config.loss_type === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
     const totalWeight = grouped.reduce((a, g) => a + weightOf(g), 0);
     const pairWeight = (p: typeof grouped) => p.reduce((a, g) => a + weightOf(g), 0) / totalWeight;
@@ -328,6 +330,7 @@ export class DpoRun {
       'rewards/margins': mean('rewards/margins'),
       'logps/chosen': mean('logps/chosen'),
       'logps/rejected': mean('logps/rejected'),
+      ...('nll_loss' in sums ? { nll_loss: mean('nll_loss') } : {}),
       grad_norm: gradNorm,
       learning_rate: lr,
       seconds: (performance.now() - t0) / 1000,

@@ -15,14 +15,16 @@ const reference = [[-13.0, -13.5, -12.4, -19.1], [-8.8, -9.1, -8.3, -9.0]];
 const counts = [[10, 12, 9, 15], [6, 7, 6, 6]];
 
 const variants: DpoOptions[] = [
-  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0 },
-  { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0.1 },
-  { variant: 'robust', beta: 0.1, labelSmoothing: 0.2 },
-  { variant: 'hinge', beta: 2, labelSmoothing: 0 },
-  { variant: 'ipo', beta: 0.1, labelSmoothing: 0 },
-  { variant: 'infonca', beta: 0.1, labelSmoothing: 0 },
+  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'sigmoid', beta: 0.5, labelSmoothing: 0.1, rpoAlpha: null },
+  { variant: 'robust', beta: 0.1, labelSmoothing: 0.2, rpoAlpha: null },
+  { variant: 'hinge', beta: 2, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'ipo', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'infonca', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
+  { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: 1 },
+  { variant: 'ipo', beta: 0.1, labelSmoothing: 0, rpoAlpha: 0.5 },
 ];
-const name = (o: DpoOptions) => `${o.variant} (β ${o.beta}, ε ${o.labelSmoothing})`;
+const name = (o: DpoOptions) => `${o.variant} (β ${o.beta}, ε ${o.labelSmoothing}${o.rpoAlpha === null ? '' : `, RPO α ${o.rpoAlpha}`})`;
 const t = (rows: number[][]) => new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
 
 describe('DPO losses', () => {
@@ -84,4 +86,24 @@ describe('DPO losses', () => {
       expect((r.logpChosen.data as Float32Array)[0]).toBeCloseTo((3 * policy[0][0] + 2 * policy[1][0]) / 5, 4);
     });
   }
+
+  it("RPO (TRL's rpo_alpha): nll_loss is the token mean over every chosen response, and the loss adds α times it", async () => {
+    const plain: DpoOptions = { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: null };
+    const run = async (o: DpoOptions) => {
+      const g = new Graph('dpo');
+      const out = dpoLoss(g.input('policy', 'float32', ['batch', 4]), g.input('reference', 'float32', ['batch', 4]), g.input('counts', 'float32', ['batch', 4]), o);
+      g.output(out.loss, 'loss');
+      if (out.metrics.nll_loss) g.output(out.metrics.nll_loss, 'nll');
+      const session = await ort.InferenceSession.create(encodeModel(g.toModel()));
+      const r = await session.run({ policy: t(policy), reference: t(reference), counts: t(counts) });
+      return { loss: (r.loss.data as Float32Array)[0], nll: r.nll ? (r.nll.data as Float32Array)[0] : null, metrics: Object.keys(out.metrics) };
+    };
+    const off = await run(plain);
+    const on = await run({ ...plain, rpoAlpha: 0.7 });
+    expect(off.nll).toBeNull();
+    expect(off.metrics).not.toContain('nll_loss');
+    // (12.5 + 8.2) nats over 10 + 6 chosen tokens, not the mean of 12.5/10 and 8.2/6.
+    expect(on.nll).toBeCloseTo(20.7 / 16, 6);
+    expect(on.loss - off.loss).toBeCloseTo(0.7 * (20.7 / 16), 5);
+  });
 });

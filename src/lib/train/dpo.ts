@@ -20,9 +20,14 @@ export interface DpoOptions {
   beta: number;
   /** ε for sigmoid (conservative DPO) and robust. */
   labelSmoothing: number;
+  /**
+   * TRL's rpo_alpha (RPO): α × the chosen responses' negative log-likelihood per token is added to the loss; null = off.
+   * It holds the chosen responses' likelihood up while DPO pushes the rejected ones down.
+   */
+  rpoAlpha: number | null;
 }
 
-export const PAPER_DPO: DpoOptions = { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0 };
+export const PAPER_DPO: DpoOptions = { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: null };
 
 export interface DpoOutputs {
   loss: Value;
@@ -41,6 +46,12 @@ function softplus(z: Value): Value {
 }
 
 const logSigmoid = (x: Value): Value => neg(softplus(neg(x)));
+
+/** TRL's nll_loss for RPO: cross-entropy over every chosen response token of the batch, one mean (longer responses weigh more). */
+function chosenNll(logps: Value, counts: Value, real: Value | null): Value {
+  const masked = (v: Value) => (real ? mul(v, real) : v);
+  return neg(div(sumAll(masked(logps)), sumAll(masked(counts))));
+}
 
 /**
  * `policy` and `reference` are [B, 1 + M] sums of response-token log-probs;
@@ -91,8 +102,10 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   const rewardRejected = mul(rejected, o.beta); // [B, M]
   const logpChosen = slice(policy, [1], [0], [1]);
   const logpRejected = slice(policy, [1], [1], [END]);
+  const preference = o.variant === 'infonca' ? mean(losses) : pairMean(losses);
+  const rpo = o.rpoAlpha === null ? null : { alpha: o.rpoAlpha, nll: chosenNll(logpChosen, slice(counts, [1], [0], [1]), rowMask ? slice(rowMask, [1], [0], [1]) : null) };
   return {
-    loss: o.variant === 'infonca' ? mean(losses) : pairMean(losses),
+    loss: rpo ? add(preference, mul(rpo.nll, rpo.alpha)) : preference,
     // TRL logs every metric per pair row (the chosen side repeats once per negative), so padded prompts weigh by their real pairs.
     metrics: {
       'rewards/chosen': pairMean(rewardChosen),
@@ -101,6 +114,7 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
       'rewards/margins': pairMean(sub(rewardChosen, rewardRejected)),
       'logps/chosen': pairMean(logpChosen),
       'logps/rejected': pairMean(logpRejected),
+      ...(rpo ? { nll_loss: rpo.nll } : {}),
     },
   };
 }

@@ -47,17 +47,19 @@ describe('scale-out job', () => {
     // The DPO config under TRL DPOConfig's own field names, as dpo.py passes it to TRL.
     const config = JSON.parse(readFileSync(join(job, 'dpo_config.json'), 'utf8'));
     // gradient_checkpointing is transformers' TrainingArguments field, which DPOConfig inherits.
-    const TRL_DPO_CONFIG_FIELDS = ['beta', 'loss_type', 'label_smoothing', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay', 'max_grad_norm', 'max_length', 'seed', 'gradient_checkpointing'];
+    const TRL_DPO_CONFIG_FIELDS = ['beta', 'loss_type', 'label_smoothing', 'rpo_alpha', 'learning_rate', 'lr_scheduler_type', 'warmup_ratio', 'num_train_epochs', 'max_steps', 'weight_decay', 'max_grad_norm', 'max_length', 'seed', 'gradient_checkpointing'];
     expect(Object.keys(config.trl).sort()).toEqual([...TRL_DPO_CONFIG_FIELDS].sort());
-    expect(config.trl).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', learning_rate: 3e-5, lr_scheduler_type: 'cosine', num_train_epochs: 1, max_steps: -1, max_length: 512 });
+    expect(config.trl).toMatchObject({ beta: 0.1, loss_type: 'sigmoid', rpo_alpha: null, learning_rate: 3e-5, lr_scheduler_type: 'cosine', num_train_epochs: 1, max_steps: -1, max_length: 512 });
     expect(config.self_contrast).toMatchObject({ negatives_per_prompt: 8, prompts_per_step: 16, lora: null });
   });
 
   it("LLaMA-Factory's dpo.yaml reads the same config, and says where its losses differ", () => {
-    const job = writeJob({ ...DEFAULT_SETTINGS, dpoLoss: 'robust', labelSmoothing: 0.1, loraRank: 16, loraAlpha: 32, maxSteps: 40, lr: 5e-7, schedule: 'constant' });
+    const job = writeJob({ ...DEFAULT_SETTINGS, dpoLoss: 'robust', labelSmoothing: 0.1, rpoAlpha: 0.5, loraRank: 16, loraAlpha: 32, maxSteps: 40, lr: 5e-7, schedule: 'constant' });
     const yaml = readFileSync(join(job, 'llamafactory/dpo.yaml'), 'utf8');
     const config = JSON.parse(readFileSync(join(job, 'dpo_config.json'), 'utf8'));
     expect(config.self_contrast.lora).toEqual({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'] });
+    expect(config.trl.rpo_alpha).toBe(0.5);
+    expect(yaml).toMatch(/^pref_ftx: 0.5 {2}# RPO α; LLaMA-Factory averages the chosen NLL per response, TRL per token$/m);
     for (const line of ['finetuning_type: lora', 'lora_rank: 16', 'lora_alpha: 32', 'lora_target: q_proj,v_proj', 'cutoff_len: 512', 'max_steps: 40', 'learning_rate: 5.0e-7',
       'lr_scheduler_type: constant', 'dpo_label_smoothing: 0.1', 'pref_beta: 0.1']) expect(yaml).toContain(line);
     expect(yaml).toMatch(/pref_loss: sigmoid {2}# NOT the lab's robust/);
@@ -65,8 +67,8 @@ describe('scale-out job', () => {
     // match its float or int pattern (PyYAML's resolver.py, copied as the reference).
     const pyYamlFloat = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
     const pyYamlInt = /^[-+]?(?:0|[1-9][0-9_]*)$/;
-    for (const key of ['learning_rate', 'pref_beta', 'dpo_label_smoothing', 'warmup_ratio', 'max_grad_norm', 'cutoff_len', 'lora_rank']) {
-      const value = new RegExp(`^${key}: (\\S+)$`, 'm').exec(yaml)![1];
+    for (const key of ['learning_rate', 'pref_beta', 'dpo_label_smoothing', 'pref_ftx', 'warmup_ratio', 'max_grad_norm', 'cutoff_len', 'lora_rank']) {
+      const value = new RegExp(`^${key}: (\\S+)(?: {2}#.*)?$`, 'm').exec(yaml)![1];
       expect(pyYamlFloat.test(value) || pyYamlInt.test(value), `${key}: ${value}`).toBe(true);
     }
     expect(yamlNumber(1e-7)).toBe('1.0e-7');

@@ -52,6 +52,7 @@ export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, 
       ? ['finetuning_type: lora', `lora_rank: ${config.lora.r}`, `lora_alpha: ${config.lora.lora_alpha}`, `lora_target: ${config.lora.target_modules.join(',')}`]
       : ['finetuning_type: full']),
     `pref_beta: ${yamlNumber(config.beta)}`, factoryLoss(config), ...(config.label_smoothing > 0 ? [`dpo_label_smoothing: ${yamlNumber(config.label_smoothing)}`] : []),
+    ...(config.rpo_alpha !== null ? [`pref_ftx: ${yamlNumber(config.rpo_alpha)}  # RPO α; LLaMA-Factory averages the chosen NLL per response, TRL per token`] : []),
     'dataset: self_contrast', 'dataset_dir: llamafactory', 'template: default', `cutoff_len: ${config.max_length}`,
     'output_dir: self-contrast-dpo-llamafactory', 'per_device_train_batch_size: 4', 'gradient_accumulation_steps: 32',
     `learning_rate: ${yamlNumber(config.learning_rate)}`, `num_train_epochs: ${config.num_train_epochs}.0`, ...(config.max_steps > 0 ? [`max_steps: ${config.max_steps}`] : []),
