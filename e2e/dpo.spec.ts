@@ -24,11 +24,12 @@ async function preparePreferenceData(page: Page, prompts: number, settings: Part
   await expect(page.getByTestId('train-plan')).toBeVisible({ timeout: 180_000 });
 }
 
-test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loads back', async ({ page, consoleErrors }) => {
+test('DPO with RPO on wasm: charts, pause, reload resumes from the checkpoint, export loads back', async ({ page, consoleErrors }) => {
   test.setTimeout(300_000);
   await preparePreferenceData(page, 12, { promptsPerStep: 2, epochs: 10, heldOut: 20, evalPrompts: 8, checkpointEvery: 2, lr: 1e-3 });
   const plan = Number(await page.getByTestId('train-plan').getAttribute('data-steps'));
   expect(plan).toBeGreaterThanOrEqual(30);
+  await page.getByLabel('RPO α (0 = off)').fill('0.5');
 
   await page.getByLabel('training backend').selectOption('wasm');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -38,7 +39,7 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   const runs = page.getByTestId('runs-table');
   const run = runs.locator('tbody tr[data-run^="run-"]');
   await expect(run).toHaveAttribute('data-status', 'paused');
-  await expect(page.getByTestId('loss-chart')).toBeVisible();
+  await expect(page.getByTestId('loss-chart')).toContainText('nll_loss');
   await expect(page.getByTestId('rewards-chart')).toBeVisible();
   // The SFT reference was evaluated first, on the same held-out task prompts.
   await expect(runs.locator('tr[data-run="sft"] [data-testid="greedy"]')).toHaveText(/%$/);
@@ -56,12 +57,14 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   await expect(resume).toBeVisible();
   // A resumed run trains on with the config in its checkpoint and the data it started with, whatever the settings
   // say now: another a%, M, held-out share and seed select other pairs, which the run must not see.
-  await page.evaluate(() => window.lab!.getState().setSettings({ promptsPerStep: 3, lr: 5e-2, a: 60, m: 1, heldOut: 40, seed: 9, checkpointEvery: 1 }));
+  await page.evaluate(() => window.lab!.getState().setSettings({ promptsPerStep: 3, lr: 5e-2, a: 60, m: 1, heldOut: 40, seed: 9, checkpointEvery: 1, rpoAlpha: 0 }));
   await page.getByLabel('training backend').selectOption('wasm');
   await resume.click();
   await expect(page.getByTestId('runs-table').locator(`tr[data-run="${runId}"]`)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  const history = await page.evaluate(() => window.lab!.getState().training.history.map((h) => h.step));
-  expect(history).toEqual(Array.from({ length: plan }, (_, i) => i + 1));
+  const history = await page.evaluate(() => window.lab!.getState().training.history.map((h) => [h.step, h.nll_loss]));
+  expect(history.map(([step]) => step)).toEqual(Array.from({ length: plan }, (_, i) => i + 1));
+  // RPO stays on after the resume: TRL's nll_loss is logged at every step.
+  expect(history.every(([, nll]) => nll! > 0)).toBe(true);
   // After training, the run is evaluated on the same prompts as the SFT reference.
   await expect.poll(() => page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation !== null, runId)).toBe(true);
   const evaluation = await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.evaluation!, runId);
@@ -85,7 +88,7 @@ test('DPO on wasm: charts, pause, reload resumes from the checkpoint, export loa
   const { readZip } = await import('../src/lib/data/zip');
   const exported = await readZip(new Uint8Array(readFileSync(path)));
   const runConfig = JSON.parse(new TextDecoder().decode(exported.find((f) => f.name === `${runId}/dpo_config.json`)!.data));
-  expect(runConfig.trl).toMatchObject({ learning_rate: 1e-3, beta: 0.1, loss_type: 'sigmoid' });
+  expect(runConfig.trl).toMatchObject({ learning_rate: 1e-3, beta: 0.1, loss_type: 'sigmoid', rpo_alpha: 0.5 });
   expect(runConfig.self_contrast).toMatchObject({ negatives_per_prompt: 2, prompts_per_step: 2 });
   expect(await page.evaluate((id) => window.lab!.getState().runs.find((r) => r.runId === id)!.config!.learning_rate, runId)).toBe(1e-3);
   await page.getByLabel('model files').setInputFiles({ name: `${runId}.zip`, mimeType: 'application/zip', buffer: readFileSync(path) });

@@ -53,8 +53,9 @@ export function TrainPanel() {
   const last = training.history.at(-1);
   const resumable = checkpoints.filter((c) => c.step < c.totalSteps && c.runId !== training.runId);
   const chart = training.history.map((h) => ({
-    step: h.step, loss: h.loss, accuracy: h['rewards/accuracies'], chosen: h['rewards/chosen'], rejected: h['rewards/rejected'], margin: h['rewards/margins'],
+    step: h.step, loss: h.loss, nll: h.nll_loss, accuracy: h['rewards/accuracies'], chosen: h['rewards/chosen'], rejected: h['rewards/rejected'], margin: h['rewards/margins'],
   }));
+  const rpo = training.history.some((h) => h.nll_loss !== undefined);
   return (
     <section className="panel" id="step-train" aria-labelledby="train-title">
       <h2 id="train-title"><span className="n">5</span> Train (DPO)</h2>
@@ -141,6 +142,7 @@ export function TrainPanel() {
                 <Tooltip />
                 <Legend verticalAlign="top" />
                 <Line yAxisId="loss" dataKey="loss" name="loss" stroke="#2c3e50" dot={false} isAnimationActive={false} />
+                {rpo && <Line yAxisId="loss" dataKey="nll" name="nll_loss" stroke="#d35400" dot={false} isAnimationActive={false} />}
                 <Line yAxisId="acc" dataKey="accuracy" name="rewards/accuracies" stroke="#27ae60" dot={false} isAnimationActive={false} />
               </LineChart>
             </ResponsiveContainer>
