@@ -3,22 +3,13 @@
 // measurement is reused — it is keyed by the run's shape, not by today's settings.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { create } from 'zustand';
+import { calls, replies, resetFakeWorkers } from './fake-workers.testutil';
 import type { BackendReport } from '../protocol';
 import type { StageTimings } from '../lib/backend-choice';
 import { DEFAULT_SETTINGS, type LabSettings } from '../lib/settings';
 import { dpoConfigFrom } from '../lib/train/dpo-config';
 
-type Call = { worker: 'lm' | 'embed'; kind: string; payload: Record<string, unknown> };
-const calls: Call[] = [];
-const replies: Record<string, (payload: Record<string, unknown>, onProgress: (p: unknown) => void) => Promise<unknown>> = {};
-const client = (worker: Call['worker']) => ({
-  call: (kind: string, payload: Record<string, unknown>, onProgress: (p: unknown) => void = () => {}) => {
-    calls.push({ worker, kind, payload });
-    const reply = replies[`${worker} ${kind}`];
-    return { promise: reply ? reply(payload, onProgress) : Promise.reject(new Error(`no fake reply for ${worker} ${kind}`)), cancel: () => {} };
-  },
-});
-vi.mock('./workers', () => ({ lmClient: () => client('lm'), embedClient: () => client('embed') }));
+vi.mock('./workers', async () => (await import('./fake-workers.testutil')).fakeWorkersModule);
 
 const { createBackendSlice, stageDecision } = await import('./backend-slice');
 type Lab = ReturnType<typeof createBackendSlice> & { settings: LabSettings; lm: { info: { loraTargets: string[]; contextLength: number } | null } };
@@ -38,8 +29,7 @@ const measured = (webgpu: number, wasm: number, unit = 'tok'): StageTimings => (
 const records = [{ prompt: 'p', chosen: 'c', rejected: ['r'] }] as never[];
 
 beforeEach(() => {
-  calls.length = 0;
-  for (const k of Object.keys(replies)) delete replies[k];
+  resetFakeWorkers();
 });
 
 describe('backend slice', () => {

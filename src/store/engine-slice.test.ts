@@ -2,17 +2,9 @@
 // steps report them, the result kept, and a failure named with its kind.
 import { describe, expect, it, vi } from 'vitest';
 import { create } from 'zustand';
+import { calls, replies } from './fake-workers.testutil';
 
-const replies: Record<string, (payload: Record<string, unknown>, onProgress: (p: unknown) => void) => Promise<unknown>> = {};
-const sent: [string, unknown][] = [];
-vi.mock('./workers', () => ({
-  lmClient: () => ({
-    call: (kind: string, payload: Record<string, unknown>, onProgress: (p: unknown) => void = () => {}) => {
-      sent.push([kind, payload]);
-      return { promise: replies[kind]!(payload, onProgress), cancel: () => {} };
-    },
-  }),
-}));
+vi.mock('./workers', async () => (await import('./fake-workers.testutil')).fakeWorkersModule);
 const { createEngineSlice } = await import('./engine-slice');
 const lab = () => create<ReturnType<typeof createEngineSlice>>()((set, get, api) => createEngineSlice(set, get, api));
 
@@ -20,21 +12,21 @@ describe('engine slice', () => {
   it('shows each step\'s loss as it comes, keeps the result, and names a failure; a new check starts clean', async () => {
     const store = lab();
     const result = { backend: 'wasm', losses: [0.7, 0.5], params: {} };
-    replies['engine-check'] = async (_p, onProgress) => {
+    replies['lm engine-check'] = async (_p, onProgress) => {
       onProgress({ loss: 0.7 });
       onProgress({ loss: 0.5 });
       expect(store.getState().engine).toMatchObject({ status: 'running', backend: 'wasm', liveLosses: [0.7, 0.5] });
       return result;
     };
     expect(await store.getState().runEngineCheck('wasm', 2)).toBe(result);
-    expect(sent).toEqual([['engine-check', { backend: 'wasm', steps: 2, seed: 1, lr: 0.02 }]]);
+    expect(calls).toEqual([{ worker: 'lm', kind: 'engine-check', payload: { backend: 'wasm', steps: 2, seed: 1, lr: 0.02 } }]);
     expect(store.getState().engine).toMatchObject({ status: 'done', result, error: null });
 
-    replies['engine-check'] = () => Promise.reject(Object.assign(new Error('device lost'), { name: 'WebGpuError' }));
+    replies['lm engine-check'] = () => Promise.reject(Object.assign(new Error('device lost'), { name: 'WebGpuError' }));
     expect(await store.getState().runEngineCheck('webgpu')).toBeNull();
     expect(store.getState().engine).toMatchObject({ status: 'failed', backend: 'webgpu', liveLosses: [], result: null, error: 'WebGpuError: device lost' });
 
-    replies['op-coverage'] = async () => ({ backend: 'wasm', ops: [] });
+    replies['lm op-coverage'] = async () => ({ backend: 'wasm', ops: [] });
     expect(await store.getState().runOpCoverage('wasm')).toEqual({ backend: 'wasm', ops: [] });
     expect(store.getState().engine).toMatchObject({ status: 'done', error: null, coverage: { backend: 'wasm', ops: [] } });
   });

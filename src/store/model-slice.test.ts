@@ -3,20 +3,11 @@
 // reproduces it), that a reload repeats the last source, and that a failed load names the error and keeps the model.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { create } from 'zustand';
+import { calls, replies, resetFakeWorkers } from './fake-workers.testutil';
 import { DEFAULT_SETTINGS, SHIPPED_EMBEDDER, SHIPPED_LM, type LabSettings } from '../lib/settings';
 import type { EmbedderInfo, LmInfo } from '../protocol';
 
-type Call = { worker: 'lm' | 'embed'; kind: string; payload: Record<string, unknown> };
-const calls: Call[] = [];
-const replies: Record<string, (payload: Record<string, unknown>, onProgress: (p: unknown) => void) => Promise<unknown>> = {};
-const client = (worker: Call['worker']) => ({
-  call: (kind: string, payload: Record<string, unknown>, onProgress: (p: unknown) => void = () => {}) => {
-    calls.push({ worker, kind, payload });
-    const reply = replies[`${worker} ${kind}`];
-    return { promise: reply ? reply(payload, onProgress) : Promise.reject(new Error(`no fake reply for ${worker} ${kind}`)), cancel: () => {} };
-  },
-});
-vi.mock('./workers', () => ({ lmClient: () => client('lm'), embedClient: () => client('embed') }));
+vi.mock('./workers', async () => (await import('./fake-workers.testutil')).fakeWorkersModule);
 
 const { createModelSlice, DEFAULT_EMBEDDER } = await import('./model-slice');
 const { createBackendSlice } = await import('./backend-slice');
@@ -35,8 +26,7 @@ const timing = { webgpu: null, wasm: { ok: true, perSecond: 1, unit: 'x' } };
 const kinds = () => calls.map((c) => `${c.worker} ${c.kind}`);
 
 beforeEach(() => {
-  calls.length = 0;
-  for (const k of Object.keys(replies)) delete replies[k];
+  resetFakeWorkers();
   replies['lm time-backends'] = async () => timing;
   replies['embed time-backends'] = async () => timing;
 });
