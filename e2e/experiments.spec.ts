@@ -9,7 +9,7 @@ import { DecoderSession } from '../src/lib/model/decoder-session';
 import { lmCodec } from '../src/lib/model/codec';
 import { selfContrastData } from '../src/lib/contrast/pipeline';
 import { cellData, poolSampling } from '../src/lib/experiments/grid';
-import { cellDpoConfig, greedyAccuracy, trainAndEvaluate } from '../src/lib/experiments/cell-run';
+import { cellDpoConfig, trainAndEvaluate, verifierAccuracy } from '../src/lib/experiments/cell-run';
 import { verify } from '../src/lib/task/builtin';
 import type { LabSettings } from '../src/lib/settings';
 
@@ -104,7 +104,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   expect(records.length).toBe(scCell.prompts);
   const evalPrompts = readSplit('test').slice(0, 16).map((r) => r.prompt);
   const opts = { evalPrompts, maxNewTokens: grid.settings.maxNewTokens };
-  expect(await greedyAccuracy(ort, 'cpu', lm, lm.weights, opts)).toBe(sftCell.accuracy);
+  expect((await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).greedy).toBe(sftCell.accuracy);
   const node = await trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig(grid.settings, scCell.cell, [], lm.config.maxPositions), opts);
   expect(node.steps).toBe(scCell.steps);
   expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);

@@ -13,6 +13,7 @@
 // Run: npm run compare:negatives
 //   SEEDS=1,2,3,4,5 POOL=1000 POOL_OFFSET=0 SPLIT=test EVAL=1000 MS=1,2,4,8,16 A_SWEEP=6.25,12.5,25,50,100
 //   DPO_STD=1 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
+//   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -44,6 +45,8 @@ const R = gridSamples({ ms: MS, oracleMs: ORACLE_MS });
 const SAMPLE_SEED = Number(env('SAMPLE_SEED', '1'));
 const OUT = env('OUT', 'docs/compare-negatives');
 const MAX_NEW_TOKENS = 96;
+// Responses per evaluation prompt sampled at T = 1 as the authors evaluate (their Test.sh); 0 = greedy only.
+const EVAL_SAMPLED = Number(env('EVAL_SAMPLED', '0'));
 const training: Partial<LabSettings> = {
   lr: Number(env('LR', String(DEFAULT_SETTINGS.lr))),
   beta: Number(env('BETA', String(DEFAULT_SETTINGS.beta))),
@@ -53,7 +56,8 @@ const training: Partial<LabSettings> = {
   // Only when given, so the settings of runs from before RPO existed still match theirs.
   ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
-const settings = { POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training };
+// EVAL_SAMPLED only when asked, so the settings of runs from before it still match theirs.
+const settings = { POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}) };
 
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
@@ -104,13 +108,13 @@ async function samplePool(): Promise<PoolSampling> {
 
 const all = await runGrid(cells, results, {
   samplePool,
-  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS }),
+  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS, sampledSamplesPerPrompt: EVAL_SAMPLED }),
 }, {
   minPrompts: training.promptsPerStep ?? DEFAULT_SETTINGS.promptsPerStep,
   onCell: (r) => {
     results.push(r);
     if (r.skipped) log(`${cellKey(r.cell)}: not trained: ${r.skipped}`);
-    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
+    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
     persist();
   },
 });
@@ -119,11 +123,13 @@ persist();
 // ---- report ----
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-console.log(`\nBuilt-in task: greedy verifier accuracy (%) on ${evalPrompts.length} ${SPLIT} prompts; pool ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
-console.log('| model | seeds | accuracy, mean ± sd | per seed | prompts with pairs | negatives really wrong | final loss | final margin |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(`\nBuilt-in task: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; pool ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
+const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
+console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin |`);
+console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|`);
 for (const row of resultRows(all)) {
-  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} | ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} |`);
+  const sampled = EVAL_SAMPLED ? ` ${pct(row.sampledAccuracy.mean)} ± ${pct(row.sampledAccuracy.sd)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
+  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} |`);
 }
 writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));
 writeFileSync(`${OUT}-fig5.svg`, figure5Svg(all));

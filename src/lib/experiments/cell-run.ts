@@ -1,7 +1,8 @@
 // One grid cell on one engine: DPO from the base model on the cell's pairs,
 // then greedy verifier accuracy of the trained policy on the evaluation
-// prompts. The LM worker (onnxruntime-web) and the node script
-// (onnxruntime-node) both call this, so a cell means the same in both.
+// prompts (and, when asked, its accuracy sampled as the authors evaluate).
+// The LM worker (onnxruntime-web) and the node script (onnxruntime-node) both
+// call this, so a cell means the same in both.
 import type { PreferenceRecord } from '../data/export';
 import type { LoadedLm } from '../model/load';
 import { lmCodec } from '../model/codec';
@@ -24,21 +25,36 @@ export interface CellRunOptions {
   /** Where there is no verifier: held-out pairs, and the cell is scored by reward accuracy on them instead. */
   heldOut?: readonly PreferenceRecord[];
   maxNewTokens: number;
+  /** Also this many responses per prompt sampled as the authors evaluate (AUTHORS_SAMPLING); 0 or absent: greedy only. */
+  sampledSamplesPerPrompt?: number;
   /** Each report is also where the worker's cancel lands. */
   onProgress?: (p: { stage: CellStage; done: number; total: number }) => void;
   /** Wraps each device call (the worker races WebGPU work against the loss of the device). */
   guard?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-/** Greedy verifier accuracy of these weights on the prompts (seed-independent: greedy). */
-export async function greedyAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, o: CellRunOptions): Promise<number> {
+/**
+ * The authors' evaluation samples one response per test prompt at temperature 1, top-p 1 (THUDM/Self-Contrast
+ * scripts/HH-RLHF/Test.sh) and scores it with the reward model: a measure of the policy's whole distribution, which
+ * greedy decoding does not see. Here `samplesPerPrompt` such responses per prompt, with one fixed seed, so every
+ * cell draws the same random numbers and cells differ only by their weights.
+ */
+export const AUTHORS_SAMPLING = { temperature: 1, topP: 1, topK: 0 } as const;
+const SAMPLED_EVAL_SEED = 1;
+
+/** Verifier accuracy of these weights on the prompts: greedy (seed-independent), and sampled as the authors evaluate when asked. */
+export async function verifierAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, o: CellRunOptions): Promise<{ greedy: number; sampled?: number }> {
   const decoder = await DecoderSession.create(ort, lm.config, weights, ep);
+  const guard = o.guard ?? (<T>(w: Promise<T>) => w);
+  const k = o.sampledSamplesPerPrompt ?? 0;
+  const total = o.evalPrompts.length * (1 + k);
   try {
-    const evaluating = evaluatePrompts(decoder, lmCodec(lm), o.evalPrompts, {
-      sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: o.maxNewTokens, maxBatchRows: 64,
-      onProgress: (done, total) => o.onProgress?.({ stage: 'evaluate', done, total }),
-    });
-    return (await (o.guard ? o.guard(evaluating) : evaluating)).accuracy.accuracy;
+    const evaluate = (sampling: typeof AUTHORS_SAMPLING | { temperature: 0; topP: 1; topK: 0 }, samplesPerPrompt: number, offset: number) => guard(evaluatePrompts(decoder, lmCodec(lm), o.evalPrompts, {
+      sampling, seed: SAMPLED_EVAL_SEED, samplesPerPrompt, maxNewTokens: o.maxNewTokens, maxBatchRows: 64,
+      onProgress: (done) => o.onProgress?.({ stage: 'evaluate', done: offset + done * samplesPerPrompt, total }),
+    })).then((r) => r.accuracy.accuracy);
+    const greedy = await evaluate({ temperature: 0, topP: 1, topK: 0 }, 1, 0);
+    return k > 0 ? { greedy, sampled: await evaluate(AUTHORS_SAMPLING, k, o.evalPrompts.length) } : { greedy };
   } finally {
     await decoder.release();
   }
@@ -69,10 +85,13 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     }
   }
   const t1 = performance.now();
-  const accuracy = o.heldOut?.length
-    ? (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy
-    : await greedyAccuracy(ort, ep, lm, weights, o);
-  return { accuracy, steps, finalLoss: last.loss, finalMargin: last.margin, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 } };
+  const scores = o.heldOut?.length
+    ? { greedy: (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy }
+    : await verifierAccuracy(ort, ep, lm, weights, o);
+  return {
+    accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
+    steps, finalLoss: last.loss, finalMargin: last.margin, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
+  };
 }
 
 /** A cell's DPO config: the grid's training settings with the cell's M and seed (the same prompts per step for every M). */

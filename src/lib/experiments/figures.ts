@@ -9,6 +9,8 @@ export interface CellResult {
   cell: Cell;
   /** Greedy verifier accuracy on the evaluation split. */
   accuracy: number;
+  /** Verifier accuracy of T = 1 samples, as the authors evaluate (THUDM/Self-Contrast Test.sh), where the grid asked for it. */
+  sampledAccuracy?: number;
   /** Prompts that gave pairs. */
   prompts: number;
   /** Share of the selected negatives the verifier calls wrong. */

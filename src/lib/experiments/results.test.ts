@@ -25,6 +25,19 @@ describe('grid results', () => {
     expect(rows[2].perSeed).toEqual([{ seed: 1, accuracy: 0.6 }, { seed: 2, accuracy: 0.64 }]);
     expect(rows[1].skipped).toBe(1);
     expect(rows[1].accuracy.n).toBe(1);
+    expect(rows[2].sampledAccuracy.n).toBe(0);
+  });
+
+  it('sampled accuracy (the authors\' T = 1 evaluation): mean ± sd over the seeds that have it, per seed beside greedy', () => {
+    const rows = resultRows([
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64, { sampledAccuracy: 0.5 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { sampledAccuracy: 0.4 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 3 }, 0.62),
+    ]);
+    expect(rows[0].sampledAccuracy.mean).toBeCloseTo(0.45, 12);
+    expect(rows[0].sampledAccuracy.sd).toBeCloseTo(Math.sqrt(2 * 0.05 ** 2), 12);
+    expect(rows[0].sampledAccuracy.n).toBe(2);
+    expect(rows[0].perSeed).toEqual([{ seed: 1, accuracy: 0.6, sampledAccuracy: 0.4 }, { seed: 2, accuracy: 0.64, sampledAccuracy: 0.5 }, { seed: 3, accuracy: 0.62 }]);
   });
 
   it('CSV: a header and one line per cell with its numbers, NaN empty, text quoted', () => {
@@ -32,10 +45,12 @@ describe('grid results', () => {
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(results.length + 1);
     const sft = lines[2].split(',');
-    expect(sft.slice(0, 7)).toEqual(['sft/seed1', 'sft', '0', '0', '1', '0.5', '0']);
-    expect(sft[7]).toBe('');
+    // No sampled evaluation asked: its column is empty.
+    expect(sft.slice(0, 8)).toEqual(['sft/seed1', 'sft', '0', '0', '1', '0.5', '', '0']);
+    expect(sft[8]).toBe('');
     expect(lines[1].split(',')[5]).toBe('0.6');
     expect(lines[5].endsWith(',only 3 prompts give pairs')).toBe(true);
+    expect(cellsCsv([result({ method: 'sft', m: 0, a: 0, seed: 1 }, 0.5, { sampledAccuracy: 0.375 })]).split('\n')[1].split(',')[6]).toBe('0.375');
     expect(cellsCsv([result({ method: 'oracle', m: 2, a: 0, seed: 1 }, 0.5, { skipped: 'a "quoted", text' })])).toContain('"a ""quoted"", text"');
   });
 });

@@ -9,7 +9,9 @@ export interface ResultRow {
   group: Omit<Cell, 'seed'>;
   label: string;
   accuracy: Summary;
-  perSeed: { seed: number; accuracy: number }[];
+  /** Over the seeds whose cell was also evaluated on T = 1 samples (the authors' evaluation); n = 0 where none was. */
+  sampledAccuracy: Summary;
+  perSeed: { seed: number; accuracy: number; sampledAccuracy?: number }[];
   prompts: number;
   dataAccuracy: number;
   finalLoss: number;
@@ -33,7 +35,8 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
     return {
       group, label: cellLabel(group),
       accuracy: summarize(trained.map((r) => r.accuracy)),
-      perSeed: trained.map((r) => ({ seed: r.cell.seed, accuracy: r.accuracy })).sort((a, b) => a.seed - b.seed),
+      sampledAccuracy: summarize(trained.flatMap((r) => (r.sampledAccuracy === undefined ? [] : [r.sampledAccuracy]))),
+      perSeed: trained.map((r) => ({ seed: r.cell.seed, accuracy: r.accuracy, ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }) })).sort((a, b) => a.seed - b.seed),
       prompts: mean(rs, (r) => r.prompts), dataAccuracy: mean(rs, (r) => r.dataAccuracy),
       finalLoss: mean(trained, (r) => r.finalLoss), finalMargin: mean(trained, (r) => r.finalMargin),
       skipped: rs.length - trained.length,
@@ -41,7 +44,7 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
   }).sort((x, y) => METHOD_ORDER.indexOf(x.group.method) - METHOD_ORDER.indexOf(y.group.method) || x.group.a - y.group.a || x.group.m - y.group.m);
 }
 
-export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
+export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
 
 const csvField = (v: string | number | undefined): string => {
   if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
@@ -52,7 +55,7 @@ const csvField = (v: string | number | undefined): string => {
 /** Every cell, one line each, with a header: numbers as computed (accuracy as a fraction), NaN as empty. */
 export function cellsCsv(results: readonly CellResult[]): string {
   const lines = results.map((r) => [
-    cellKey(r.cell), r.cell.method, r.cell.m, r.cell.a, r.cell.seed, r.accuracy, r.prompts, r.dataAccuracy, r.negatives, r.steps,
+    cellKey(r.cell), r.cell.method, r.cell.m, r.cell.a, r.cell.seed, r.accuracy, r.sampledAccuracy, r.prompts, r.dataAccuracy, r.negatives, r.steps,
     r.finalLoss, r.finalMargin, r.seconds?.filter, r.seconds?.train, r.seconds?.evaluate, r.skipped,
   ].map(csvField).join(','));
   return [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n';

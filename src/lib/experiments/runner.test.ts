@@ -8,7 +8,7 @@ import type { PreferenceRecord } from '../data/export';
 const pool = syntheticPool(24, 64, (p) => 4 + 3 * p, (p) => (p % 3 === 0 ? 0 : 2));
 
 /** An engine whose "accuracy" is a function of what it trained on, counting its calls. */
-function countingParts(failOn?: string) {
+function countingParts(failOn?: string, sampled = false) {
   const calls = { pool: 0, trained: [] as string[], records: new Map<string, PreferenceRecord[]>() };
   const parts: GridParts = {
     samplePool: async () => {
@@ -19,7 +19,8 @@ function countingParts(failOn?: string) {
       if (cellKey(cell) === failOn) throw new Error('cancelled');
       calls.trained.push(cellKey(cell));
       calls.records.set(cellKey(cell), records);
-      return { accuracy: records.length / 100 + cell.seed / 1000, steps: Math.ceil(records.length / 4), finalLoss: 0.6, finalMargin: 0.1, seconds: { train: 1, evaluate: 2 } };
+      const accuracy = records.length / 100 + cell.seed / 1000;
+      return { accuracy, ...(sampled ? { sampledAccuracy: accuracy / 2 } : {}), steps: Math.ceil(records.length / 4), finalLoss: 0.6, finalMargin: 0.1, seconds: { train: 1, evaluate: 2 } };
     },
   };
   return { calls, parts };
@@ -59,6 +60,18 @@ describe('grid runner', () => {
     // SFT's accuracy comes from the finished cell: the base model is not evaluated again.
     expect(second.calls.trained.some((k) => k.startsWith('sft'))).toBe(false);
     expect(results.map((r) => cellKey(r.cell))).toEqual(cells.map(cellKey));
+  });
+
+  it("carries the sampled accuracy (the authors' T = 1 evaluation) into every cell, SFT's seeds and a resumed SFT included", async () => {
+    const cells = gridCells(grid);
+    const first = countingParts('dpo-std/seed1', true);
+    const kept: CellResult[] = [];
+    await expect(runGrid(cells, [], first.parts, { minPrompts: 4, onCell: (r) => kept.push(r) })).rejects.toThrow('cancelled');
+    const results = await runGrid(cells, kept, countingParts(undefined, true).parts, { minPrompts: 4 });
+    for (const r of results) expect(r.sampledAccuracy).toBe(r.accuracy / 2);
+    // Without it, cells have no such field (old results and greedy-only grids stay as they were).
+    const plain = await runGrid(cells.slice(0, 2), [], countingParts().parts, { minPrompts: 4 });
+    expect(plain.every((r) => !('sampledAccuracy' in r))).toBe(true);
   });
 
   it('records a cell whose filter leaves too few prompts as not trained, with the reason', async () => {

@@ -12,6 +12,8 @@ import type { CellResult } from './figures';
 export interface CellOutcome {
   /** The grid's quality axis: greedy verifier accuracy, or reward accuracy on held-out pairs where there is no verifier. */
   accuracy: number;
+  /** Verifier accuracy of responses sampled as the authors evaluate (T = 1), where the grid asked for it. */
+  sampledAccuracy?: number;
   steps: number;
   finalLoss: number;
   finalMargin: number;
@@ -49,6 +51,8 @@ export function poolLabelling(pool: PoolSampling, r: number): { samples: number;
  * Runs the cells not in `done` (matched by cellKey), in order; returns every result, `done` first.
  * SFT is evaluated once: greedy decoding of one model does not depend on the seed.
  */
+const sampledOf = (o: { sampledAccuracy?: number }) => (o.sampledAccuracy === undefined ? {} : { sampledAccuracy: o.sampledAccuracy });
+
 export async function runGrid(cells: readonly Cell[], done: readonly CellResult[], parts: GridParts, opts: GridRunOptions): Promise<CellResult[]> {
   const now = opts.now ?? (() => performance.now());
   const results = [...done];
@@ -56,7 +60,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
   let pool: PoolSampling | null = null;
   let sft: CellOutcome | null = null;
   const doneSft = done.find((r) => r.cell.method === 'sft');
-  if (doneSft) sft = { accuracy: doneSft.accuracy, steps: 0, finalLoss: NaN, finalMargin: NaN, seconds: { train: 0, evaluate: 0 } };
+  if (doneSft) sft = { accuracy: doneSft.accuracy, ...sampledOf(doneSft), steps: 0, finalLoss: NaN, finalMargin: NaN, seconds: { train: 0, evaluate: 0 } };
   for (const [index, cell] of cells.entries()) {
     if (finished.has(cellKey(cell))) continue;
     opts.onCellStart?.(cell, index);
@@ -64,7 +68,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
     let result: CellResult;
     if (cell.method === 'sft') {
       sft ??= await parts.trainAndEvaluate(cell, []);
-      result = { cell, accuracy: sft.accuracy, prompts: 0, dataAccuracy: NaN, negatives: 0, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (now() - t0) / 60000, seconds: { filter: 0, ...sft.seconds } };
+      result = { cell, accuracy: sft.accuracy, ...sampledOf(sft), prompts: 0, dataAccuracy: NaN, negatives: 0, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (now() - t0) / 60000, seconds: { filter: 0, ...sft.seconds } };
     } else {
       pool ??= await parts.samplePool();
       const tFilter = now();
@@ -78,7 +82,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
         };
       } else {
         const o = await parts.trainAndEvaluate(cell, data.records);
-        result = { ...base, accuracy: o.accuracy, steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
+        result = { ...base, accuracy: o.accuracy, ...sampledOf(o), steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
       }
     }
     results.push(result);

@@ -17,6 +17,8 @@ export interface EvaluationOptions {
   seed: number;
   maxNewTokens: number;
   maxBatchRows?: number;
+  /** Responses per prompt (default 1); the accuracy is then over every response, each prompt weighing the same. */
+  samplesPerPrompt?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -38,7 +40,7 @@ export function scoreResponses(prompts: readonly string[], responses: readonly s
 
 export async function evaluatePrompts(stepper: LmStepper, codec: PromptCodec, prompts: readonly string[], opts: EvaluationOptions): Promise<{ accuracy: Accuracy; samples: Sample[] }> {
   const samples = await generate(stepper, prompts.map((p) => codec.encodePrompt(p)), {
-    samplesPerPrompt: 1,
+    samplesPerPrompt: opts.samplesPerPrompt ?? 1,
     maxNewTokens: opts.maxNewTokens,
     sampling: opts.sampling,
     seed: opts.seed,
@@ -48,5 +50,5 @@ export async function evaluatePrompts(stepper: LmStepper, codec: PromptCodec, pr
     onProgress: (p) => opts.onProgress?.(p.promptsDone, p.promptsTotal),
   });
   const responses = samples.map((s) => codec.decode(s.tokens));
-  return { accuracy: scoreResponses(prompts, responses), samples };
+  return { accuracy: scoreResponses(samples.map((s) => prompts[s.promptIndex]), responses), samples };
 }

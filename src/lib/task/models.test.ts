@@ -6,6 +6,7 @@ import { loadLm } from '../model/load';
 import { DecoderSession } from '../model/decoder-session';
 import { evaluatePrompts } from './evaluate';
 import { lmCodec } from '../model/codec';
+import { verify } from './builtin';
 
 const DIR = 'models/lm';
 const quality = JSON.parse(readFileSync(`${DIR}/quality.json`, 'utf8')) as { greedyFirst50: number; greedy: number };
@@ -21,5 +22,23 @@ describe('models/lm', () => {
     // The card's promise: a moderate SFT model, with room for alignment to show gains.
     expect(quality.greedy).toBeGreaterThanOrEqual(0.3);
     expect(quality.greedy).toBeLessThanOrEqual(0.7);
+  });
+
+  it('several T = 1 responses per prompt (the authors\' evaluation): every response scored against its own prompt, the same seed the same draw', async () => {
+    const lm = await loadLm(async (n) => (existsSync(`${DIR}/${n}`) ? new Uint8Array(readFileSync(`${DIR}/${n}`)) : null));
+    const decoder = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
+    const codec = lmCodec(lm);
+    const prompts = testPrompts.slice(0, 6);
+    const opts = { sampling: { temperature: 1, topP: 1, topK: 0 }, seed: 3, maxNewTokens: 96, samplesPerPrompt: 4 };
+    const first = await evaluatePrompts(decoder, codec, prompts, opts);
+    const again = await evaluatePrompts(decoder, codec, prompts, opts);
+    await decoder.release();
+    expect(first.accuracy.total).toBe(24);
+    expect(first.samples.map((s) => s.promptIndex).sort()).toEqual(prompts.flatMap((_, p) => [p, p, p, p]).sort());
+    const byHand = first.samples.filter((s) => verify(prompts[s.promptIndex], codec.decode(s.tokens)) === true).length;
+    expect(first.accuracy.correct).toBe(byHand);
+    expect(again.samples.map((s) => s.tokens)).toEqual(first.samples.map((s) => s.tokens));
+    // T = 1 really samples: a prompt's four responses are not all one text everywhere.
+    expect(new Set(first.samples.map((s) => codec.decode(s.tokens))).size).toBeGreaterThan(prompts.length);
   });
 });
