@@ -120,17 +120,28 @@ test('a file of your own has no verifier: the grid says so, leaves out what need
   await expect(page.getByTestId('import-summary')).toHaveAttribute('data-valid', '24');
   const step = page.locator('#step-experiments');
   await expect(step.getByTestId('experiments-no-verifier')).toBeVisible();
-  await expect(step.getByRole('checkbox', { name: /^SFT/ })).toBeDisabled();
+  await expect(step.getByRole('checkbox', { name: /^SFT \(the loaded model\)/ })).toBeDisabled();
+  // The SFT-on-targets control needs no verifier (it is scored like any cell, by reward accuracy): it stays available.
   await expect(step.getByTestId('grid-plan')).toHaveAttribute('data-cells', '1');
-  await step.getByRole('button', { name: 'Run 1 cell', exact: true }).click();
+  const control = step.getByRole('checkbox', { name: /^SFT on the pool targets/ });
+  await expect(control).toBeEnabled();
+  await control.check();
+  await expect(page).toHaveURL(/gridMethods=[^&]*sft-targets/);
+  await expect(step.getByTestId('grid-plan')).toHaveAttribute('data-cells', '2');
+  await step.getByRole('button', { name: 'Run 2 cells', exact: true }).click();
   await expect(step.getByTestId('grid-results')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(step.getByTestId('grid-table')).toContainText('reward accuracy, mean ± sd');
+  await expect(step.getByTestId('grid-table')).toContainText('SFT on the pool targets (control)');
   const grid = (await storedGrid(page))!;
   expect(grid.metric).toBe('reward');
-  expect(grid.results).toHaveLength(1);
-  expect(grid.results[0].cell.method).toBe('self-contrast');
-  expect(grid.results[0].steps).toBe(2);
-  expect(grid.results[0].accuracy).toBeGreaterThanOrEqual(0);
-  expect(grid.results[0].accuracy).toBeLessThanOrEqual(1);
+  expect(grid.results.map((r) => r.cell.method)).toEqual(['sft-targets', 'self-contrast']);
+  for (const r of grid.results) {
+    expect(r.steps).toBe(2);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect(r.accuracy).toBeLessThanOrEqual(1);
+  }
+  // The control trains on the same prompts as Self-Contrast at M = 1, with TRL's "sft" loss: the chosen responses' NLL.
+  expect(grid.results[0].prompts).toBe(grid.results[1].prompts);
+  expect(grid.results[0].finalLoss).toBeGreaterThan(0);
   expect(consoleErrors).toEqual([]);
 });

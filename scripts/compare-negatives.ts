@@ -1,7 +1,8 @@
 // The paper's comparison on the built-in task, run as the paper runs it: one
 // sampling of a slice of the Self-Contrast pool (R = 64 at T = 1; M ≤ 8 filters
 // the first 32, M = 16 all 64), then a grid of cells (src/lib/experiments/grid.ts)
-// — SFT; DPO_std with verifier feedback; self-negatives unfiltered (a = 100%);
+// — SFT; DPO_std with verifier feedback; SFT on the pool's targets (SFT_TARGETS,
+// a control); self-negatives unfiltered (a = 100%);
 // Self-Contrast with M = 1, 2, 4, 8, 16 at a = 25%; the a% sweep at M = 1; and
 // optionally the verifier as the filter (ORACLE_MS) — each trained by the lab's
 // DpoRun with the same prompts per optimizer step for every M and evaluated by
@@ -12,7 +13,7 @@
 // cached in .cache/compare/ by the models' bytes, the slice, R and the seed.
 // Run: npm run compare:negatives
 //   SEEDS=1,2,3,4,5 POOL=1000 POOL_OFFSET=0 SPLIT=test EVAL=1000 MS=1,2,4,8,16 A_SWEEP=6.25,12.5,25,50,100
-//   DPO_STD=1 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
+//   DPO_STD=1 SFT_TARGETS=0 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
 //   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const MS = list('MS', '1,2,4,8,16');
 const A_SWEEP = list('A_SWEEP', '6.25,12.5,25,50,100');
 const ORACLE_MS = list('ORACLE_MS', '');
 const DPO_STD = env('DPO_STD', '1') === '1';
+// The control: SFT continued on the pool's targets with Self-Contrast M = 1's prompts, steps and optimizer.
+const SFT_TARGETS = env('SFT_TARGETS', '0') === '1';
 const R = gridSamples({ ms: MS, oracleMs: ORACLE_MS });
 const SAMPLE_SEED = Number(env('SAMPLE_SEED', '1'));
 const OUT = env('OUT', 'docs/compare-negatives');
@@ -77,7 +80,7 @@ const evalPrompts = readSplit(SPLIT).slice(0, EVAL).map((r) => r.prompt);
 const poolRows = readSplit('pool').slice(POOL_OFFSET, POOL_OFFSET + POOL);
 if (poolRows.length < POOL) throw new Error(`the pool has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
-const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
+const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, sftTargets: SFT_TARGETS, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
 log(`${cells.length} cells (${done.size} done before); pool ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
 
 async function samplePool(): Promise<PoolSampling> {

@@ -16,7 +16,7 @@ import { downloadChartPng, downloadChartSvg } from './chart-export';
 import type { GridRun } from '../store/experiment-slice';
 
 const METHOD_NAMES: Record<GridMethod, string> = {
-  sft: 'SFT (the loaded model)', 'dpo-std': 'DPO_std (verifier feedback)', unfiltered: 'unfiltered self-negatives (a = 100%)', 'self-contrast': 'Self-Contrast', oracle: 'oracle filter (the verifier)',
+  sft: 'SFT (the loaded model)', 'dpo-std': 'DPO_std (verifier feedback)', 'sft-targets': 'SFT on the pool targets (control: the targets without negatives)', unfiltered: 'unfiltered self-negatives (a = 100%)', 'self-contrast': 'Self-Contrast', oracle: 'oracle filter (the verifier)',
 };
 const LINE_COLOURS = ['#2f5fd0', '#c0392b', '#2e8b57', '#8e44ad', '#d35400', '#7f8c9d'];
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
@@ -200,7 +200,7 @@ function GridResults({ run }: { run: GridRun }) {
       </details>
       <div className="charts">
         {f4.points.length > 0 && (
-          <ChartFigure name={`${name}-fig4`} testId="grid-fig4" caption={`Fig. 4: ${metric} vs number of negatives M, one line per a% (dashed: SFT, dotted: DPO_std)`}>
+          <ChartFigure name={`${name}-fig4`} testId="grid-fig4" caption={`Fig. 4: ${metric} vs number of negatives M, one line per a% (dashed: SFT, dotted: DPO_std, dash-dot: SFT on the pool targets)`}>
             <LineChart data={f4.points} margin={{ top: 8, right: 16, left: 8, bottom: 24 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="m" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={f4.points.map((p) => p.m)} label={{ value: 'negatives per prompt (M)', position: 'insideBottom', offset: -12 }} />
@@ -209,6 +209,7 @@ function GridResults({ run }: { run: GridRun }) {
               <Legend verticalAlign="top" height={36} wrapperStyle={{ fontSize: "0.85rem" }} />
               {f4.sft !== null && <ReferenceLine y={f4.sft} ifOverflow="extendDomain" stroke="#7f8c9d" strokeDasharray="6 3" label={{ value: 'SFT', position: 'insideTopLeft', fill: '#7f8c9d' }} />}
               {f4.dpoStd !== null && <ReferenceLine y={f4.dpoStd} ifOverflow="extendDomain" stroke="#8e44ad" strokeDasharray="2 2" label={{ value: 'DPO_std', position: 'insideBottomLeft', fill: '#8e44ad' }} />}
+              {f4.sftTargets !== null && <ReferenceLine y={f4.sftTargets} ifOverflow="extendDomain" stroke="#16a085" strokeDasharray="8 3 2 3" label={{ value: 'SFT on the targets', position: 'insideTopRight', fill: '#16a085' }} />}
               {f4.as.map((a, i) => (
                 <Line key={a} dataKey={seriesKey(a)} name={a === 100 ? 'unfiltered (a = 100%)' : `a = ${a}%`} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} isAnimationActive={false} connectNulls>
                   <ErrorBar dataKey={`${seriesKey(a)}_sd`} width={4} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} />

@@ -46,7 +46,7 @@ export interface LabSettings {
   heldOut: number; // percent of prompts kept out of training for reward accuracy
   evalPrompts: number; // built-in task test prompts scored by the verifier
   checkpointEvery: number;
-  gridMethods: string; // Experiments: comma-separated of sft, dpo-std, unfiltered, self-contrast, oracle
+  gridMethods: string; // Experiments: comma-separated of sft, dpo-std, sft-targets, unfiltered, self-contrast, oracle
   gridMs: string; // comma-separated M values
   gridAs: string; // comma-separated a% values (Self-Contrast at every M × a%)
   gridSeeds: number; // seeds 1..n
@@ -84,7 +84,7 @@ const numberList = (lo: number, hi: number, int = false) => (s: string): string 
 };
 
 /** Methods the Experiments step compares (src/lib/experiments/grid.ts). */
-export const GRID_METHODS = ['sft', 'dpo-std', 'unfiltered', 'self-contrast', 'oracle'] as const;
+export const GRID_METHODS = ['sft', 'dpo-std', 'sft-targets', 'unfiltered', 'self-contrast', 'oracle'] as const;
 export type GridMethod = (typeof GRID_METHODS)[number];
 const methodList = (s: string): string | null => {
   const items = s.split(',').map((x) => x.trim());
@@ -126,7 +126,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   a: { default: 25, describe: 'a%: least-similar share eligible as negatives, 1–100 (paper: 25; 75 on HH-RLHF)', parse: num(1, 100) },
   m: { default: 8, describe: 'M, negatives per prompt (paper: 1, 8, 16)', parse: num(1, 256, true) },
   shortPrompts: { default: 'skip', describe: 'prompts whose pool holds fewer than M texts: skip (the reference), or keep fewer', parse: (s) => (s === 'skip' || s === 'keep-fewer' ? s : null) },
-  dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
+  dpoLoss: { default: 'sigmoid', describe: 'DPO loss (TRL loss_type; infonca: 1 target vs M negatives in one softmax; sft: the chosen responses\' NLL alone, a control)', parse: (s) => (DPO_VARIANTS.includes(s as DpoVariant) ? (s as DpoVariant) : null) },
   beta: { default: 0.1, describe: 'β (paper: 0.1)', parse: num(1e-4, 100) },
   labelSmoothing: { default: 0, describe: 'label smoothing ε (cDPO / robust)', parse: num(0, 0.49) },
   rpoAlpha: { default: 0, describe: "RPO α (TRL's rpo_alpha): adds α × the chosen responses' NLL per token to the DPO loss; 0 = off", parse: num(0, 100) },
@@ -146,7 +146,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   heldOut: { default: 10, describe: 'held-out % of preference prompts for reward accuracy', parse: num(0, 50) },
   evalPrompts: { default: 200, describe: 'built-in test prompts scored by the verifier before and after', parse: num(0, 500, true) },
   checkpointEvery: { default: 10, describe: 'checkpoint to browser storage every N steps', parse: num(1, 100000, true) },
-  gridMethods: { default: 'sft,self-contrast', describe: 'Experiments: methods, comma-separated (sft, dpo-std = DPO with verifier feedback, unfiltered = a 100%, self-contrast, oracle = the verifier as the filter)', parse: methodList },
+  gridMethods: { default: 'sft,self-contrast', describe: 'Experiments: methods, comma-separated (sft, dpo-std = DPO with verifier feedback, sft-targets = SFT on the pool targets, a control, unfiltered = a 100%, self-contrast, oracle = the verifier as the filter)', parse: methodList },
   gridMs: { default: '1,8', describe: 'Experiments: M values, comma-separated (1–64)', parse: numberList(1, 64, true) },
   gridAs: { default: '25', describe: 'Experiments: a% values for Self-Contrast, comma-separated (1–100)', parse: numberList(1, 100) },
   gridSeeds: { default: 1, describe: 'Experiments: seeds per cell (1…n)', parse: num(1, 20, true) },

@@ -94,7 +94,11 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
   };
 }
 
-/** A cell's DPO config: the grid's training settings with the cell's M and seed (the same prompts per step for every M). */
-export function cellDpoConfig(settings: LabSettings, cell: Pick<Cell, 'm' | 'seed'>, loraTargets: string[], contextLength: number): DpoConfig {
-  return dpoConfigFrom({ ...settings, m: Math.max(1, cell.m), seed: cell.seed }, loraTargets, contextLength);
+/**
+ * A cell's DPO config: the grid's training settings with the cell's M and seed (the same prompts per step for every
+ * M); the SFT-on-targets control swaps the loss for TRL's "sft" (the chosen responses' NLL) and nothing else.
+ */
+export function cellDpoConfig(settings: LabSettings, cell: Pick<Cell, 'method' | 'm' | 'seed'>, loraTargets: string[], contextLength: number): DpoConfig {
+  const loss: Partial<LabSettings> = cell.method === 'sft-targets' ? { dpoLoss: 'sft', rpoAlpha: 0 } : {};
+  return dpoConfigFrom({ ...settings, ...loss, m: Math.max(1, cell.m), seed: cell.seed }, loraTargets, contextLength);
 }

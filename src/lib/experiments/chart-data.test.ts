@@ -28,6 +28,10 @@ describe('chart data', () => {
     expect(f.points[1].a100).toBeUndefined();
     expect(f.sft).toBeCloseTo(50, 9);
     expect(f.dpoStd).toBeCloseTo(55, 9);
+    expect(f.sftTargets).toBeNull();
+    const withControl = fig4Data([...results, r({ method: 'sft-targets', m: 1, a: 0, seed: 1 }, 0.64), r({ method: 'sft-targets', m: 1, a: 0, seed: 2 }, 0.66)]);
+    expect(withControl.sftTargets).toBeCloseTo(65, 9);
+    expect(withControl.points).toEqual(f.points);
   });
 
   it('Fig. 5: at M = 1 per a%, data accuracy and model accuracy', () => {

@@ -19,6 +19,8 @@ export interface Fig4 {
   as: number[];
   sft: number | null;
   dpoStd: number | null;
+  /** The control, SFT continued on the pool targets. */
+  sftTargets: number | null;
 }
 
 export function fig4Data(results: readonly CellResult[]): Fig4 {
@@ -41,7 +43,7 @@ export function fig4Data(results: readonly CellResult[]): Fig4 {
     const accs = trained.filter((r) => r.cell.method === method).map((r) => r.accuracy);
     return accs.length ? pct(summarize(accs)).mean : null;
   };
-  return { points, as, sft: mean('sft'), dpoStd: mean('dpo-std') };
+  return { points, as, sft: mean('sft'), dpoStd: mean('dpo-std'), sftTargets: mean('sft-targets') };
 }
 
 export interface Fig5Point {

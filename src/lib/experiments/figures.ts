@@ -73,21 +73,23 @@ function series(points: { x: number; s: Summary }[], px: (x: number) => number, 
   return `<polyline fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''} points="${line}"/>\n${bars}`;
 }
 
-/** Fig. 4: greedy accuracy vs M (log scale) at a = 25%, with SFT and DPO_std as horizontal reference lines. */
+/** Fig. 4: greedy accuracy vs M (log scale) at a = 25%, with SFT, DPO_std and the SFT-on-targets control as horizontal reference lines. */
 export function figure4Svg(results: readonly CellResult[]): string {
   const sc = byValue(results, (c) => c.method === 'self-contrast' && c.a === PAPER_FILTER.a, (c) => c.m, (r) => r.accuracy);
   const oracle = byValue(results, (c) => c.method === 'oracle', (c) => c.m, (r) => r.accuracy);
   const sft = summarize(results.filter((r) => r.cell.method === 'sft').map((r) => r.accuracy));
   const std = summarize(results.filter((r) => r.cell.method === 'dpo-std').map((r) => r.accuracy));
+  const targets = summarize(results.filter((r) => r.cell.method === 'sft-targets' && !r.skipped).map((r) => r.accuracy));
   const ms = [...new Set([...sc, ...oracle].map((p) => p.x))].sort((a, b) => a - b);
   const maxLog = Math.max(1, Math.log2(Math.max(1, ...ms)));
   const px = (m: number) => L + 20 + ((W - RIGHT - L - 40) * Math.log2(m)) / maxLog;
-  const yRange = range([...sc, ...oracle].flatMap((p) => [p.s.mean - p.s.sd, p.s.mean + p.s.sd]).concat([sft.mean, std.mean]));
+  const yRange = range([...sc, ...oracle].flatMap((p) => [p.s.mean - p.s.sd, p.s.mean + p.s.sd]).concat([sft.mean, std.mean, targets.mean]));
   const py = (v: number) => H - B - ((H - B - T) * (v - yRange[0])) / (yRange[1] - yRange[0]);
   // SFT's label at the left end, DPO_std's at the right, so that close lines keep readable labels.
   const hline = (s: Summary, color: string, label: string, left: boolean) => (Number.isFinite(s.mean) ? `<line x1="${L}" x2="${W - RIGHT}" y1="${py(s.mean).toFixed(1)}" y2="${py(s.mean).toFixed(1)}" stroke="${color}" stroke-dasharray="6 4"/><text x="${left ? L + 4 : W - RIGHT - 4}" y="${(py(s.mean) - 4).toFixed(1)}" text-anchor="${left ? 'start' : 'end'}" fill="${color}">${label}</text>` : '');
   const body = [
     hline(sft, '#7f8c8d', 'SFT', true), hline(std, '#8e44ad', 'DPO_std (verifier feedback)', false),
+    hline(targets, '#16a085', 'SFT on the pool targets (control)', false),
     series(sc, px, py, '#2c3e50'), oracle.length ? series(oracle, px, py, '#27ae60', '4 3') : '',
     `<text x="${L + 8}" y="${T + 4}" fill="#2c3e50">— Self-Contrast, a = ${PAPER_FILTER.a}%</text>`,
     oracle.length ? `<text x="${L + 8}" y="${T + 18}" fill="#27ae60">- - verifier as the filter</text>` : '',

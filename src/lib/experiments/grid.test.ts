@@ -4,6 +4,8 @@ import { preferenceRecords } from '../data/export';
 import { cellData, cellKey, dataAccuracy, gridCells, PAPER_GRID, summarize } from './grid';
 import { syntheticPool } from './synthetic-pool.testutil';
 import { figure4Svg, figure5Svg, type CellResult } from './figures';
+import { cellDpoConfig } from './cell-run';
+import { DEFAULT_SETTINGS } from '../settings';
 
 describe('experiment grid', () => {
   const pool = syntheticPool(12, 64, (p) => 4 + 3 * p, (p) => (p % 3 === 0 ? 0 : 2));
@@ -57,6 +59,19 @@ describe('experiment grid', () => {
     expect(cellData({ method: 'sft', m: 0, a: 0, seed: 1 }, pool).records).toEqual([]);
   });
 
+  it('the SFT-on-targets control trains on Self-Contrast M = 1\'s prompts and targets, its loss TRL\'s "sft", nothing else changed', () => {
+    const control = cellData({ method: 'sft-targets', m: 1, a: 0, seed: 2 }, pool);
+    expect(control.records).toEqual(cellData({ method: 'self-contrast', m: 1, a: PAPER_FILTER.a, seed: 2 }, pool).records);
+    // Its negatives are not trained on: no data accuracy.
+    expect(dataAccuracy(control)).toBeNaN();
+    expect(gridCells({ ...PAPER_GRID, seeds: [1], sftTargets: true }).map(cellKey).slice(0, 3)).toEqual(['sft/seed1', 'dpo-std/seed1', 'sft-targets/seed1']);
+    const settings = { ...DEFAULT_SETTINGS, rpoAlpha: 1, dpoLoss: 'ipo' as const, lr: 1e-4 };
+    const control1 = cellDpoConfig(settings, { method: 'sft-targets', m: 1, seed: 3 }, [], 256);
+    const m1 = cellDpoConfig(settings, { method: 'self-contrast', m: 1, seed: 3 }, [], 256);
+    expect(control1).toEqual({ ...m1, loss_type: 'sft', rpo_alpha: null });
+    expect(m1.loss_type).toBe('ipo');
+  });
+
   it('summarises seeds as mean and sample sd, and draws both figures from the same cells', () => {
     const s = summarize([0.5, 0.6, 0.7]);
     expect(s.mean).toBeCloseTo(0.6, 12);
@@ -68,7 +83,10 @@ describe('experiment grid', () => {
     const fig4 = figure4Svg(results);
     expect(fig4).toContain('SFT');
     expect(fig4).toContain('DPO_std');
+    expect(fig4).not.toContain('SFT on the pool targets');
     expect(fig4.match(/<circle/g)).toHaveLength(5);
+    const control: CellResult = { ...results[0], cell: { method: 'sft-targets', m: 1, a: 0, seed: 1 }, accuracy: 0.7 };
+    expect(figure4Svg([...results, control])).toContain('SFT on the pool targets (control)');
     expect(figure5Svg(results).match(/<circle/g)).toHaveLength(10);
   });
 

@@ -1,7 +1,9 @@
 // The paper's comparisons as a grid of cells over one sampling of a prompt
 // pool: each cell is a method (SFT; DPO_std with verifier feedback; Self-Contrast
 // with the reference filter at some a% and M; the verifier as the filter, an
-// oracle that separates filter quality from everything else) and a seed. This
+// oracle that separates filter quality from everything else; SFT continued on
+// the pool's targets, a control for what the chosen responses alone give) and
+// a seed. This
 // module says what each cell trains on; training and evaluation are the
 // caller's (onnxruntime-node in scripts/compare-negatives.ts), so the same
 // cells give the same pairs wherever they run.
@@ -11,22 +13,23 @@ import { createRng } from '../random';
 import type { SelfContrastData } from '../contrast/pipeline';
 import type { PromptInput } from '../model/codec';
 
-export type Method = 'sft' | 'dpo-std' | 'self-contrast' | 'oracle';
+export type Method = 'sft' | 'dpo-std' | 'sft-targets' | 'self-contrast' | 'oracle';
 
 export interface Cell {
   method: Method;
-  /** Negatives per prompt (1 for DPO_std; unused for SFT). */
+  /** Negatives per prompt (1 for DPO_std and the SFT-on-targets control; unused for SFT). */
   m: number;
   /** a% of the filter (Self-Contrast); 100 for the unfiltered SPIN-like baseline. */
   a: number;
   seed: number;
 }
 
-export const cellKey = (c: Cell): string => (c.method === 'sft' ? `sft/seed${c.seed}` : c.method === 'dpo-std' ? `dpo-std/seed${c.seed}` : `${c.method}/M${c.m}/a${c.a}/seed${c.seed}`);
+export const cellKey = (c: Cell): string => (c.method === 'sft' || c.method === 'dpo-std' || c.method === 'sft-targets' ? `${c.method}/seed${c.seed}` : `${c.method}/M${c.m}/a${c.a}/seed${c.seed}`);
 
 export function cellLabel(c: Omit<Cell, 'seed'>): string {
   if (c.method === 'sft') return 'SFT';
   if (c.method === 'dpo-std') return 'DPO_std (verifier feedback)';
+  if (c.method === 'sft-targets') return 'SFT on the pool targets (control)';
   if (c.method === 'oracle') return `Oracle filter, M = ${c.m}`;
   return c.a === 100 ? `Self-negatives unfiltered (a = 100%), M = ${c.m}` : `Self-Contrast, M = ${c.m}, a = ${c.a}%`;
 }
@@ -61,6 +64,11 @@ export interface GridSpec {
   seeds: number[];
   sft: boolean;
   dpoStd: boolean;
+  /**
+   * The control: SFT continued on the pool's targets (TRL's loss_type "sft") with the same prompts, steps and
+   * optimizer as Self-Contrast at M = 1 — what the chosen responses give without any negative.
+   */
+  sftTargets: boolean;
   /** Self-Contrast at every M of `ms` × a% of `as` (Fig. 4: one line per a%). */
   ms: number[];
   as: number[];
@@ -72,7 +80,7 @@ export interface GridSpec {
   oracleMs: number[];
 }
 
-export const PAPER_GRID: GridSpec = { seeds: [1, 2, 3, 4, 5], sft: true, dpoStd: true, ms: [1, 2, 4, 8, 16], as: [PAPER_FILTER.a], unfiltered: false, aSweep: [6.25, 12.5, 25, 50, 100], oracleMs: [] };
+export const PAPER_GRID: GridSpec = { seeds: [1, 2, 3, 4, 5], sft: true, dpoStd: true, sftTargets: false, ms: [1, 2, 4, 8, 16], as: [PAPER_FILTER.a], unfiltered: false, aSweep: [6.25, 12.5, 25, 50, 100], oracleMs: [] };
 
 /** Samples per prompt the grid's pool needs: 32, or 64 when a cell has M > 8. */
 export const gridSamples = (g: Pick<GridSpec, 'ms' | 'oracleMs'>): number => Math.max(32, ...[...g.ms, ...g.oracleMs].map((m) => samplesFor(m, 64)));
@@ -88,6 +96,7 @@ export function gridCells(g: GridSpec): Cell[] {
   for (const seed of g.seeds) {
     if (g.sft) add({ method: 'sft', m: 0, a: 0, seed });
     if (g.dpoStd) add({ method: 'dpo-std', m: 1, a: 0, seed });
+    if (g.sftTargets) add({ method: 'sft-targets', m: 1, a: 0, seed });
     for (const m of g.ms) for (const a of g.as) add({ method: 'self-contrast', m, a, seed });
     if (g.unfiltered) for (const m of g.ms) add({ method: 'self-contrast', m, a: 100, seed });
     for (const a of g.aSweep) add({ method: 'self-contrast', m: 1, a, seed });
@@ -130,8 +139,14 @@ export interface CellData {
  * none, as the filter's rule). DPO_std, the paper's standard preference pairs
  * labelled by feedback: one distinct right sample as chosen and one wrong as
  * rejected, drawn per prompt; prompts without both give none. SFT: nothing.
+ * SFT on the targets: Self-Contrast's M = 1 records at the paper's a% (the same
+ * prompts and targets; its loss reads only the chosen side), no verdicts.
  */
 export function cellData(cell: Cell, pool: PoolSampling): CellData {
+  if (cell.method === 'sft-targets') {
+    const { records } = cellData({ method: 'self-contrast', m: 1, a: PAPER_FILTER.a, seed: cell.seed }, pool);
+    return { records, rejectedWrong: [] };
+  }
   const r = samplesFor(cell.m, pool.samples[0]?.length ?? 0);
   const correct = pool.correct;
   const verdicts = (p: number, rejected: number[]) => (correct ? rejected.map((j) => !correct(p, j)) : []);

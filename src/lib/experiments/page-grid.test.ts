@@ -40,8 +40,10 @@ describe('the page grid', () => {
     expect(estimateGrid(s, 1, { ...rates, trainingTokensPerSecond: null }).total).toBeNull();
   });
 
-  it('without a verifier only Self-Contrast and unfiltered cells remain', () => {
+  it('without a verifier only Self-Contrast, unfiltered and the SFT-on-targets control remain', () => {
     expect(gridCells(gridSpecOf({ ...GRID_PRESETS.paper, gridSeeds: 1 }, false)).every((c) => c.method === 'self-contrast')).toBe(true);
     expect(gridCells(gridSpecOf({ ...GRID_PRESETS.quick, gridMethods: 'sft,oracle' }, false))).toEqual([]);
+    expect(gridCells(gridSpecOf({ ...GRID_PRESETS.quick, gridMethods: 'sft,sft-targets,self-contrast' }, false)).map(cellKey))
+      .toEqual(['sft-targets/seed1', 'self-contrast/M1/a25/seed1', 'self-contrast/M8/a25/seed1']);
   });
 });

@@ -16,6 +16,7 @@ export function gridSpecOf(s: GridSettings, verifier = true): GridSpec {
     seeds: Array.from({ length: s.gridSeeds }, (_, i) => i + 1),
     sft: methods.has('sft'),
     dpoStd: methods.has('dpo-std'),
+    sftTargets: methods.has('sft-targets'),
     ms: methods.has('self-contrast') || methods.has('unfiltered') ? ms : [],
     as: methods.has('self-contrast') ? numbers(s.gridAs) : [],
     unfiltered: methods.has('unfiltered'),

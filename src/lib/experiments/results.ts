@@ -20,11 +20,11 @@ export interface ResultRow {
   skipped: number;
 }
 
-const METHOD_ORDER: Method[] = ['sft', 'dpo-std', 'self-contrast', 'oracle'];
+const METHOD_ORDER: Method[] = ['sft', 'dpo-std', 'sft-targets', 'self-contrast', 'oracle'];
 const groupKey = (c: Omit<Cell, 'seed'>) => `${c.method}|${c.m}|${c.a}`;
 const groupOf = (c: Cell): Omit<Cell, 'seed'> => ({ method: c.method, m: c.m, a: c.a });
 
-/** Rows in the paper's order: SFT, DPO_std, Self-Contrast by a% then M, the oracle. */
+/** Rows in the paper's order: SFT, DPO_std, the SFT-on-targets control, Self-Contrast by a% then M, the oracle. */
 export function resultRows(results: readonly CellResult[]): ResultRow[] {
   const groups = new Map<string, CellResult[]>();
   for (const r of results) groups.set(groupKey(groupOf(r.cell)), [...(groups.get(groupKey(groupOf(r.cell))) ?? []), r]);

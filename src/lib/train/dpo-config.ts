@@ -44,7 +44,7 @@ export const LAB_FIELDS = ['lm_head_checkpointing', 'negatives_per_prompt', 'pro
 
 export const DPO_CONFIG_HELP: Record<keyof DpoConfig, string> = {
   beta: 'β: strength of the KL pull towards the reference model',
-  loss_type: 'DPO loss: sigmoid, robust, hinge, ipo (TRL), or infonca (1 chosen against all M, which TRL lacks)',
+  loss_type: 'DPO loss: sigmoid, robust, hinge, ipo, sft (TRL; sft = the chosen responses\' NLL alone), or infonca (1 chosen against all M, which TRL lacks)',
   label_smoothing: 'ε: assumed share of flipped preference labels (cDPO, robust)',
   rpo_alpha: "α: weight of the chosen responses' negative log-likelihood per token added to the DPO loss (RPO); null: off",
   learning_rate: 'peak learning rate of AdamW',

@@ -9,6 +9,7 @@ export function dpoLossReference(policy: number[][], reference: number[][], coun
     const ratio = row
       .map((p, k) => (o.variant === 'ipo' ? p / counts[b][k] - reference[b][k] / counts[b][k] : p - reference[b][k]))
       .filter((_, k) => !mask || mask[b][k] === 1);
+    if (o.variant === 'sft') return;
     if (o.variant === 'infonca') {
       const z = ratio.map((r) => o.beta * r);
       const m = Math.max(...z);
@@ -24,11 +25,12 @@ export function dpoLossReference(policy: number[][], reference: number[][], coun
       else terms.push((h - 1 / (2 * o.beta)) ** 2);
     }
   });
-  const preference = terms.reduce((a, v) => a + v, 0) / terms.length;
-  if (o.rpoAlpha === null) return preference;
-  // RPO: α × −(Σ chosen log-probs) / (Σ chosen tokens) over the prompts whose chosen row is real.
+  // TRL's nll_loss: −(Σ chosen log-probs) / (Σ chosen tokens) over the prompts whose chosen row is real.
   const real = policy.map((_, b) => !mask || mask[b][0] === 1);
   const logps = policy.reduce((a, row, b) => a + (real[b] ? row[0] : 0), 0);
   const tokens = counts.reduce((a, row, b) => a + (real[b] ? row[0] : 0), 0);
-  return preference + o.rpoAlpha * (-logps / tokens);
+  const nll = -logps / tokens;
+  // sft (TRL's loss_type "sft"): the NLL is the loss; RPO adds α × it to any loss.
+  const preference = o.variant === 'sft' ? nll : terms.reduce((a, v) => a + v, 0) / terms.length;
+  return o.rpoAlpha === null ? preference : preference + o.rpoAlpha * nll;
 }

@@ -186,6 +186,13 @@ describe('DpoRun', () => {
     expect(a.loss - Math.LN2).toBeCloseTo(0.5 * a.nll_loss!, 5);
     expect(b.loss).toBeCloseTo(Math.LN2, 6);
     expect(b).not.toHaveProperty('nll_loss');
+    // TRL's loss_type "sft" on the same data: the loss is that nll_loss alone, and the policy moves (the chosen side's gradient).
+    const sft = await DpoRun.create(ort, 'cpu', model, data, { ...settings, loss_type: 'sft' });
+    const c = await sft.step();
+    expect(c.nll_loss).toBeCloseTo(a.nll_loss!, 5);
+    expect(c.loss).toBeCloseTo(a.nll_loss!, 5);
+    expect(c.grad_norm).toBeGreaterThan(0);
+    await sft.release();
     await rpo.release();
     await plain.release();
   });

@@ -280,10 +280,12 @@ export class DpoRun {
     const perPass = promptsPerPass(this.config);
     const lr = learningRate(this.config.learning_rate, step, this.schedule());
     const grouped = prompts.map((i) => groupRows(this.groups[i], m, this.config.max_length));
-    // Each pass's share of the step: its real pairs (prompts for InfoNCA, whose
-    // loss is per prompt), so accumulated passes equal one pass over all prompts.
-    // RPO's NLL term is each pass's own token mean, as TRL's is per micro-batch.
-    const weightOf = (g: { mask: number[] }) => (this.config.loss_type === 'infonca' ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
+    // Each pass's share of the step: its real pairs (prompts for InfoNCA and sft,
+    // whose loss is per prompt), so accumulated passes equal one pass over all
+    // prompts. The NLL (RPO's term, sft's loss) is each pass's own token mean, as
+    // TRL's is per micro-batch.
+    const perPrompt = this.config.loss_type === 'infonca' || this.config.loss_type === 'sft';
+    const weightOf = (g: { mask: number[] }) => (perPrompt ? 1 : g.mask.reduce((a, x) => a + x, 0) - 1);
     const totalWeight = grouped.reduce((a, g) => a + weightOf(g), 0);
     const pairWeight = (p: typeof grouped) => p.reduce((a, g) => a + weightOf(g), 0) / totalWeight;
     // Metrics are per pair for every loss (TRL's logging), so they weigh by real pairs whatever the passes.

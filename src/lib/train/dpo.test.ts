@@ -23,6 +23,7 @@ const variants: DpoOptions[] = [
   { variant: 'infonca', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
   { variant: 'sigmoid', beta: 0.1, labelSmoothing: 0, rpoAlpha: 1 },
   { variant: 'ipo', beta: 0.1, labelSmoothing: 0, rpoAlpha: 0.5 },
+  { variant: 'sft', beta: 0.1, labelSmoothing: 0, rpoAlpha: null },
 ];
 const name = (o: DpoOptions) => `${o.variant} (β ${o.beta}, ε ${o.labelSmoothing}${o.rpoAlpha === null ? '' : `, RPO α ${o.rpoAlpha}`})`;
 const t = (rows: number[][]) => new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
@@ -105,5 +106,9 @@ describe('DPO losses', () => {
     // (12.5 + 8.2) nats over 10 + 6 chosen tokens, not the mean of 12.5/10 and 8.2/6.
     expect(on.nll).toBeCloseTo(20.7 / 16, 6);
     expect(on.loss - off.loss).toBeCloseTo(0.7 * (20.7 / 16), 5);
+    // TRL's loss_type "sft": that NLL is the whole loss, logged as nll_loss; the rejected responses do not enter it.
+    const sft = await run({ ...plain, variant: 'sft' });
+    expect(sft.loss).toBeCloseTo(20.7 / 16, 6);
+    expect(sft.nll).toBeCloseTo(20.7 / 16, 6);
   });
 });

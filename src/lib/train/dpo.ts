@@ -11,7 +11,8 @@ import type { AdamWConfig } from '../onnx/adamw';
 import { loraParamSpecs, loraWeights, type LoraConfig } from './lora';
 import { add, cast, clip, div, exp, greater, log, logSoftmax, mul, neg, reduceMean, relu, reshape, scalar, slice, sub, sumAll, where, END } from '../onnx/ops';
 
-export const DPO_VARIANTS = ['sigmoid', 'ipo', 'hinge', 'robust', 'infonca'] as const;
+/** TRL's loss types, the lab's 1-vs-M InfoNCA, and TRL's `sft`: the chosen responses' NLL alone (the rejected are carried, unused). */
+export const DPO_VARIANTS = ['sigmoid', 'ipo', 'hinge', 'robust', 'infonca', 'sft'] as const;
 export type DpoVariant = (typeof DPO_VARIANTS)[number];
 
 export interface DpoOptions {
@@ -53,6 +54,8 @@ function chosenNll(logps: Value, counts: Value, real: Value | null): Value {
   return neg(div(sumAll(masked(logps)), sumAll(masked(counts))));
 }
 
+const logpChosenOf = (policy: Value) => slice(policy, [1], [0], [1]); // [B, 1]
+
 /**
  * `policy` and `reference` are [B, 1 + M] sums of response-token log-probs;
  * `counts` [B, 1 + M] are the response lengths (IPO uses per-token averages, as TRL does).
@@ -73,7 +76,8 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
   /** Mean over real pairs only; a [B, 1] value counts once per pair of its prompt (TRL logs per pair row). */
   const pairMean = (v: Value) => (pairMask ? div(sumAll(mul(v, pairMask)), sumAll(pairMask)) : mean(v));
 
-  let losses: Value; // [B, M] or [B, 1]
+  const nll = chosenNll(logpChosenOf(policy), slice(counts, [1], [0], [1]), rowMask ? slice(rowMask, [1], [0], [1]) : null);
+  let losses: Value | null = null; // [B, M] or [B, 1]; none for sft
   switch (o.variant) {
     case 'sigmoid':
       losses = o.labelSmoothing === 0
@@ -97,13 +101,15 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
       losses = neg(slice(logSoftmax(logits, -1), [1], [0], [1]));
       break;
     }
+    case 'sft':
+      break;
   }
   const rewardChosen = mul(chosen, o.beta); // [B, 1]
   const rewardRejected = mul(rejected, o.beta); // [B, M]
-  const logpChosen = slice(policy, [1], [0], [1]);
+  const logpChosen = logpChosenOf(policy);
   const logpRejected = slice(policy, [1], [1], [END]);
-  const preference = o.variant === 'infonca' ? mean(losses) : pairMean(losses);
-  const rpo = o.rpoAlpha === null ? null : { alpha: o.rpoAlpha, nll: chosenNll(logpChosen, slice(counts, [1], [0], [1]), rowMask ? slice(rowMask, [1], [0], [1]) : null) };
+  const preference = losses === null ? nll : o.variant === 'infonca' ? mean(losses) : pairMean(losses);
+  const rpo = o.rpoAlpha === null ? null : { alpha: o.rpoAlpha, nll };
   return {
     loss: rpo ? add(preference, mul(rpo.nll, rpo.alpha)) : preference,
     // TRL logs every metric per pair row (the chosen side repeats once per negative), so padded prompts weigh by their real pairs.
@@ -114,7 +120,7 @@ export function dpoLoss(policy: Value, reference: Value, counts: Value, o: DpoOp
       'rewards/margins': pairMean(sub(rewardChosen, rewardRejected)),
       'logps/chosen': pairMean(logpChosen),
       'logps/rejected': pairMean(logpRejected),
-      ...(rpo ? { nll_loss: rpo.nll } : {}),
+      ...(rpo || o.variant === 'sft' ? { nll_loss: nll } : {}),
     },
   };
 }

@@ -63,6 +63,12 @@ describe('scale-out job', () => {
     for (const line of ['finetuning_type: lora', 'lora_rank: 16', 'lora_alpha: 32', 'lora_target: q_proj,v_proj', 'cutoff_len: 512', 'max_steps: 40', 'learning_rate: 5.0e-7',
       'lr_scheduler_type: constant', 'dpo_label_smoothing: 0.1', 'pref_beta: 0.1']) expect(yaml).toContain(line);
     expect(yaml).toMatch(/pref_loss: sigmoid {2}# NOT the lab's robust/);
+    // TRL's loss_type "sft" is written as it is; the pinned TRL 0.17 lacks it (0.20 has it), so dpo.py stops and says what
+    // the run is instead, and LLaMA-Factory's yaml names its stage that is the same training.
+    const sftJob = writeJob({ ...DEFAULT_SETTINGS, dpoLoss: 'sft' });
+    expect(JSON.parse(readFileSync(join(sftJob, 'dpo_config.json'), 'utf8')).trl.loss_type).toBe('sft');
+    expect(readFileSync(join(sftJob, 'dpo.py'), 'utf8')).toMatch(/if trl\["loss_type"\] == "sft":\n\s+raise SystemExit\("The lab ran loss_type 'sft'/);
+    expect(readFileSync(join(sftJob, 'llamafactory/dpo.yaml'), 'utf8')).toMatch(/pref_loss: sigmoid {2}# NOT the lab's sft: .*stage: sft on the chosen responses/);
     // LLaMA-Factory loads the file with PyYAML (YAML 1.1), whose resolver takes `5e-7` for a string: every number must
     // match its float or int pattern (PyYAML's resolver.py, copied as the reference).
     const pyYamlFloat = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;

@@ -33,7 +33,8 @@ export const yamlNumber = (x: number): string => String(x).replace(/^(-?\d+)e/, 
 /** LLaMA-Factory's pref_loss has sigmoid, hinge and ipo; another loss is said in the file, never swapped silently. */
 function factoryLoss(config: DpoConfig): string {
   if (config.loss_type === 'sigmoid' || config.loss_type === 'hinge' || config.loss_type === 'ipo') return `pref_loss: ${config.loss_type}`;
-  return `pref_loss: sigmoid  # NOT the lab's ${config.loss_type}: LLaMA-Factory has no ${config.loss_type} loss${config.loss_type === 'robust' ? ' (dpo.py runs it through TRL)' : ''}`;
+  const why = config.loss_type === 'robust' ? ' (dpo.py runs it through TRL)' : config.loss_type === 'sft' ? ' (its stage: sft on the chosen responses is the same training)' : '';
+  return `pref_loss: sigmoid  # NOT the lab's ${config.loss_type}: LLaMA-Factory has no ${config.loss_type} loss${why}`;
 }
 
 export function scaleOutJob(rows: readonly ExportRow[], table: SimilarityTable, result: FilterResult, settings: LabSettings, config: DpoConfig, counts: ExportCounts, models: JobModels): JobFile[] {

@@ -134,6 +134,10 @@ def main():
     if trl["loss_type"] is None:
         raise SystemExit("The lab ran InfoNCA (1 target vs M negatives in one softmax); TRL's DPOTrainer has no such loss_type. "
                          "Re-export with a pairwise loss (sigmoid, robust, hinge, ipo), or train InfoNCA with your own trainer.")
+    if trl["loss_type"] == "sft":
+        raise SystemExit("The lab ran loss_type 'sft' (the chosen responses' NLL alone, a control): TRL's DPOTrainer has it from 0.20, "
+                         "this job pins trl==0.17.0. It is supervised fine-tuning on the chosen responses: run trl's SFTTrainer "
+                         "(or LLaMA-Factory's stage: sft) on pairs.jsonl's prompt and chosen, or re-export with a DPO loss.")
     if args.learning_rate:
         trl["learning_rate"] = args.learning_rate
     import torch.distributed as dist
