@@ -59,7 +59,7 @@ describe('Self-Contrast on the built-in task', () => {
     // Refusals and benign answers are not traded away for arithmetic.
     expect(trained.byKind.harmful.correct).toBeGreaterThanOrEqual(sft.byKind.harmful.correct - 1);
     expect(trained.byKind.benign.correct).toBeGreaterThanOrEqual(sft.byKind.benign.correct - 1);
-    // The limit only catches a hang: beside two other node jobs on a 2-core machine the test ran past 600 s
-    // (2026-12-07), so a busy CI machine gets three times that.
+    // The limit only catches a hang: beside two other node jobs on a 2-core machine the test ran past 600 s, so a
+    // busy CI machine gets three times that.
   }, 1_800_000);
 });
