@@ -6,6 +6,10 @@
 //   4. its model card with the measured held-out accuracy → models/lm/README.md
 //   5. onnx/model.onnx, the same model for transformers.js (scripts/export-onnx.ts)
 // Run: npm run build:lm  (STEPS, SEED, EVAL_EVERY override the defaults)
+//   STOP=target (default, the shipped model): stop once greedy accuracy on EVAL_PROMPTS=200 validation
+//   prompts reaches TARGET=0.5. STOP=plateau: train until EVAL_PROMPTS validation accuracy has made no new
+//   best for PATIENCE evaluations (or the schedule ends) and keep the best checkpoint — how far SFT goes.
+//   OUT=models/lm chooses where the model is written.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { generateTask, TASK_VERSION, type TaskRow } from '../src/lib/task/builtin';
@@ -25,11 +29,15 @@ import { lmCodec } from '../src/lib/model/codec';
 import { createRng } from '../src/lib/random';
 import { exportForTransformersJs } from './export-onnx';
 
-const OUT = 'models/lm';
+const OUT = process.env.OUT ?? 'models/lm';
 const SEED = Number(process.env.SEED ?? 1);
 const STEPS = Number(process.env.STEPS ?? 4000);
 const EVAL_EVERY = Number(process.env.EVAL_EVERY ?? 250);
+const STOP = (process.env.STOP ?? 'target') as 'target' | 'plateau';
+if (STOP !== 'target' && STOP !== 'plateau') throw new Error(`STOP must be target or plateau, not ${STOP}`);
 const TARGET_ACCURACY = Number(process.env.TARGET ?? 0.5);
+const PATIENCE = Number(process.env.PATIENCE ?? 6);
+const EVAL_PROMPTS = Number(process.env.EVAL_PROMPTS ?? 200);
 const BATCH = 32;
 const PEAK_LR = 3e-3;
 const VOCAB = 1024;
@@ -90,7 +98,7 @@ const session = await TrainSession.create(
 log(`model: ${(paramCount / 1e6).toFixed(2)} M parameters`);
 
 // Checkpoints are judged on the validation split, never on the test split.
-const evalPrompts = task.validation.slice(0, 200).map((r) => r.prompt);
+const evalPrompts = task.validation.slice(0, EVAL_PROMPTS).map((r) => r.prompt);
 async function accuracyOf(weights: Map<string, Float32Array>, prompts: string[], temperature: number) {
   const decoder = await DecoderSession.create(ort, cfg, weights, 'cpu');
   const result = await evaluatePrompts(decoder, codec, prompts, { sampling: { temperature, topP: 1, topK: 0 }, seed: SEED, maxNewTokens: MAX_NEW_TOKENS });
@@ -102,7 +110,8 @@ const rng = createRng(SEED + 1);
 const curve: { step: number; loss: number; accuracy: number }[] = [];
 let lossSum = 0;
 let lossCount = 0;
-let chosen: { step: number; weights: Map<string, Float32Array> } | null = null;
+let chosen: { step: number; accuracy: number; weights: Map<string, Float32Array> } | null = null;
+let sinceBest = 0;
 const schedule = { kind: 'cosine' as const, warmupSteps: 100, totalSteps: STEPS, minRatio: 0.1 };
 for (let step = 1; step <= STEPS; step++) {
   const rows = Array.from({ length: BATCH }, () => pairs[Math.floor(rng() * pairs.length)]);
@@ -116,8 +125,16 @@ for (let step = 1; step <= STEPS; step++) {
     log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
     lossSum = 0;
     lossCount = 0;
-    chosen = { step, weights };
-    if (acc.accuracy >= TARGET_ACCURACY) break;
+    if (STOP === 'target') {
+      chosen = { step, accuracy: acc.accuracy, weights };
+      if (acc.accuracy >= TARGET_ACCURACY) break;
+    } else {
+      // A tie is not progress: the plateau is where accuracy stops rising.
+      if (!chosen || acc.accuracy > chosen.accuracy) {
+        chosen = { step, accuracy: acc.accuracy, weights };
+        sinceBest = 0;
+      } else if (++sinceBest >= PATIENCE) break;
+    }
   }
 }
 await session.release();
@@ -143,9 +160,9 @@ const quality = {
   [`greedyFirst${QUALITY_SUBSET}`]: subset.accuracy, trainSeconds: Math.round(trainSeconds), curve,
 };
 writeFileSync(`${OUT}/quality.json`, JSON.stringify(quality, null, 2) + '\n');
-writeFileSync(`${OUT}/README.md`, `# self-contrast-lab/default-lm
+writeFileSync(`${OUT}/README.md`, `# self-contrast-lab/${OUT === 'models/lm' ? 'default-lm' : OUT.split('/').at(-1)}
 
-The lab's default causal LM: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llama-architecture model (4 layers, hidden 128,
+${OUT === 'models/lm' ? "The lab's default causal LM" : 'A causal LM'}: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llama-architecture model (4 layers, hidden 128,
 4 query / 2 key-value heads, SwiGLU 384, RoPE, tied embeddings) with a ${VOCAB}-token byte-level BPE and a ChatML chat
 template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repository alone; every file here is its output.
 
@@ -161,8 +178,12 @@ ${task.test.length} (public/builtin/; no prompt in two splits).
 Supervised fine-tuning from random init: mean negative log-likelihood of the response tokens (chat-formatted, ending
 in <|im_end|>), trained with the project's own train-step ONNX graph (forward, backward, AdamW in one graph) on
 onnxruntime-node. Batch ${BATCH}, AdamW (β 0.9/0.999, weight decay 0.01, clip 1.0), lr ${PEAK_LR} cosine with 100 warmup
-steps. Training stops once greedy accuracy on ${evalPrompts.length} validation prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
-model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.
+steps${STOP === 'plateau' ? ` over a ${STEPS}-step schedule` : ''}. ${STOP === 'target'
+  ? `Training stops once greedy accuracy on ${evalPrompts.length} validation prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
+model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.`
+  : `Trained to its plateau: training stops once greedy accuracy on ${evalPrompts.length} validation prompts has made no new best for
+${PATIENCE} evaluations in a row (or the schedule ends), and the best checkpoint is kept: step ${chosen!.step} (${(100 * chosen!.accuracy).toFixed(1)}%) of
+${curve.at(-1)!.step} trained.`}
 Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
 
 ## Quality (verifier accuracy on all ${task.test.length} held-out prompts, max ${MAX_NEW_TOKENS} new tokens)

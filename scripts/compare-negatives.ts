@@ -15,6 +15,8 @@
 //   SEEDS=1,2,3,4,5 POOL=1000 POOL_OFFSET=0 SPLIT=test EVAL=1000 MS=1,2,4,8,16 A_SWEEP=6.25,12.5,25,50,100
 //   DPO_STD=1 SFT_TARGETS=0 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
 //   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
+//   LM=models/lm (the SFT model every cell starts from; e.g. one built with STOP=plateau npm run build:lm)
+//   POOL_SPLIT=pool (sft-train: Self-Contrast on the SFT data's own prompts and targets, as the authors run it)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -50,6 +52,9 @@ const OUT = env('OUT', 'docs/compare-negatives');
 const MAX_NEW_TOKENS = 96;
 // Responses per evaluation prompt sampled at T = 1 as the authors evaluate (their Test.sh); 0 = greedy only.
 const EVAL_SAMPLED = Number(env('EVAL_SAMPLED', '0'));
+const LM = env('LM', 'models/lm');
+const POOL_SPLIT = env('POOL_SPLIT', 'pool') as 'pool' | 'sft-train';
+if (POOL_SPLIT !== 'pool' && POOL_SPLIT !== 'sft-train') throw new Error(`POOL_SPLIT must be pool or sft-train, not ${POOL_SPLIT}`);
 const training: Partial<LabSettings> = {
   lr: Number(env('LR', String(DEFAULT_SETTINGS.lr))),
   beta: Number(env('BETA', String(DEFAULT_SETTINGS.beta))),
@@ -59,8 +64,11 @@ const training: Partial<LabSettings> = {
   // Only when given, so the settings of runs from before RPO existed still match theirs.
   ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
-// EVAL_SAMPLED only when asked, so the settings of runs from before it still match theirs.
-const settings = { POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}) };
+// EVAL_SAMPLED, LM and POOL_SPLIT only when not the default, so the settings of runs from before them still match theirs.
+const settings = {
+  POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}),
+  ...(LM !== 'models/lm' ? { LM } : {}), ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}),
+};
 
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
@@ -74,21 +82,21 @@ const results: CellResult[] = saved && JSON.stringify(saved.settings) === JSON.s
 const done = new Set(results.map((r) => cellKey(r.cell)));
 const persist = () => writeFileSync(`${OUT}.json`, JSON.stringify({ settings, cells: results }, null, 2) + '\n');
 
-const lm = await loadDefaultLm();
+const lm = await loadDefaultLm(LM);
 const codec = lmCodec(lm);
 const evalPrompts = readSplit(SPLIT).slice(0, EVAL).map((r) => r.prompt);
-const poolRows = readSplit('pool').slice(POOL_OFFSET, POOL_OFFSET + POOL);
-if (poolRows.length < POOL) throw new Error(`the pool has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
+const poolRows = readSplit(POOL_SPLIT).slice(POOL_OFFSET, POOL_OFFSET + POOL);
+if (poolRows.length < POOL) throw new Error(`${POOL_SPLIT} has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
 const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, sftTargets: SFT_TARGETS, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
-log(`${cells.length} cells (${done.size} done before); pool ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
+log(`${cells.length} cells (${done.size} done before); LM ${LM}; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
 
 async function samplePool(): Promise<PoolSampling> {
   const t0 = Date.now();
   const rows = poolRows.map((r) => ({ prompt: r.prompt, target: r.completion }));
   const hash = createHash('sha1');
-  for (const f of ['models/lm/model.safetensors', 'models/embed/model.safetensors']) hash.update(readFileSync(f));
-  hash.update(JSON.stringify({ POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS }));
+  for (const f of [`${LM}/model.safetensors`, 'models/embed/model.safetensors']) hash.update(readFileSync(f));
+  hash.update(JSON.stringify({ POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}) }));
   const cache = `.cache/compare/pool-${hash.digest('hex').slice(0, 16)}.json`;
   let data: SelfContrastData;
   if (existsSync(cache)) {
@@ -126,7 +134,7 @@ persist();
 // ---- report ----
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-console.log(`\nBuilt-in task: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; pool ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
+console.log(`\nBuilt-in task, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
 console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin |`);
 console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|`);
