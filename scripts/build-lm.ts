@@ -24,6 +24,7 @@ import { batchTensors, TrainSession } from '../src/lib/onnx/runtime';
 import { packSequences, sequenceFeeds, type TokenizedPair } from '../src/lib/train/batches';
 import { learningRate } from '../src/lib/train/schedule';
 import { sftTrainStep } from '../src/lib/train/sft';
+import { checkpointChoice } from '../src/lib/train/checkpoint-choice';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { lmCodec } from '../src/lib/model/codec';
 import { createRng } from '../src/lib/random';
@@ -110,8 +111,7 @@ const rng = createRng(SEED + 1);
 const curve: { step: number; loss: number; accuracy: number }[] = [];
 let lossSum = 0;
 let lossCount = 0;
-let chosen: { step: number; accuracy: number; weights: Map<string, Float32Array> } | null = null;
-let sinceBest = 0;
+const choice = checkpointChoice<Map<string, Float32Array>>(STOP === 'target' ? { kind: 'target', accuracy: TARGET_ACCURACY } : { kind: 'plateau', patience: PATIENCE });
 const schedule = { kind: 'cosine' as const, warmupSteps: 100, totalSteps: STEPS, minRatio: 0.1 };
 for (let step = 1; step <= STEPS; step++) {
   const rows = Array.from({ length: BATCH }, () => pairs[Math.floor(rng() * pairs.length)]);
@@ -125,19 +125,11 @@ for (let step = 1; step <= STEPS; step++) {
     log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
     lossSum = 0;
     lossCount = 0;
-    if (STOP === 'target') {
-      chosen = { step, accuracy: acc.accuracy, weights };
-      if (acc.accuracy >= TARGET_ACCURACY) break;
-    } else {
-      // A tie is not progress: the plateau is where accuracy stops rising.
-      if (!chosen || acc.accuracy > chosen.accuracy) {
-        chosen = { step, accuracy: acc.accuracy, weights };
-        sinceBest = 0;
-      } else if (++sinceBest >= PATIENCE) break;
-    }
+    if (choice.observe({ step, accuracy: acc.accuracy, weights })) break;
   }
 }
 await session.release();
+const chosen = choice.kept;
 const trainSeconds = (Date.now() - started) / 1000;
 
 // 4. final measurement on the whole held-out split, then the files
