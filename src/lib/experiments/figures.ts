@@ -33,6 +33,7 @@ const L = 56;
 const B = 48;
 const T = 40;
 const RIGHT = 64;
+const LINE_OF_TEXT = 14;
 
 function byValue(results: readonly CellResult[], keep: (c: Cell) => boolean, x: (c: Cell) => number, y: (r: CellResult) => number): { x: number; s: Summary }[] {
   const groups = new Map<number, number[]>();
@@ -85,11 +86,17 @@ export function figure4Svg(results: readonly CellResult[]): string {
   const px = (m: number) => L + 20 + ((W - RIGHT - L - 40) * Math.log2(m)) / maxLog;
   const yRange = range([...sc, ...oracle].flatMap((p) => [p.s.mean - p.s.sd, p.s.mean + p.s.sd]).concat([sft.mean, std.mean, targets.mean]));
   const py = (v: number) => H - B - ((H - B - T) * (v - yRange[0])) / (yRange[1] - yRange[0]);
-  // SFT's label at the left end, DPO_std's at the right, so that close lines keep readable labels.
-  const hline = (s: Summary, color: string, label: string, left: boolean) => (Number.isFinite(s.mean) ? `<line x1="${L}" x2="${W - RIGHT}" y1="${py(s.mean).toFixed(1)}" y2="${py(s.mean).toFixed(1)}" stroke="${color}" stroke-dasharray="6 4"/><text x="${left ? L + 4 : W - RIGHT - 4}" y="${(py(s.mean) - 4).toFixed(1)}" text-anchor="${left ? 'start' : 'end'}" fill="${color}">${label}</text>` : '');
+  // SFT's label at the left end, DPO_std's and the control's at the right; of two right-hand labels closer than a
+  // line of text, the lower one goes under its line, so that close lines keep readable labels.
+  const references = [
+    { s: sft, color: '#7f8c8d', label: 'SFT', left: true },
+    { s: std, color: '#8e44ad', label: 'DPO_std (verifier feedback)', left: false },
+    { s: targets, color: '#16a085', label: 'SFT on the pool targets (control)', left: false },
+  ].filter((r) => Number.isFinite(r.s.mean)).map((r) => ({ ...r, y: py(r.s.mean), labelY: py(r.s.mean) - 4 }));
+  const rightHand = references.filter((r) => !r.left).sort((a, b) => a.y - b.y);
+  for (let i = 1; i < rightHand.length; i++) if (rightHand[i].labelY - rightHand[i - 1].labelY < LINE_OF_TEXT) rightHand[i].labelY = rightHand[i].y + LINE_OF_TEXT;
   const body = [
-    hline(sft, '#7f8c8d', 'SFT', true), hline(std, '#8e44ad', 'DPO_std (verifier feedback)', false),
-    hline(targets, '#16a085', 'SFT on the pool targets (control)', false),
+    ...references.map((r) => `<line x1="${L}" x2="${W - RIGHT}" y1="${r.y.toFixed(1)}" y2="${r.y.toFixed(1)}" stroke="${r.color}" stroke-dasharray="6 4"/><text x="${r.left ? L + 4 : W - RIGHT - 4}" y="${r.labelY.toFixed(1)}" text-anchor="${r.left ? 'start' : 'end'}" fill="${r.color}">${r.label}</text>`),
     series(sc, px, py, '#2c3e50'), oracle.length ? series(oracle, px, py, '#27ae60', '4 3') : '',
     `<text x="${L + 8}" y="${T + 4}" fill="#2c3e50">— Self-Contrast, a = ${PAPER_FILTER.a}%</text>`,
     oracle.length ? `<text x="${L + 8}" y="${T + 18}" fill="#27ae60">- - verifier as the filter</text>` : '',

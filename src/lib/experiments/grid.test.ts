@@ -87,6 +87,11 @@ describe('experiment grid', () => {
     expect(fig4.match(/<circle/g)).toHaveLength(5);
     const control: CellResult = { ...results[0], cell: { method: 'sft-targets', m: 1, a: 0, seed: 1 }, accuracy: 0.7 };
     expect(figure4Svg([...results, control])).toContain('SFT on the pool targets (control)');
+    // DPO_std and the control at the same accuracy: both labels at the right end, a line of text apart.
+    const std = results.filter((r) => r.cell.method === 'dpo-std');
+    const labelY = (svg: string, label: string) => Number(new RegExp(`<text x="[\\d.]+" y="([\\d.]+)" text-anchor="end"[^>]*>${label.replace(/[()]/g, '\\$&')}<`).exec(svg)![1]);
+    const tied = figure4Svg([...results, ...std.map((r) => ({ ...r, cell: { method: 'sft-targets' as const, m: 1, a: 0, seed: r.cell.seed } }))]);
+    expect(Math.abs(labelY(tied, 'SFT on the pool targets (control)') - labelY(tied, 'DPO_std (verifier feedback)'))).toBeGreaterThanOrEqual(14);
     expect(figure5Svg(results).match(/<circle/g)).toHaveLength(10);
   });
 
