@@ -42,6 +42,10 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
 
   const step = page.locator('#step-experiments');
   await step.getByRole('button', { name: 'Quick' }).click();
+  // Quick carries the control; this test's two cells are SFT and Self-Contrast (the control runs in the test below).
+  const control = step.getByRole('checkbox', { name: /^SFT on the pool targets/ });
+  await expect(control).toBeChecked();
+  await control.uncheck();
   await step.getByLabel('M values').fill('1');
   await step.getByLabel('pool prompts').fill('16');
   await step.getByLabel('test prompts').fill('16');
@@ -113,7 +117,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
 
 test('a file of your own has no verifier: the grid says so, leaves out what needs one, and scores cells by reward accuracy on held-out pairs', async ({ page, consoleErrors }) => {
   test.setTimeout(300_000);
-  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=16&promptsPerStep=4&maxSteps=2&gridMs=1&gridPrompts=16&gridEvalPrompts=8');
+  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=16&promptsPerStep=4&maxSteps=2&gridMethods=self-contrast&gridMs=1&gridPrompts=16&gridEvalPrompts=8');
   await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
   const own = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Tell me one thing about the number ${i + 3}.`, completion: `${i + 3} is a number after ${i + 2}.` })).join('\n') + '\n';
   await dropFile(page, 'own.jsonl', own);

@@ -79,7 +79,7 @@ export function ExperimentsPanel() {
                 {p === 'quick' ? 'Quick' : 'Paper'}
               </button>
             ))}
-            <span className="muted">{preset === 'quick' ? 'Quick: SFT vs Self-Contrast M = 1 and 8 at a = 25%, one seed.' : preset === 'paper' ? "Paper: Fig. 4 and 5's grid, 3 seeds." : 'custom grid'}</span>
+            <span className="muted">{preset === 'quick' ? 'Quick: SFT vs Self-Contrast M = 1 and 8 at a = 25% and the control, one seed.' : preset === 'paper' ? "Paper: Fig. 4 and 5's grid and the control, 3 seeds." : 'custom grid'}</span>
           </div>
           <fieldset className="row grid-methods" disabled={running}>
             <legend>Methods</legend>

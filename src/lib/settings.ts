@@ -146,7 +146,7 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   heldOut: { default: 10, describe: 'held-out % of preference prompts for reward accuracy', parse: num(0, 50) },
   evalPrompts: { default: 200, describe: 'built-in test prompts scored by the verifier before and after', parse: num(0, 500, true) },
   checkpointEvery: { default: 10, describe: 'checkpoint to browser storage every N steps', parse: num(1, 100000, true) },
-  gridMethods: { default: 'sft,self-contrast', describe: 'Experiments: methods, comma-separated (sft, dpo-std = DPO with verifier feedback, sft-targets = SFT on the pool targets, a control, unfiltered = a 100%, self-contrast, oracle = the verifier as the filter)', parse: methodList },
+  gridMethods: { default: 'sft,sft-targets,self-contrast', describe: 'Experiments: methods, comma-separated (sft, dpo-std = DPO with verifier feedback, sft-targets = SFT on the pool targets, a control, unfiltered = a 100%, self-contrast, oracle = the verifier as the filter)', parse: methodList },
   gridMs: { default: '1,8', describe: 'Experiments: M values, comma-separated (1–64)', parse: numberList(1, 64, true) },
   gridAs: { default: '25', describe: 'Experiments: a% values for Self-Contrast, comma-separated (1–100)', parse: numberList(1, 100) },
   gridSeeds: { default: 1, describe: 'Experiments: seeds per cell (1…n)', parse: num(1, 20, true) },

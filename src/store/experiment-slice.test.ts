@@ -63,7 +63,7 @@ function lab() {
   const NONE = { webgpu: null, wasm: null };
   // The slices the Experiments step reads, as plain state: the loaded built-in pool, a loaded model, measured backends.
   return create<ReturnType<typeof createExperimentSlice> & Record<string, unknown>>()((set, get, api) => ({
-    settings: { ...DEFAULT_SETTINGS, gridMs: '1,2', gridPrompts: 24, gridEvalPrompts: 5, promptsPerStep: 4 },
+    settings: { ...DEFAULT_SETTINGS, gridMethods: 'sft,self-contrast', gridMs: '1,2', gridPrompts: 24, gridEvalPrompts: 5, promptsPerStep: 4 },
     data: { rows: pool.map((r) => ({ prompt: r.prompt, target: r.completion })) },
     lm: { info: { loraTargets: [], contextLength: 256 } },
     backend: { timings: { sample: NONE, embed: NONE, train: NONE }, report: null },

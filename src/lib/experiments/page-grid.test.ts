@@ -4,15 +4,16 @@ import { cellKey, gridCells } from './grid';
 import { estimateGrid, GRID_PRESETS, gridSpecOf, presetOf } from './page-grid';
 
 describe('the page grid', () => {
-  it('Quick is SFT and Self-Contrast M = 1, 8 at a = 25%, one seed; the defaults are Quick', () => {
-    expect(gridCells(gridSpecOf(GRID_PRESETS.quick)).map(cellKey)).toEqual(['sft/seed1', 'self-contrast/M1/a25/seed1', 'self-contrast/M8/a25/seed1']);
+  it('Quick is SFT, the SFT-on-targets control and Self-Contrast M = 1, 8 at a = 25%, one seed; the defaults are Quick', () => {
+    expect(gridCells(gridSpecOf(GRID_PRESETS.quick)).map(cellKey)).toEqual(['sft/seed1', 'sft-targets/seed1', 'self-contrast/M1/a25/seed1', 'self-contrast/M8/a25/seed1']);
     expect(presetOf(DEFAULT_SETTINGS)).toBe('quick');
   });
 
-  it('Paper crosses M with a%, adds unfiltered (a = 100%) per M and DPO_std, three seeds; M = 16 needs R = 64', () => {
+  it('Paper crosses M with a%, adds unfiltered (a = 100%) per M, DPO_std and the control, three seeds; M = 16 needs R = 64', () => {
     const spec = gridSpecOf(GRID_PRESETS.paper);
     const cells = gridCells(spec);
-    expect(cells).toHaveLength(3 * (1 + 1 + 5 * 3 + 5));
+    expect(cells).toHaveLength(3 * (1 + 1 + 1 + 5 * 3 + 5));
+    expect(cells.map(cellKey)).toContain('sft-targets/seed3');
     expect(cells.map(cellKey)).toContain('self-contrast/M16/a100/seed3');
     expect(cells.map(cellKey)).toContain('dpo-std/seed2');
     expect(presetOf({ ...GRID_PRESETS.paper, gridSeeds: 2 })).toBeNull();
@@ -41,7 +42,7 @@ describe('the page grid', () => {
   });
 
   it('without a verifier only Self-Contrast, unfiltered and the SFT-on-targets control remain', () => {
-    expect(gridCells(gridSpecOf({ ...GRID_PRESETS.paper, gridSeeds: 1 }, false)).every((c) => c.method === 'self-contrast')).toBe(true);
+    expect(new Set(gridCells(gridSpecOf({ ...GRID_PRESETS.paper, gridSeeds: 1 }, false)).map((c) => c.method))).toEqual(new Set(['sft-targets', 'self-contrast']));
     expect(gridCells(gridSpecOf({ ...GRID_PRESETS.quick, gridMethods: 'sft,oracle' }, false))).toEqual([]);
     expect(gridCells(gridSpecOf({ ...GRID_PRESETS.quick, gridMethods: 'sft,sft-targets,self-contrast' }, false)).map(cellKey))
       .toEqual(['sft-targets/seed1', 'self-contrast/M1/a25/seed1', 'self-contrast/M8/a25/seed1']);

@@ -35,11 +35,12 @@ export type GridPreset = 'quick' | 'paper';
  * prompts of `npm run compare:negatives`' test comparison (pool 0–999, 1,000 test prompts), sized to finish within 15
  * minutes in Chromium's WASM on a 2-core machine (bench:experiments). Paper: Fig. 4 and 5's grid —
  * SFT, DPO with verifier feedback, unfiltered self-negatives and Self-Contrast at M = 1…16 × a = 12.5, 25, 50% — on
- * 1,000 pool and 1,000 test prompts, 3 seeds.
+ * 1,000 pool and 1,000 test prompts, 3 seeds. Both carry the control (SFT on the pool targets): on the built-in task
+ * it is what says whether the negatives add anything beyond the chosen responses (docs/experiments.md).
  */
 export const GRID_PRESETS: Record<GridPreset, GridSettings> = {
-  quick: { gridMethods: 'sft,self-contrast', gridMs: '1,8', gridAs: '25', gridSeeds: 1, gridPrompts: 1000, gridEvalPrompts: 1000 },
-  paper: { gridMethods: 'sft,dpo-std,unfiltered,self-contrast', gridMs: '1,2,4,8,16', gridAs: '12.5,25,50', gridSeeds: 3, gridPrompts: 1000, gridEvalPrompts: 1000 },
+  quick: { gridMethods: 'sft,sft-targets,self-contrast', gridMs: '1,8', gridAs: '25', gridSeeds: 1, gridPrompts: 1000, gridEvalPrompts: 1000 },
+  paper: { gridMethods: 'sft,dpo-std,sft-targets,unfiltered,self-contrast', gridMs: '1,2,4,8,16', gridAs: '12.5,25,50', gridSeeds: 3, gridPrompts: 1000, gridEvalPrompts: 1000 },
 };
 
 export function presetOf(s: GridSettings): GridPreset | null {
