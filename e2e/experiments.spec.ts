@@ -15,7 +15,7 @@ import type { LabSettings } from '../src/lib/settings';
 
 type StoredGrid = {
   status: string; settings: LabSettings; metric: string; finishedAt: Record<string, number>;
-  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; prompts: number; steps: number; finalLoss: number }[];
+  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number }[];
 };
 
 /** A value the page keeps beside its session (the grid, its pool's samples), as last stored: what a reload resumes. */
@@ -33,7 +33,7 @@ const storedGrid = (page: Page) => stored<StoredGrid>(page, 'experiment');
 test('built-in task in one click; a 2-cell grid runs from the page, resumes after a reload without redoing a cell, and exports its cells', async ({ page, consoleErrors }) => {
   test.setTimeout(600_000);
   // The training and sampling settings as a link (tiny: short answers, two optimizer steps); the grid from its fields.
-  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=48&promptsPerStep=4&maxSteps=2');
+  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=48&promptsPerStep=4&maxSteps=2&gridEvalSampled=2');
   await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
   await expect(page.getByTestId('experiments-needs-task')).toBeVisible();
   await page.getByTestId('builtin-task').getByRole('button', { name: 'Use the built-in task' }).click();
@@ -68,12 +68,15 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
 
   // The table and the paper's figures, drawn from the finished cells.
   await expect(step.getByTestId('grid-table').locator('tbody tr')).toHaveCount(2);
+  // Greedy and, as the authors evaluate, 2 samples per test prompt at T = 1.
+  await expect(step.getByTestId('grid-table').locator('thead')).toContainText('T = 1 accuracy, mean ± sd (%)');
   for (const fig of ['grid-fig4', 'grid-fig5', 'grid-fig6']) await expect(step.getByTestId(fig).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
 
   const grid = (await storedGrid(page))!;
   expect(grid.status).toBe('done');
   expect(grid.results.map((r) => `${r.cell.method}/${r.cell.m}`)).toEqual(['sft/0', 'self-contrast/1']);
   expect(grid.results[1].steps).toBe(2);
+  expect(grid.results.every((r) => r.sampledAccuracy! >= 0 && r.sampledAccuracy! <= 1)).toBe(true);
   const csvDownload = page.waitForEvent('download');
   await step.getByRole('button', { name: /Download CSV/ }).click();
   const [header, ...lines] = readFileSync(await (await csvDownload).path(), 'utf8').trim().split('\n');
@@ -84,6 +87,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
     const r = grid.results[i];
     expect(row).toMatchObject({ method: r.cell.method, M: String(r.cell.m), a: String(r.cell.a), seed: String(r.cell.seed), steps: String(r.steps), prompts: String(r.prompts) });
     expect(Number(row.accuracy)).toBe(r.accuracy);
+    expect(Number(row.sampled_accuracy)).toBe(r.sampledAccuracy);
   });
   const svgDownload = page.waitForEvent('download');
   await step.getByTestId('grid-fig6').getByRole('button', { name: 'SVG' }).click();
@@ -107,8 +111,9 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   const records = cellData(scCell.cell, poolSampling(rows16, data, (p, j) => verdicts[p][j])).records;
   expect(records.length).toBe(scCell.prompts);
   const evalPrompts = readSplit('test').slice(0, 16).map((r) => r.prompt);
-  const opts = { evalPrompts, maxNewTokens: grid.settings.maxNewTokens };
-  expect((await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).greedy).toBe(sftCell.accuracy);
+  const opts = { evalPrompts, maxNewTokens: grid.settings.maxNewTokens, sampledSamplesPerPrompt: grid.settings.gridEvalSampled };
+  // The SFT model's T = 1 samples are the same random draws on WASM and node, so the same share is right.
+  expect(await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).toEqual({ greedy: sftCell.accuracy, sampled: sftCell.sampledAccuracy });
   const node = await trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig(grid.settings, scCell.cell, [], lm.config.maxPositions), opts);
   expect(node.steps).toBe(scCell.steps);
   expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);

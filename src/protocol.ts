@@ -246,6 +246,8 @@ export interface ExperimentCellRequest {
   /** Where there is no verifier: held-out pairs; the cell is then scored by reward accuracy on them. */
   heldOut: PreferenceRecord[];
   maxNewTokens: number;
+  /** Also this many T = 1 responses per evaluation prompt, scored by the verifier (the authors' evaluation); 0: greedy only. */
+  sampledSamplesPerPrompt: number;
 }
 
 export interface ExportModelRequest {

@@ -44,7 +44,7 @@ export function ExperimentsPanel() {
   const cells = gridCells(gridSpecOf(settings, builtin));
   const trainTiming = timings.train[decisions.train];
   const current = rates?.key === ratesKey(settings, decisions) ? rates : null;
-  const estimate = current && trainTiming?.ok ? estimateGrid(settings, settings.epochs, { ...current, trainingTokensPerSecond: trainTiming.perSecond }) : null;
+  const estimate = current && trainTiming?.ok ? estimateGrid({ ...settings, gridEvalSampled: builtin ? settings.gridEvalSampled : 0 }, settings.epochs, { ...current, trainingTokensPerSecond: trainTiming.perSecond }) : null;
   const running = run?.status === 'running' && progress !== null;
   const preset = presetOf(settings);
 
@@ -95,10 +95,12 @@ export function ExperimentsPanel() {
             <SettingInput name="gridSeeds" label="seeds" step={1} width="4em" />
             <SettingInput name="gridPrompts" label="pool prompts" step={1} />
             <SettingInput name="gridEvalPrompts" label={builtin ? 'test prompts' : 'held-out prompts'} step={1} />
+            {builtin && <SettingInput name="gridEvalSampled" label="T = 1 samples per test prompt" step={1} width="4em" />}
           </div>
           <p data-testid="grid-plan" data-cells={cells.length}>
             {cells.length} cells on the first {settings.gridPrompts} pool prompts ({gridSamples(gridSpecOf(settings, builtin))} samples each, sampled once),
-            each scored on {settings.gridEvalPrompts} {builtin ? 'test prompts' : 'held-out prompts after the pool'}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
+            each scored on {settings.gridEvalPrompts} {builtin ? 'test prompts' : 'held-out prompts after the pool'}
+            {builtin && settings.gridEvalSampled > 0 && ` (greedy, and ${settings.gridEvalSampled} samples per prompt at T = 1, top-p 1 as the authors evaluate)`}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
             {estimate?.total != null ? (
               <>
                 <strong data-testid="grid-estimate">
@@ -147,12 +149,13 @@ function GridResults({ run }: { run: GridRun }) {
   const f6 = fig6Data(run.results, run.labelling);
   const name = `self-contrast-grid-${run.id}`;
   const metric = run.metric === 'verifier' ? 'accuracy' : 'reward accuracy';
+  const sampled = rows.some((r) => r.perSeed.some((s) => s.sampledAccuracy !== undefined));
   return (
     <div data-testid="grid-results" data-status={run.status}>
       <h3 data-metric={run.metric}>Results {run.status === 'paused' ? '(paused)' : run.status === 'failed' ? '(failed)' : run.status === 'running' ? '(running)' : ''}</h3>
       {run.error && <p role="alert" className="error">The grid stopped: {run.error}. Finished cells are kept; Resume runs the rest.</p>}
       <p className="muted">
-        {run.metric === 'verifier' ? `Greedy verifier accuracy on ${run.settings.gridEvalPrompts} built-in test prompts` : `Reward accuracy on the held-out pairs of ${run.settings.gridEvalPrompts} prompts after the pool`}; pool of {run.settings.gridPrompts} prompts
+        {run.metric === 'verifier' ? `Greedy verifier accuracy on ${run.settings.gridEvalPrompts} built-in test prompts${sampled ? `, and the share of ${run.settings.gridEvalSampled} T = 1 samples per prompt the verifier calls right (the authors' evaluation)` : ''}` : `Reward accuracy on the held-out pairs of ${run.settings.gridEvalPrompts} prompts after the pool`}; pool of {run.settings.gridPrompts} prompts
         {run.poolSeconds != null && ` (sampled and embedded in ${minutes(run.poolSeconds)})`}; lr {run.settings.lr}, β {run.settings.beta}, {run.settings.promptsPerStep} prompts per step.
       </p>
       <div className="row">
@@ -161,7 +164,7 @@ function GridResults({ run }: { run: GridRun }) {
       </div>
       <table className="samples" data-testid="grid-table">
         <thead>
-          <tr><th>model</th><th>seeds</th><th>{metric}, mean ± sd (%)</th><th>per seed</th><th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
+          <tr><th>model</th><th>seeds</th><th>{metric}, mean ± sd (%)</th><th>per seed</th>{sampled && <><th>T = 1 accuracy, mean ± sd (%)</th><th>T = 1 per seed</th></>}<th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
         </thead>
         <tbody>
           {rows.map((r) => (
@@ -170,6 +173,12 @@ function GridResults({ run }: { run: GridRun }) {
               <td>{r.perSeed.length}{r.skipped ? ` (+${r.skipped} not trained)` : ''}</td>
               <td>{pct(r.accuracy.mean)} ± {pct(r.accuracy.sd)}</td>
               <td>{r.perSeed.map((s) => pct(s.accuracy)).join(', ')}</td>
+              {sampled && (
+                <>
+                  <td>{pct(r.sampledAccuracy.mean)} ± {pct(r.sampledAccuracy.sd)}</td>
+                  <td>{r.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')}</td>
+                </>
+              )}
               <td>{r.group.method === 'sft' ? '–' : r.prompts.toFixed(0)}</td>
               <td>{pct(r.dataAccuracy)}</td>
               <td>{Number.isFinite(r.finalLoss) ? r.finalLoss.toFixed(3) : '–'}</td>

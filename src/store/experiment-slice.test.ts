@@ -90,7 +90,7 @@ describe('experiment slice', () => {
     expect(calls.sample.map((s) => s.promptIndices)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15], [16, 17, 18, 19, 20, 21, 22, 23]]);
     expect(calls.sample.every((s) => s.samplesPerPrompt === 32 && s.temperature === 1 && s.seed === DEFAULT_SETTINGS.seed)).toBe(true);
     // Each cell's config is the grid's settings with the cell's M and seed; SFT only evaluates.
-    expect(calls.cells.map((c) => [c.records.length > 0, c.config.negatives_per_prompt, c.evalPrompts.length])).toEqual([[false, 1, 5], [true, 1, 5], [true, 2, 5]]);
+    expect(calls.cells.map((c) => [c.records.length > 0, c.config.negatives_per_prompt, c.evalPrompts.length, c.sampledSamplesPerPrompt])).toEqual([[false, 1, 5, 0], [true, 1, 5, 0], [true, 2, 5, 0]]);
     expect(disk.get('experiment')).toEqual(run);
     expect(Object.keys(run.finishedAt)).toHaveLength(3);
     const wrong = pool.slice(0, 24).reduce((n, r) => n + Array.from({ length: 32 }, (_, j) => verify(r.prompt, `wrong ${j % 12}`) !== true).filter(Boolean).length, 0);
@@ -123,6 +123,33 @@ describe('experiment slice', () => {
     expect(calls.sample.length).toBe(sampledBefore);
   });
 
+  it("the authors' T = 1 evaluation: each cell is asked for the grid's samples per test prompt, a run stored without the setting for none", async () => {
+    const store = lab();
+    store.setState({ settings: { ...(store.getState().settings as object), gridEvalSampled: 3 } } as never);
+    await store.getState().startGrid();
+    expect(calls.cells.map((c) => c.sampledSamplesPerPrompt)).toEqual([3, 3, 3]);
+    expect(store.getState().experiment.run!.settings.gridEvalSampled).toBe(3);
+
+    // A grid stored before the setting existed resumes greedy only, as it ran.
+    calls.cells = [];
+    calls.cancelAtCell = 1;
+    onCellCall = () => store.getState().cancelGrid();
+    store.setState({ settings: { ...(store.getState().settings as object), gridEvalSampled: 0 } } as never);
+    await store.getState().startGrid();
+    const paused = store.getState().experiment.run!;
+    const older: Partial<typeof paused.settings> = { ...paused.settings };
+    delete older.gridEvalSampled;
+    disk.set('experiment', { ...paused, settings: older });
+    const reloaded = lab();
+    (reloaded.getState().setSettings as (p: object) => void)({ gridEvalSampled: 5 });
+    await reloaded.getState().restoreGrid();
+    onCellCall = null;
+    const before = calls.cells.length;
+    await reloaded.getState().resumeGrid();
+    expect(reloaded.getState().experiment.run!.status).toBe('done');
+    expect(calls.cells.slice(before).map((c) => c.sampledSamplesPerPrompt)).toEqual([0, 0]);
+  });
+
   it('on data without a verifier: Self-Contrast cells only, scored by reward accuracy on held-out pairs from the prompts after the pool', async () => {
     const store = lab();
     const own = Array.from({ length: 40 }, (_, i) => ({ prompt: `Write one line about topic ${i}.`, target: `A line about topic ${i}.` }));
@@ -136,6 +163,7 @@ describe('experiment slice', () => {
     expect(calls.sample.flatMap((x) => x.promptIndices)).toEqual(Array.from({ length: 28 }, (_, i) => i));
     for (const c of calls.cells) {
       expect(c.evalPrompts).toEqual([]);
+      expect(c.sampledSamplesPerPrompt).toBe(0);
       expect(c.heldOut.length).toBeGreaterThan(0);
       expect(c.heldOut.every((r) => own.slice(20).some((o) => o.prompt === r.prompt && o.target === r.chosen) && r.rejected.length === 1)).toBe(true);
       expect(c.records.every((r) => own.slice(0, 20).some((o) => o.prompt === r.prompt))).toBe(true);

@@ -215,7 +215,9 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       const startedAt = performance.now();
       const doneBefore = run.results.length;
       let heldOut: PreferenceRecord[] = [];
-      const evaluating = run.metric === 'verifier' ? 'evaluating (greedy, verifier)' : 'evaluating (reward accuracy, held-out pairs)';
+      // Runs stored before the T = 1 evaluation existed have no gridEvalSampled: greedy only, as they ran.
+      const sampledSamplesPerPrompt = run.metric === 'verifier' ? (s.gridEvalSampled ?? 0) : 0;
+      const evaluating = run.metric === 'verifier' ? `evaluating (greedy${sampledSamplesPerPrompt ? ` and ${sampledSamplesPerPrompt} T = 1 samples per prompt` : ''}, verifier)` : 'evaluating (reward accuracy, held-out pairs)';
       await runGrid(run.cells, run.results, {
         samplePool: async () => {
           const sampled = await samplePool(get().experiment.run!, rows);
@@ -223,7 +225,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
           return sampled.pool;
         },
         trainAndEvaluate: (cell, records): Promise<CellOutcome> => call(lmClient().call('experiment-cell', {
-          backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, heldOut, maxNewTokens: s.maxNewTokens,
+          backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, heldOut, maxNewTokens: s.maxNewTokens, sampledSamplesPerPrompt,
         }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : evaluating, done: p.done, total: p.total }))),
       }, {
         minPrompts: s.promptsPerStep,

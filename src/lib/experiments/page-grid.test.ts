@@ -30,7 +30,7 @@ describe('the page grid', () => {
 
   it('estimates from the measured rates: pool once, SFT evaluated once, training by rows × tokens', () => {
     const rates = { samplingTokensPerSecond: 1000, embeddingTextsPerSecond: 100, trainingTokensPerSecond: 2000, promptTokens: 30, responseTokens: 20 };
-    const s = { ...GRID_PRESETS.quick, gridSeeds: 2, gridPrompts: 100, gridEvalPrompts: 50 };
+    const s = { ...GRID_PRESETS.quick, gridMethods: 'sft,self-contrast', gridSeeds: 2, gridPrompts: 100, gridEvalPrompts: 50, gridEvalSampled: 0 };
     const e = estimateGrid(s, 1, rates);
     expect(e.pool).toBeCloseTo((100 * 32 * 20) / 1000 + (100 * 33) / 100, 9);
     const sft = e.cells.filter((c) => c.cell.method === 'sft');
@@ -39,6 +39,10 @@ describe('the page grid', () => {
     expect(m8.train).toBeCloseTo((100 * 9 * 50) / 2000, 9);
     expect(e.total).toBeCloseTo(e.pool + e.cells.reduce((a, c) => a + c.train + c.evaluate, 0), 9);
     expect(estimateGrid(s, 1, { ...rates, trainingTokensPerSecond: null }).total).toBeNull();
+    // k T = 1 samples per test prompt (the authors' evaluation) on top of greedy: (1 + k) times the evaluation.
+    const withSampled = estimateGrid({ ...s, gridEvalSampled: 4 }, 1, rates);
+    expect(withSampled.cells.map((c) => c.evaluate)).toEqual(e.cells.map((c) => 5 * c.evaluate));
+    expect(withSampled.pool).toBe(e.pool);
   });
 
   it('without a verifier only Self-Contrast, unfiltered and the SFT-on-targets control remain', () => {

@@ -4,12 +4,14 @@
 import type { GridMethod, LabSettings } from '../settings';
 import { gridCells, gridSamples, type Cell, type GridSpec } from './grid';
 
-type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gridSeeds' | 'gridPrompts' | 'gridEvalPrompts'>;
+type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gridSeeds' | 'gridPrompts' | 'gridEvalPrompts' | 'gridEvalSampled'>;
+/** What a preset sets: the grid, not how many T = 1 samples each cell is also scored on. */
+type PresetSettings = Omit<GridSettings, 'gridEvalSampled'>;
 
 const numbers = (list: string) => list.split(',').filter(Boolean).map(Number);
 
 /** The grid the settings describe; without a verifier only Self-Contrast and unfiltered cells (SFT, DPO_std and the oracle need it). */
-export function gridSpecOf(s: GridSettings, verifier = true): GridSpec {
+export function gridSpecOf(s: PresetSettings, verifier = true): GridSpec {
   const methods = new Set((s.gridMethods.split(',') as GridMethod[]).filter((m) => verifier || !NEEDS_VERIFIER.includes(m)));
   const ms = numbers(s.gridMs);
   return {
@@ -38,13 +40,13 @@ export type GridPreset = 'quick' | 'paper';
  * 1,000 pool and 1,000 test prompts, 3 seeds. Both carry the control (SFT on the pool targets): on the built-in task
  * it is what says whether the negatives add anything beyond the chosen responses (docs/experiments.md).
  */
-export const GRID_PRESETS: Record<GridPreset, GridSettings> = {
+export const GRID_PRESETS: Record<GridPreset, PresetSettings> = {
   quick: { gridMethods: 'sft,sft-targets,self-contrast', gridMs: '1,8', gridAs: '25', gridSeeds: 1, gridPrompts: 1000, gridEvalPrompts: 1000 },
   paper: { gridMethods: 'sft,dpo-std,sft-targets,unfiltered,self-contrast', gridMs: '1,2,4,8,16', gridAs: '12.5,25,50', gridSeeds: 3, gridPrompts: 1000, gridEvalPrompts: 1000 },
 };
 
-export function presetOf(s: GridSettings): GridPreset | null {
-  return (Object.keys(GRID_PRESETS) as GridPreset[]).find((p) => (Object.keys(GRID_PRESETS[p]) as (keyof GridSettings)[]).every((k) => GRID_PRESETS[p][k] === s[k])) ?? null;
+export function presetOf(s: PresetSettings): GridPreset | null {
+  return (Object.keys(GRID_PRESETS) as GridPreset[]).find((p) => (Object.keys(GRID_PRESETS[p]) as (keyof PresetSettings)[]).every((k) => GRID_PRESETS[p][k] === s[k])) ?? null;
 }
 
 /** Measured rates on this machine (the lab's backend timings) and the data's sizes in tokens. */
@@ -75,7 +77,8 @@ export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): Gri
   const R = gridSamples(spec);
   const trains = cells.some((c) => c.method !== 'sft');
   const pool = trains ? (s.gridPrompts * R * r.responseTokens) / r.samplingTokensPerSecond + (s.gridPrompts * (R + 1)) / r.embeddingTextsPerSecond : 0;
-  const evaluate = (s.gridEvalPrompts * r.responseTokens) / r.samplingTokensPerSecond;
+  // Greedy, then gridEvalSampled T = 1 responses per prompt: each as many tokens as a greedy answer, at most.
+  const evaluate = (s.gridEvalPrompts * (1 + s.gridEvalSampled) * r.responseTokens) / r.samplingTokensPerSecond;
   let sftSeen = false;
   const perCell = cells.map((cell) => {
     if (cell.method === 'sft') {
