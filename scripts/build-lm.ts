@@ -113,6 +113,7 @@ let lossSum = 0;
 let lossCount = 0;
 const choice = checkpointChoice<Map<string, Float32Array>>(STOP === 'target' ? { kind: 'target', accuracy: TARGET_ACCURACY } : { kind: 'plateau', patience: PATIENCE });
 const schedule = { kind: 'cosine' as const, warmupSteps: 100, totalSteps: STEPS, minRatio: 0.1 };
+let ruleStopped = false;
 for (let step = 1; step <= STEPS; step++) {
   const rows = Array.from({ length: BATCH }, () => pairs[Math.floor(rng() * pairs.length)]);
   const out = await session.step(batchTensors(ort, sequenceFeeds(packSequences(rows, pad))), learningRate(PEAK_LR, step, schedule), step);
@@ -125,7 +126,10 @@ for (let step = 1; step <= STEPS; step++) {
     log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
     lossSum = 0;
     lossCount = 0;
-    if (choice.observe({ step, accuracy: acc.accuracy, weights })) break;
+    if (choice.observe({ step, accuracy: acc.accuracy, weights })) {
+      ruleStopped = true;
+      break;
+    }
   }
 }
 await session.release();
@@ -175,7 +179,7 @@ steps${STOP === 'plateau' ? ` over a ${STEPS}-step schedule` : ''}. ${STOP === '
 model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.`
   : `Trained to its plateau: training stops once greedy accuracy on ${evalPrompts.length} validation prompts has made no new best for
 ${PATIENCE} evaluations in a row (or the schedule ends), and the best checkpoint is kept: step ${chosen!.step} (${(100 * chosen!.accuracy).toFixed(1)}%) of
-${curve.at(-1)!.step} trained.`}
+${curve.at(-1)!.step} trained; ${ruleStopped ? 'the plateau rule stopped it' : `the schedule ended first (${curve.filter((c) => c.step > chosen!.step).length} evaluations after the best)`}.`}
 Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
 
 ## Quality (verifier accuracy on all ${task.test.length} held-out prompts, max ${MAX_NEW_TOKENS} new tokens)
