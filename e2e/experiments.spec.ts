@@ -15,7 +15,7 @@ import type { LabSettings } from '../src/lib/settings';
 
 type StoredGrid = {
   status: string; settings: LabSettings; metric: string; finishedAt: Record<string, number>;
-  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number }[];
+  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number; weightChange?: number }[];
 };
 
 /** A value the page keeps beside its session (the grid, its pool's samples), as last stored: what a reload resumes. */
@@ -76,6 +76,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   expect(grid.status).toBe('done');
   expect(grid.results.map((r) => `${r.cell.method}/${r.cell.m}`)).toEqual(['sft/0', 'self-contrast/1']);
   expect(grid.results[1].steps).toBe(2);
+  expect(grid.results[1].weightChange).toBeGreaterThan(0);
   expect(grid.results.every((r) => r.sampledAccuracy! >= 0 && r.sampledAccuracy! <= 1)).toBe(true);
   const csvDownload = page.waitForEvent('download');
   await step.getByRole('button', { name: /Download CSV/ }).click();
@@ -88,6 +89,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
     expect(row).toMatchObject({ method: r.cell.method, M: String(r.cell.m), a: String(r.cell.a), seed: String(r.cell.seed), steps: String(r.steps), prompts: String(r.prompts) });
     expect(Number(row.accuracy)).toBe(r.accuracy);
     expect(Number(row.sampled_accuracy)).toBe(r.sampledAccuracy);
+    expect(row.weight_change).toBe(r.weightChange === undefined ? '' : String(r.weightChange));
   });
   const svgDownload = page.waitForEvent('download');
   await step.getByTestId('grid-fig6').getByRole('button', { name: 'SVG' }).click();

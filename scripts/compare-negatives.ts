@@ -125,7 +125,7 @@ const all = await runGrid(cells, results, {
   onCell: (r) => {
     results.push(r);
     if (r.skipped) log(`${cellKey(r.cell)}: not trained: ${r.skipped}`);
-    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}`);
+    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}${r.weightChange === undefined ? '' : `, weights moved ${(100 * r.weightChange).toFixed(2)}%`}`);
     persist();
   },
 });
@@ -136,11 +136,11 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 console.log(`\nBuilt-in task, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
-console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin |`);
-console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|`);
+console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin | weight change (%) |`);
+console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|`);
 for (const row of resultRows(all)) {
   const sampled = EVAL_SAMPLED ? ` ${pct(row.sampledAccuracy.mean)} ± ${pct(row.sampledAccuracy.sd)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
-  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} |`);
+  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |`);
 }
 writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));
 writeFileSync(`${OUT}-fig5.svg`, figure5Svg(all));

@@ -15,6 +15,7 @@ import type { Cell } from './grid';
 import { DpoRun } from '../train/dpo-run';
 import { encodeRecord } from '../train/preference-data';
 import { heldOutRewards } from '../train/held-out';
+import { relativeWeightChange } from '../train/weight-change';
 import type { CellOutcome } from './runner';
 
 export type CellStage = 'reference' | 'train' | 'evaluate';
@@ -90,7 +91,7 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     : await verifierAccuracy(ort, ep, lm, weights, o);
   return {
     accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
-    steps, finalLoss: last.loss, finalMargin: last.margin, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
+    steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
   };
 }
 

@@ -18,6 +18,8 @@ export interface CellResult {
   steps: number;
   finalLoss: number;
   finalMargin: number;
+  /** How far training moved the weights from the SFT model (CellOutcome.weightChange), where measured. */
+  weightChange?: number;
   minutes: number;
   /** Negatives the cell selected (pairs' rejected texts); with dataAccuracy, Fig. 6's outcome counts. */
   negatives?: number;

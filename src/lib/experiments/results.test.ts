@@ -40,6 +40,20 @@ describe('grid results', () => {
     expect(rows[0].perSeed).toEqual([{ seed: 1, accuracy: 0.6, sampledAccuracy: 0.4 }, { seed: 2, accuracy: 0.64, sampledAccuracy: 0.5 }, { seed: 3, accuracy: 0.62 }]);
   });
 
+  it('weight change: the mean over the trained seeds that measured it, and its CSV column', () => {
+    const rows = resultRows([
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { weightChange: 0.01 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64, { weightChange: 0.03 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 3 }, 0.62),
+      result({ method: 'self-contrast', m: 1, a: 25, seed: 1 }, 0.55),
+    ]);
+    expect(rows[1].weightChange).toBeCloseTo(0.02, 12);
+    expect(rows[0].weightChange).toBeNaN();
+    const column = CSV_COLUMNS.indexOf('weight_change');
+    expect(cellsCsv([result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { weightChange: 0.0125 })]).split('\n')[1].split(',')[column]).toBe('0.0125');
+    expect(cellsCsv([result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6)]).split('\n')[1].split(',')[column]).toBe('');
+  });
+
   it('CSV: a header and one line per cell with its numbers, NaN empty, text quoted', () => {
     const lines = cellsCsv(results).trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));

@@ -16,6 +16,8 @@ export interface ResultRow {
   dataAccuracy: number;
   finalLoss: number;
   finalMargin: number;
+  /** Mean relative weight change over the trained seeds that measured it (NaN where none did). */
+  weightChange: number;
   /** Seeds whose cell was not trained (too few pairs). */
   skipped: number;
 }
@@ -39,12 +41,13 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
       perSeed: trained.map((r) => ({ seed: r.cell.seed, accuracy: r.accuracy, ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }) })).sort((a, b) => a.seed - b.seed),
       prompts: mean(rs, (r) => r.prompts), dataAccuracy: mean(rs, (r) => r.dataAccuracy),
       finalLoss: mean(trained, (r) => r.finalLoss), finalMargin: mean(trained, (r) => r.finalMargin),
+      weightChange: mean(trained, (r) => r.weightChange ?? NaN),
       skipped: rs.length - trained.length,
     };
   }).sort((x, y) => METHOD_ORDER.indexOf(x.group.method) - METHOD_ORDER.indexOf(y.group.method) || x.group.a - y.group.a || x.group.m - y.group.m);
 }
 
-export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
+export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'weight_change', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
 
 const csvField = (v: string | number | undefined): string => {
   if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
@@ -56,7 +59,7 @@ const csvField = (v: string | number | undefined): string => {
 export function cellsCsv(results: readonly CellResult[]): string {
   const lines = results.map((r) => [
     cellKey(r.cell), r.cell.method, r.cell.m, r.cell.a, r.cell.seed, r.accuracy, r.sampledAccuracy, r.prompts, r.dataAccuracy, r.negatives, r.steps,
-    r.finalLoss, r.finalMargin, r.seconds?.filter, r.seconds?.train, r.seconds?.evaluate, r.skipped,
+    r.finalLoss, r.finalMargin, r.weightChange, r.seconds?.filter, r.seconds?.train, r.seconds?.evaluate, r.skipped,
   ].map(csvField).join(','));
   return [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n';
 }

@@ -17,6 +17,8 @@ export interface CellOutcome {
   steps: number;
   finalLoss: number;
   finalMargin: number;
+  /** ‖θ − θ_SFT‖ / ‖θ_SFT‖ of the trained policy: how far the update moved the model (0 for SFT). */
+  weightChange?: number;
   seconds: { train: number; evaluate: number };
 }
 
@@ -52,6 +54,7 @@ export function poolLabelling(pool: PoolSampling, r: number): { samples: number;
  * SFT is evaluated once: greedy decoding of one model does not depend on the seed.
  */
 const sampledOf = (o: { sampledAccuracy?: number }) => (o.sampledAccuracy === undefined ? {} : { sampledAccuracy: o.sampledAccuracy });
+const weightChangeOf = (o: { weightChange?: number }) => (o.weightChange === undefined ? {} : { weightChange: o.weightChange });
 
 export async function runGrid(cells: readonly Cell[], done: readonly CellResult[], parts: GridParts, opts: GridRunOptions): Promise<CellResult[]> {
   const now = opts.now ?? (() => performance.now());
@@ -82,7 +85,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
         };
       } else {
         const o = await parts.trainAndEvaluate(cell, data.records);
-        result = { ...base, accuracy: o.accuracy, ...sampledOf(o), steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
+        result = { ...base, accuracy: o.accuracy, ...sampledOf(o), ...weightChangeOf(o), steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
       }
     }
     results.push(result);
