@@ -17,6 +17,7 @@
 //   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
 //   LM=models/lm (the SFT model every cell starts from; e.g. one built with STOP=plateau npm run build:lm)
 //   POOL_SPLIT=pool (sft-train: Self-Contrast on the SFT data's own prompts and targets, as the authors run it)
+//   SELF_PAIRS=0 (k > 0: each cell's implicit reward also scored on verifier-labelled pairs of k SFT samples per evaluation prompt)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -29,7 +30,7 @@ import { scoredSamples, selfContrastData, type SelfContrastData } from '../src/l
 import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
 import { verify } from '../src/lib/task/builtin';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { cellKey, gridCells, gridSamples, poolSampling, type PoolSampling } from '../src/lib/experiments/grid';
+import { cellData, cellKey, gridCells, gridSamples, poolSampling, type PoolSampling } from '../src/lib/experiments/grid';
 import { resultRows } from '../src/lib/experiments/results';
 import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
 
@@ -53,6 +54,9 @@ const MAX_NEW_TOKENS = 96;
 // Responses per evaluation prompt sampled at T = 1 as the authors evaluate (their Test.sh); 0 = greedy only.
 const EVAL_SAMPLED = Number(env('EVAL_SAMPLED', '0'));
 const LM = env('LM', 'models/lm');
+// k > 0: k T = 1 samples per evaluation prompt from the SFT model give one verifier-labelled pair per prompt that has a
+// right and a wrong one; each trained cell's implicit reward is scored on them (reward accuracy and margin).
+const SELF_PAIRS = Number(env('SELF_PAIRS', '0'));
 const POOL_SPLIT = env('POOL_SPLIT', 'pool') as 'pool' | 'sft-train';
 if (POOL_SPLIT !== 'pool' && POOL_SPLIT !== 'sft-train') throw new Error(`POOL_SPLIT must be pool or sft-train, not ${POOL_SPLIT}`);
 const training: Partial<LabSettings> = {
@@ -64,10 +68,10 @@ const training: Partial<LabSettings> = {
   // Only when given, so the settings of runs from before RPO existed still match theirs.
   ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
-// EVAL_SAMPLED, LM and POOL_SPLIT only when not the default, so the settings of runs from before them still match theirs.
+// EVAL_SAMPLED, LM, POOL_SPLIT and SELF_PAIRS only when not the default, so the settings of runs from before them still match theirs.
 const settings = {
   POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}),
-  ...(LM !== 'models/lm' ? { LM } : {}), ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}),
+  ...(LM !== 'models/lm' ? { LM } : {}), ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}), ...(SELF_PAIRS ? { SELF_PAIRS } : {}),
 };
 
 const started = Date.now();
@@ -84,48 +88,60 @@ const persist = () => writeFileSync(`${OUT}.json`, JSON.stringify({ settings, ce
 
 const lm = await loadDefaultLm(LM);
 const codec = lmCodec(lm);
-const evalPrompts = readSplit(SPLIT).slice(0, EVAL).map((r) => r.prompt);
+const evalRows = readSplit(SPLIT).slice(0, EVAL).map((r) => ({ prompt: r.prompt, target: r.completion }));
+const evalPrompts = evalRows.map((r) => r.prompt);
 const poolRows = readSplit(POOL_SPLIT).slice(POOL_OFFSET, POOL_OFFSET + POOL);
 if (poolRows.length < POOL) throw new Error(`${POOL_SPLIT} has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
 const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, sftTargets: SFT_TARGETS, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
 log(`${cells.length} cells (${done.size} done before); LM ${LM}; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL}, R = ${R}; ${SPLIT} ${evalPrompts.length} prompts; ${JSON.stringify(training)}`);
 
-async function samplePool(): Promise<PoolSampling> {
+/** R samples per row at T = 1 from the SFT model, embedded and verified; cached in .cache/compare/ by the models' bytes and `key`. */
+async function sampledRows(rows: { prompt: string; target: string }[], key: object, r: number, seed: number, what: string): Promise<PoolSampling> {
   const t0 = Date.now();
-  const rows = poolRows.map((r) => ({ prompt: r.prompt, target: r.completion }));
   const hash = createHash('sha1');
   for (const f of [`${LM}/model.safetensors`, 'models/embed/model.safetensors']) hash.update(readFileSync(f));
-  hash.update(JSON.stringify({ POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}) }));
+  hash.update(JSON.stringify(key));
   const cache = `.cache/compare/pool-${hash.digest('hex').slice(0, 16)}.json`;
   let data: SelfContrastData;
   if (existsSync(cache)) {
     const saved = JSON.parse(readFileSync(cache, 'utf8')) as { samples: string[][]; similarity: number[] };
     data = scoredSamples(rows, saved.samples, Float32Array.from(saved.similarity));
-    log(`pool samples and similarities from ${cache}`);
+    log(`${what}: samples and similarities from ${cache}`);
   } else {
     const sampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
     data = await selfContrastData(sampler, codec, await defaultEmbedder(), rows, {
-      samplesPerPrompt: R, sampling: { temperature: 1, topP: 1, topK: 0 }, maxNewTokens: MAX_NEW_TOKENS, seed: SAMPLE_SEED,
+      samplesPerPrompt: r, sampling: { temperature: 1, topP: 1, topK: 0 }, maxNewTokens: MAX_NEW_TOKENS, seed,
     });
     await sampler.release();
     mkdirSync('.cache/compare', { recursive: true });
     writeFileSync(cache, JSON.stringify({ samples: data.samples, similarity: Array.from(data.similarity) }));
   }
-  const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
-  log(`sampled and embedded ${POOL} × ${R} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(100 * verdicts.flat().filter(Boolean).length / (POOL * R)).toFixed(1)}% of samples correct`);
+  const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(rows[p].prompt, t) === true));
+  log(`${what}: sampled and embedded ${rows.length} × ${r} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(100 * verdicts.flat().filter(Boolean).length / (rows.length * r)).toFixed(1)}% of samples correct`);
   return poolSampling(rows, data, (p, j) => verdicts[p][j]);
 }
 
+const samplePool = () => sampledRows(poolRows.map((r) => ({ prompt: r.prompt, target: r.completion })),
+  { POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}) }, R, SAMPLE_SEED, 'pool');
+
+// The paper's claim for more negatives is about the implicit reward: r = β·log π/π_ref approximates the true one
+// better. Scored on the SFT model's own samples for the evaluation prompts, labelled as DPO_std's pairs are (one right
+// chosen, one wrong rejected per prompt), drawn with a seed the pool's sampling does not use.
+const rewardPairs = SELF_PAIRS
+  ? cellData({ method: 'dpo-std', m: 1, a: 0, seed: SAMPLE_SEED }, await sampledRows(evalRows, { SELF_PAIRS, SPLIT, EVAL, SAMPLE_SEED: SAMPLE_SEED + 1, MAX_NEW_TOKENS }, SELF_PAIRS, SAMPLE_SEED + 1, `${SPLIT} pairs`)).records
+  : [];
+if (SELF_PAIRS) log(`${rewardPairs.length} of ${EVAL} ${SPLIT} prompts give a right and a wrong sample: each cell's implicit reward is scored on those pairs`);
+
 const all = await runGrid(cells, results, {
   samplePool,
-  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS, sampledSamplesPerPrompt: EVAL_SAMPLED }),
+  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS, sampledSamplesPerPrompt: EVAL_SAMPLED, rewardPairs }),
 }, {
   minPrompts: training.promptsPerStep ?? DEFAULT_SETTINGS.promptsPerStep,
   onCell: (r) => {
     results.push(r);
     if (r.skipped) log(`${cellKey(r.cell)}: not trained: ${r.skipped}`);
-    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}${r.weightChange === undefined ? '' : `, weights moved ${(100 * r.weightChange).toFixed(2)}%`}`);
+    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}${r.weightChange === undefined ? '' : `, weights moved ${(100 * r.weightChange).toFixed(2)}%`}${r.selfPairRewards ? `, self pairs ranked ${(100 * r.selfPairRewards.accuracy).toFixed(1)}% (margin ${r.selfPairRewards.margin.toFixed(3)})` : ''}`);
     persist();
   },
 });

@@ -26,6 +26,11 @@ export interface CellRunOptions {
   /** Where there is no verifier: held-out pairs, and the cell is scored by reward accuracy on them instead. */
   heldOut?: readonly PreferenceRecord[];
   maxNewTokens: number;
+  /**
+   * Verifier-labelled pairs of the base model's own samples (one right chosen, one wrong rejected per prompt): each
+   * trained policy's implicit reward is also scored on them — whether training made it rank right above wrong.
+   */
+  rewardPairs?: readonly PreferenceRecord[];
   /** Also this many responses per prompt sampled as the authors evaluate (AUTHORS_SAMPLING); 0 or absent: greedy only. */
   sampledSamplesPerPrompt?: number;
   /** Each report is also where the worker's cancel lands. */
@@ -86,12 +91,15 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     }
   }
   const t1 = performance.now();
+  // One rejected per pair, whatever the cell's M.
+  const selfPairs = steps && o.rewardPairs?.length ? await guard(heldOutRewards(ort, ep, lm, weights, o.rewardPairs, { ...config, negatives_per_prompt: 1 })) : null;
   const scores = o.heldOut?.length
     ? { greedy: (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy }
     : await verifierAccuracy(ort, ep, lm, weights, o);
   return {
     accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
-    steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0, seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
+    steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0,
+    ...(selfPairs ? { selfPairRewards: { accuracy: selfPairs.accuracy, margin: selfPairs.margin } } : {}), seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
   };
 }
 

@@ -20,6 +20,8 @@ export interface CellResult {
   finalMargin: number;
   /** How far training moved the weights from the SFT model (CellOutcome.weightChange), where measured. */
   weightChange?: number;
+  /** CellOutcome.selfPairRewards, where the run asked for it. */
+  selfPairRewards?: { accuracy: number; margin: number };
   minutes: number;
   /** Negatives the cell selected (pairs' rejected texts); with dataAccuracy, Fig. 6's outcome counts. */
   negatives?: number;

@@ -19,6 +19,8 @@ export interface CellOutcome {
   finalMargin: number;
   /** ‖θ − θ_SFT‖ / ‖θ_SFT‖ of the trained policy: how far the update moved the model (0 for SFT). */
   weightChange?: number;
+  /** The trained policy's implicit reward on verifier-labelled pairs of the base model's own samples, where asked. */
+  selfPairRewards?: { accuracy: number; margin: number };
   seconds: { train: number; evaluate: number };
 }
 
@@ -54,7 +56,9 @@ export function poolLabelling(pool: PoolSampling, r: number): { samples: number;
  * SFT is evaluated once: greedy decoding of one model does not depend on the seed.
  */
 const sampledOf = (o: { sampledAccuracy?: number }) => (o.sampledAccuracy === undefined ? {} : { sampledAccuracy: o.sampledAccuracy });
-const weightChangeOf = (o: { weightChange?: number }) => (o.weightChange === undefined ? {} : { weightChange: o.weightChange });
+const measuredOf = (o: Pick<CellOutcome, 'weightChange' | 'selfPairRewards'>) => ({
+  ...(o.weightChange === undefined ? {} : { weightChange: o.weightChange }), ...(o.selfPairRewards ? { selfPairRewards: o.selfPairRewards } : {}),
+});
 
 export async function runGrid(cells: readonly Cell[], done: readonly CellResult[], parts: GridParts, opts: GridRunOptions): Promise<CellResult[]> {
   const now = opts.now ?? (() => performance.now());
@@ -85,7 +89,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
         };
       } else {
         const o = await parts.trainAndEvaluate(cell, data.records);
-        result = { ...base, accuracy: o.accuracy, ...sampledOf(o), ...weightChangeOf(o), steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
+        result = { ...base, accuracy: o.accuracy, ...sampledOf(o), ...measuredOf(o), steps: o.steps, finalLoss: o.finalLoss, finalMargin: o.finalMargin, minutes: (now() - t0) / 60000, seconds: { filter, ...o.seconds } };
       }
     }
     results.push(result);
