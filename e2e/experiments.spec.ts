@@ -1,5 +1,6 @@
 // The Experiments step through the UI alone (no ?debug): the built-in task in one click, a tiny grid run from the
-// page, a reload mid-grid that resumes without redoing finished cells, and a CSV whose rows are the cells.
+// page, a reload mid-grid that resumes without redoing finished cells, a CSV whose rows are the cells, and the
+// implicit reward's probes (reward accuracy on self-sample pairs, best-of-k) equal to onnxruntime-node's.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
@@ -11,11 +12,17 @@ import { selfContrastData } from '../src/lib/contrast/pipeline';
 import { cellData, poolSampling } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainAndEvaluate, verifierAccuracy } from '../src/lib/experiments/cell-run';
 import { verify } from '../src/lib/task/builtin';
+import { generate } from '../src/lib/sample/generate';
+import { rewardProbes } from '../src/lib/experiments/reward-probes';
 import type { LabSettings } from '../src/lib/settings';
 
 type StoredGrid = {
   status: string; settings: LabSettings; metric: string; finishedAt: Record<string, number>;
-  results: { cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number; weightChange?: number }[];
+  results: {
+    cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number;
+    weightChange?: number; selfPairRewards?: { accuracy: number; margin: number }; bestOfAccuracy?: number;
+  }[];
+  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number };
 };
 
 /** A value the page keeps beside its session (the grid, its pool's samples), as last stored: what a reload resumes. */
@@ -30,10 +37,10 @@ const stored = <T>(page: Page, key: string): Promise<T | null> => page.evaluate(
 }), key);
 const storedGrid = (page: Page) => stored<StoredGrid>(page, 'experiment');
 
-test('built-in task in one click; a 2-cell grid runs from the page, resumes after a reload without redoing a cell, and exports its cells', async ({ page, consoleErrors }) => {
+test('built-in task in one click; a 2-cell grid runs from the page, resumes after a reload without redoing a cell, exports its cells and probes the trained cell\'s implicit reward', async ({ page, consoleErrors }) => {
   test.setTimeout(600_000);
   // The training and sampling settings as a link (tiny: short answers, two optimizer steps); the grid from its fields.
-  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=48&promptsPerStep=4&maxSteps=2&gridEvalSampled=2');
+  await page.goto('/?trainBackend=wasm&sampleBackend=wasm&embedBackend=wasm&maxNewTokens=48&promptsPerStep=4&maxSteps=2&gridEvalSampled=2&gridRewardSamples=4');
   await expect(page.getByTestId('backend-sample')).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
   await expect(page.getByTestId('experiments-needs-task')).toBeVisible();
   await page.getByTestId('builtin-task').getByRole('button', { name: 'Use the built-in task' }).click();
@@ -70,6 +77,9 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   await expect(step.getByTestId('grid-table').locator('tbody tr')).toHaveCount(2);
   // Greedy and, as the authors evaluate, 2 samples per test prompt at T = 1.
   await expect(step.getByTestId('grid-table').locator('thead')).toContainText('T = 1 accuracy, mean ± sd (%)');
+  // The trained cell's implicit reward, probed on 4 T = 1 samples of the loaded model per test prompt.
+  await expect(step.getByTestId('grid-table').locator('thead')).toContainText('best-of-4 by reward, mean ± sd (%)');
+  await expect(step.getByTestId('grid-probes')).toContainText('4 T = 1 samples of the loaded model per test prompt');
   for (const fig of ['grid-fig4', 'grid-fig5', 'grid-fig6']) await expect(step.getByTestId(fig).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
 
   const grid = (await storedGrid(page))!;
@@ -78,6 +88,12 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   expect(grid.results[1].steps).toBe(2);
   expect(grid.results[1].weightChange).toBeGreaterThan(0);
   expect(grid.results.every((r) => r.sampledAccuracy! >= 0 && r.sampledAccuracy! <= 1)).toBe(true);
+  expect(grid.probes).toMatchObject({ samples: 4, prompts: 16 });
+  expect(grid.probes!.pairs).toBeGreaterThan(0);
+  // SFT trains nothing, so it has no reward to probe.
+  expect(grid.results[0].bestOfAccuracy).toBeUndefined();
+  expect(grid.results[1].bestOfAccuracy).toBeGreaterThanOrEqual(0);
+  expect(grid.results[1].selfPairRewards!.accuracy).toBeGreaterThanOrEqual(0);
   const csvDownload = page.waitForEvent('download');
   await step.getByRole('button', { name: /Download CSV/ }).click();
   const [header, ...lines] = readFileSync(await (await csvDownload).path(), 'utf8').trim().split('\n');
@@ -90,6 +106,8 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
     expect(Number(row.accuracy)).toBe(r.accuracy);
     expect(Number(row.sampled_accuracy)).toBe(r.sampledAccuracy);
     expect(row.weight_change).toBe(r.weightChange === undefined ? '' : String(r.weightChange));
+    expect(row.best_of_accuracy).toBe(r.bestOfAccuracy === undefined ? '' : String(r.bestOfAccuracy));
+    expect(row.self_pair_accuracy).toBe(r.selfPairRewards === undefined ? '' : String(r.selfPairRewards.accuracy));
   });
   const svgDownload = page.waitForEvent('download');
   await step.getByTestId('grid-fig6').getByRole('button', { name: 'SVG' }).click();
@@ -98,7 +116,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
 
   // The same grid on onnxruntime-node through the same runner pieces: the same samples (so the same pairs) and the
   // same accuracies as the page's WASM run.
-  const pool = (await stored<{ samples: string[][]; similarity: number[] }>(page, 'experiment-pool'))!;
+  const pool = (await stored<{ samples: string[][]; similarity: number[]; probeSamples: string[][] }>(page, 'experiment-pool'))!;
   const lm = await loadDefaultLm();
   const rows16 = readSplit('pool').slice(0, 16).map((r) => ({ prompt: r.prompt, target: r.completion }));
   const sampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
@@ -113,13 +131,32 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   const records = cellData(scCell.cell, poolSampling(rows16, data, (p, j) => verdicts[p][j])).records;
   expect(records.length).toBe(scCell.prompts);
   const evalPrompts = readSplit('test').slice(0, 16).map((r) => r.prompt);
-  const opts = { evalPrompts, maxNewTokens: grid.settings.maxNewTokens, sampledSamplesPerPrompt: grid.settings.gridEvalSampled };
+  // The reward probes: the same 4 draws per test prompt (seed + 1), so the same pairs and candidates.
+  const probeSampler = await DecoderSession.create(ort, lm.config, lm.weights, 'cpu');
+  const codec = lmCodec(lm);
+  const drawn = await generate(probeSampler, evalPrompts.map((p) => codec.encodePrompt(p)), {
+    samplesPerPrompt: 4, maxNewTokens: grid.settings.maxNewTokens, sampling: { temperature: 1, topP: 1, topK: 0 }, seed: grid.settings.seed + 1,
+    eosTokenIds: codec.eosTokenIds, padTokenId: codec.padTokenId, maxBatchRows: 64,
+  });
+  await probeSampler.release();
+  const probeSamples: string[][] = evalPrompts.map(() => []);
+  for (const s of drawn) probeSamples[s.promptIndex][s.sampleIndex] = codec.decode(s.tokens);
+  expect(probeSamples).toEqual(pool.probeSamples);
+  const probes = rewardProbes(evalPrompts, probeSamples, (p, j) => verify(evalPrompts[p], probeSamples[p][j]) === true, grid.settings.seed);
+  expect(probes.pairs.length).toBe(grid.probes!.pairs);
+  const opts = {
+    evalPrompts, maxNewTokens: grid.settings.maxNewTokens, sampledSamplesPerPrompt: grid.settings.gridEvalSampled,
+    rewardPairs: probes.pairs, bestOf: { candidates: probes.candidates, correct: probes.correct },
+  };
   // The SFT model's T = 1 samples are the same random draws on WASM and node, so the same share is right.
   expect(await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).toEqual({ greedy: sftCell.accuracy, sampled: sftCell.sampledAccuracy });
   const node = await trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig(grid.settings, scCell.cell, [], lm.config.maxPositions), opts);
   expect(node.steps).toBe(scCell.steps);
   expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);
   expect(node.accuracy).toBe(scCell.accuracy);
+  // WASM's and node's log-probs agree to float error: at most one near-tied pair or pick could fall the other way.
+  expect(Math.abs(node.selfPairRewards!.accuracy - scCell.selfPairRewards!.accuracy)).toBeLessThanOrEqual(1 / probes.pairs.length + 1e-12);
+  expect(Math.abs(node.bestOfAccuracy! - scCell.bestOfAccuracy!)).toBeLessThanOrEqual(1 / 16 + 1e-12);
 });
 
 test('a file of your own has no verifier: the grid says so, leaves out what needs one, and scores cells by reward accuracy on held-out pairs', async ({ page, consoleErrors }) => {

@@ -11,6 +11,7 @@ import type { DpoConfig } from './lib/train/dpo-config';
 import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 import type { CellOutcome } from './lib/experiments/runner';
 import type { CellStage } from './lib/experiments/cell-run';
+import type { Candidates } from './lib/train/reward-choice';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
 import type { Pooling, PoolingSetting } from './lib/model/pooling';
@@ -248,6 +249,9 @@ export interface ExperimentCellRequest {
   maxNewTokens: number;
   /** Also this many T = 1 responses per evaluation prompt, scored by the verifier (the authors' evaluation); 0: greedy only. */
   sampledSamplesPerPrompt: number;
+  /** The implicit reward's probes (RewardProbes): pairs it is scored on, and candidates it picks among; none: empty and null. */
+  rewardPairs: PreferenceRecord[];
+  bestOf: { candidates: Candidates[]; correct: boolean[][] } | null;
 }
 
 export interface ExportModelRequest {

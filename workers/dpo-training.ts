@@ -97,7 +97,8 @@ export class DpoTraining {
     const config = req.records.length ? await memoryPlan(lm.config, req.config, req.backend, req.records.map((r) => encodeRecord(codec, r))) : req.config;
     await this.model.releaseDecoders();
     return trainAndEvaluate(this.ort, req.backend, lm, req.records, config, {
-      evalPrompts: req.evalPrompts, heldOut: req.heldOut, maxNewTokens: req.maxNewTokens, sampledSamplesPerPrompt: req.sampledSamplesPerPrompt, onProgress,
+      evalPrompts: req.evalPrompts, heldOut: req.heldOut, maxNewTokens: req.maxNewTokens, sampledSamplesPerPrompt: req.sampledSamplesPerPrompt,
+      rewardPairs: req.rewardPairs, ...(req.bestOf ? { bestOf: req.bestOf } : {}), onProgress,
       guard: req.backend === 'webgpu' ? (w) => this.model.guardGpu(w) : undefined,
     });
   }

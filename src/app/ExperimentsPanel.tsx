@@ -44,7 +44,7 @@ export function ExperimentsPanel() {
   const cells = gridCells(gridSpecOf(settings, builtin));
   const trainTiming = timings.train[decisions.train];
   const current = rates?.key === ratesKey(settings, decisions) ? rates : null;
-  const estimate = current && trainTiming?.ok ? estimateGrid({ ...settings, gridEvalSampled: builtin ? settings.gridEvalSampled : 0 }, settings.epochs, { ...current, trainingTokensPerSecond: trainTiming.perSecond }) : null;
+  const estimate = current && trainTiming?.ok ? estimateGrid({ ...settings, gridEvalSampled: builtin ? settings.gridEvalSampled : 0, gridRewardSamples: builtin ? settings.gridRewardSamples : 0 }, settings.epochs, { ...current, trainingTokensPerSecond: trainTiming.perSecond }) : null;
   const running = run?.status === 'running' && progress !== null;
   const preset = presetOf(settings);
 
@@ -96,11 +96,13 @@ export function ExperimentsPanel() {
             <SettingInput name="gridPrompts" label="pool prompts" step={1} />
             <SettingInput name="gridEvalPrompts" label={builtin ? 'test prompts' : 'held-out prompts'} step={1} />
             {builtin && <SettingInput name="gridEvalSampled" label="T = 1 samples per test prompt" step={1} width="4em" />}
+            {builtin && <SettingInput name="gridRewardSamples" label="reward probes per test prompt" step={1} width="4em" />}
           </div>
           <p data-testid="grid-plan" data-cells={cells.length}>
             {cells.length} cells on the first {settings.gridPrompts} pool prompts ({gridSamples(gridSpecOf(settings, builtin))} samples each, sampled once),
             each scored on {settings.gridEvalPrompts} {builtin ? 'test prompts' : 'held-out prompts after the pool'}
-            {builtin && settings.gridEvalSampled > 0 && ` (greedy, and ${settings.gridEvalSampled} samples per prompt at T = 1, top-p 1 as the authors evaluate)`}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
+            {builtin && settings.gridEvalSampled > 0 && ` (greedy, and ${settings.gridEvalSampled} samples per prompt at T = 1, top-p 1 as the authors evaluate)`}
+            {builtin && settings.gridRewardSamples > 0 && `; each trained cell's implicit reward β·log π/π_ref probed on ${settings.gridRewardSamples} T = 1 samples of the loaded model per test prompt (its accuracy on right/wrong pairs of them, and best-of-${settings.gridRewardSamples}: how often the sample it ranks highest is right)`}; sampling on {decisions.sample.toUpperCase()}, embedding on {decisions.embed.toUpperCase()}, training on {decisions.train.toUpperCase()}.{' '}
             {estimate?.total != null ? (
               <>
                 <strong data-testid="grid-estimate">
@@ -150,6 +152,8 @@ function GridResults({ run }: { run: GridRun }) {
   const name = `self-contrast-grid-${run.id}`;
   const metric = run.metric === 'verifier' ? 'accuracy' : 'reward accuracy';
   const sampled = rows.some((r) => r.perSeed.some((s) => s.sampledAccuracy !== undefined));
+  const probed = rows.some((r) => r.bestOfAccuracy.n > 0 || r.selfPairAccuracy.n > 0);
+  const k = run.probes?.samples ?? run.settings.gridRewardSamples;
   return (
     <div data-testid="grid-results" data-status={run.status}>
       <h3 data-metric={run.metric}>Results {run.status === 'paused' ? '(paused)' : run.status === 'failed' ? '(failed)' : run.status === 'running' ? '(running)' : ''}</h3>
@@ -158,13 +162,20 @@ function GridResults({ run }: { run: GridRun }) {
         {run.metric === 'verifier' ? `Greedy verifier accuracy on ${run.settings.gridEvalPrompts} built-in test prompts${sampled ? `, and the share of ${run.settings.gridEvalSampled} T = 1 samples per prompt the verifier calls right (the authors' evaluation)` : ''}` : `Reward accuracy on the held-out pairs of ${run.settings.gridEvalPrompts} prompts after the pool`}; pool of {run.settings.gridPrompts} prompts
         {run.poolSeconds != null && ` (sampled and embedded in ${minutes(run.poolSeconds)})`}; lr {run.settings.lr}, β {run.settings.beta}, {run.settings.promptsPerStep} prompts per step.
       </p>
+      {run.probes && (
+        <p className="muted" data-testid="grid-probes">
+          Reward probes: {run.probes.samples} T = 1 samples of the loaded model per test prompt; {run.probes.pairs} of {run.probes.prompts} prompts have a right and a
+          wrong one (the pairs each trained cell&apos;s reward is scored on). Any pick among the samples compares with a random one, right {pct(run.probes.randomPick)}%
+          of the time, and with some sample being right, {pct(run.probes.anyRight)}% (pass@{run.probes.samples}).
+        </p>
+      )}
       <div className="row">
         <button type="button" onClick={() => download(`${name}.csv`, cellsCsv(run.results), 'text/csv')}>Download CSV (every cell)</button>
-        <button type="button" onClick={() => download(`${name}.json`, JSON.stringify({ settings: run.settings, labelling: run.labelling, cells: run.results }, null, 2) + '\n', 'application/json')}>Download JSON</button>
+        <button type="button" onClick={() => download(`${name}.json`, JSON.stringify({ settings: run.settings, labelling: run.labelling, probes: run.probes ?? null, cells: run.results }, null, 2) + '\n', 'application/json')}>Download JSON</button>
       </div>
       <table className="samples" data-testid="grid-table">
         <thead>
-          <tr><th>model</th><th>seeds</th><th>{metric}, mean ± sd (%)</th><th>per seed</th>{sampled && <><th>T = 1 accuracy, mean ± sd (%)</th><th>T = 1 per seed</th></>}<th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
+          <tr><th>model</th><th>seeds</th><th>{metric}, mean ± sd (%)</th><th>per seed</th>{sampled && <><th>T = 1 accuracy, mean ± sd (%)</th><th>T = 1 per seed</th></>}{probed && <><th>reward accuracy on self pairs, mean ± sd (%)</th><th>best-of-{k} by reward, mean ± sd (%)</th><th>best-of-{k} per seed</th></>}<th>prompts with pairs</th><th>negatives really wrong</th><th>final loss</th></tr>
         </thead>
         <tbody>
           {rows.map((r) => (
@@ -177,6 +188,13 @@ function GridResults({ run }: { run: GridRun }) {
                 <>
                   <td>{pct(r.sampledAccuracy.mean)} ± {pct(r.sampledAccuracy.sd)}</td>
                   <td>{r.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')}</td>
+                </>
+              )}
+              {probed && (
+                <>
+                  <td>{pct(r.selfPairAccuracy.mean)} ± {pct(r.selfPairAccuracy.sd)}</td>
+                  <td>{pct(r.bestOfAccuracy.mean)} ± {pct(r.bestOfAccuracy.sd)}</td>
+                  <td>{r.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')}</td>
                 </>
               )}
               <td>{r.group.method === 'sft' ? '–' : r.prompts.toFixed(0)}</td>

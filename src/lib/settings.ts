@@ -53,6 +53,7 @@ export interface LabSettings {
   gridPrompts: number; // pool prompts sampled once for the grid
   gridEvalPrompts: number; // built-in test prompts each cell is scored on
   gridEvalSampled: number; // T = 1 samples per test prompt also scored (the authors' evaluation); 0 = greedy only
+  gridRewardSamples: number; // T = 1 samples of the loaded model per test prompt that probe each cell's implicit reward; 0 = off
 }
 
 type Row<K extends keyof LabSettings> = { default: LabSettings[K]; describe: string; parse: (s: string) => LabSettings[K] | null };
@@ -153,6 +154,11 @@ export const SETTINGS: { [K in keyof LabSettings]: Row<K> } = {
   gridSeeds: { default: 1, describe: 'Experiments: seeds per cell (1…n)', parse: num(1, 20, true) },
   gridPrompts: { default: 1000, describe: 'Experiments: pool prompts sampled once for the whole grid', parse: num(16, 4000, true) },
   gridEvalPrompts: { default: 1000, describe: 'Experiments: built-in test prompts each cell is scored on (greedy, verifier)', parse: num(1, 2000, true) },
+  gridRewardSamples: {
+    default: 0,
+    describe: "Experiments: also this many T = 1 samples of the loaded model per test prompt, labelled by the verifier, probe each trained cell's implicit reward β·log π/π_ref: its accuracy on one right/wrong pair per prompt, and the verifier accuracy of the sample it ranks highest (best-of-k); 0 = off",
+    parse: num(0, 16, true),
+  },
   gridEvalSampled: { default: 0, describe: "Experiments: also this many responses per test prompt sampled at T = 1, top-p 1 and scored by the verifier, as the authors evaluate (their Test.sh: one); 0 = greedy only", parse: num(0, 16, true) },
 };
 

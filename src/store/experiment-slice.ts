@@ -10,6 +10,7 @@ import { cellKey, cellLabel, gridCells, gridSamples, poolSampling, type Cell, ty
 import { poolLabelling, runGrid, type CellOutcome } from '../lib/experiments/runner';
 import { cellDpoConfig } from '../lib/experiments/cell-run';
 import { gridSpecOf } from '../lib/experiments/page-grid';
+import { probeBaselines, rewardProbes, type RewardProbes } from '../lib/experiments/reward-probes';
 import type { CellResult } from '../lib/experiments/figures';
 import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { builtinTestPrompts } from '../lib/task/served';
@@ -36,6 +37,11 @@ export interface GridRun {
   /** The verifier's labelling of the pool's first R samples (Fig. 6's reference); null until sampled or without a verifier. */
   labelling: { samples: number; wrong: number } | null;
   poolSeconds: number | null;
+  /**
+   * The implicit reward's probes (gridRewardSamples > 0, built-in task): test prompts sampled, how many give a
+   * right/wrong pair, and what any pick among their samples is compared with. Absent or null: not probed.
+   */
+  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number } | null;
   status: 'running' | 'paused' | 'done' | 'failed';
   error: string | null;
 }
@@ -95,10 +101,14 @@ export interface ExperimentSlice {
 
 const RUN_KEY = 'experiment';
 const POOL_KEY = 'experiment-pool';
-/** How the grid samples a chunk of its prompts (starting at `at`): the paper's T = 1, every prompt's own RNG streams. */
-function gridSampleRequest(s: LabSettings, prompts: PromptInput[], at: number, backend: Backend): SampleRequest {
+/**
+ * How the grid samples a chunk of its prompts (starting at `at`): the paper's T = 1, every prompt's own RNG streams;
+ * the pool R per prompt with the run's seed, unless told otherwise (the reward probes: another seed, so test prompt p
+ * does not share pool prompt p's random streams).
+ */
+function gridSampleRequest(s: LabSettings, prompts: PromptInput[], at: number, backend: Backend, draw = { samplesPerPrompt: gridSamples(gridSpecOf(s)), seed: s.seed }): SampleRequest {
   return {
-    prompts, samplesPerPrompt: gridSamples(gridSpecOf(s)), temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: s.seed,
+    prompts, samplesPerPrompt: draw.samplesPerPrompt, temperature: 1, topP: 1, topK: 0, maxNewTokens: s.maxNewTokens, seed: draw.seed,
     backend, stop: stopStrings(s), longPrompts: 'skip', promptIndices: prompts.map((_, k) => at + k),
   };
 }
@@ -107,6 +117,8 @@ interface StoredPool {
   runId: string;
   samples: string[][];
   similarity: Float32Array;
+  /** The reward probes' samples of the test prompts, once drawn. */
+  probeSamples?: string[][];
 }
 
 type Lab = ExperimentSlice & DataSlice & ModelSlice & BackendSlice;
@@ -157,6 +169,19 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     }
   };
 
+  /** `samplesPerPrompt` samples of every prompt, in chunks the page can cancel between; `draw` as gridSampleRequest takes it. */
+  const sampleAll = async (s: LabSettings, prompts: PromptInput[], backend: Backend, stage: string, draw?: { samplesPerPrompt: number; seed: number }): Promise<string[][]> => {
+    const samples: string[][] = prompts.map(() => []);
+    for (let at = 0; at < prompts.length; at += SAMPLING_CHUNK) {
+      const chunk = prompts.slice(at, at + SAMPLING_CHUNK);
+      progress({ stage, done: at, total: prompts.length });
+      const result = await call(lmClient().call('sample', gridSampleRequest(s, chunk, at, backend, draw)));
+      for (const out of result.samples) samples[at + out.promptIndex][out.sampleIndex] = out.text;
+      if (result.skipped.length) throw new Error(`prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
+    }
+    return samples;
+  };
+
   /** Samples and embeds the grid's rows once (stored under POOL_KEY); the pool, and the held-out pairs where there is no verifier. */
   const samplePool = async (run: GridRun, rows: { prompt: PromptInput; target: string }[]): Promise<{ pool: PoolSampling; heldOut: PreferenceRecord[] }> => {
     const stored = await storedValue<StoredPool>(POOL_KEY);
@@ -167,15 +192,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     if (stored?.runId === run.id) {
       ({ samples, similarity } = stored);
     } else {
-      const s = run.settings;
-      samples = rows.map(() => []);
-      for (let at = 0; at < rows.length; at += SAMPLING_CHUNK) {
-        const chunk = rows.slice(at, at + SAMPLING_CHUNK);
-        progress({ stage: `sampling ${R} per prompt`, done: at, total: rows.length });
-        const result = await call(lmClient().call('sample', gridSampleRequest(s, chunk.map((r) => r.prompt), at, run.backends.sample)));
-        for (const out of result.samples) samples[at + out.promptIndex][out.sampleIndex] = out.text;
-        if (result.skipped.length) throw new Error(`prompt ${at + result.skipped[0] + 1} is longer than the model's context`);
-      }
+      samples = await sampleAll(run.settings, rows.map((r) => r.prompt), run.backends.sample, `sampling ${R} per prompt`);
       const embedder = embedClient();
       similarity = await embedAndScore(rows.map((r, i) => ({ target: r.target, samples: samples[i] })), (texts) =>
         call(embedder.call('embed', { texts, backend: run.backends.embed }, (p) => progress({ stage: 'embedding the samples', done: p.done, total: p.total }))));
@@ -200,6 +217,24 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     return { pool, heldOut };
   };
 
+  /**
+   * The reward probes' samples (k per test prompt at T = 1, seed + 1), drawn once per run and stored beside the pool,
+   * and the probes from them.
+   */
+  const sampleProbes = async (run: GridRun, evalPrompts: string[]): Promise<RewardProbes> => {
+    const s = run.settings;
+    const stored = await storedValue<StoredPool>(POOL_KEY);
+    let samples = stored?.runId === run.id ? stored.probeSamples : undefined;
+    if (!samples) {
+      samples = await sampleAll(s, evalPrompts, run.backends.sample, `sampling ${s.gridRewardSamples} per test prompt (reward probes)`, { samplesPerPrompt: s.gridRewardSamples, seed: s.seed + 1 });
+      if (stored?.runId === run.id) await storeValue(POOL_KEY, { ...stored, probeSamples: samples } satisfies StoredPool);
+    }
+    const verdicts = samples.map((texts, p) => texts.map((t) => verify(evalPrompts[p], t) === true));
+    const probes = rewardProbes(evalPrompts, samples, (p, j) => verdicts[p][j], s.seed);
+    await setRun({ probes: { samples: s.gridRewardSamples, prompts: evalPrompts.length, pairs: probes.pairs.length, ...probeBaselines(probes.correct) } });
+    return probes;
+  };
+
   const execute = async () => {
     const run = get().experiment.run;
     const info = get().lm.info;
@@ -215,6 +250,9 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       const startedAt = performance.now();
       const doneBefore = run.results.length;
       let heldOut: PreferenceRecord[] = [];
+      let probes: RewardProbes | null = null;
+      // Runs stored before the reward probes existed have no gridRewardSamples: not probed, as they ran.
+      const probing = run.metric === 'verifier' && (s.gridRewardSamples ?? 0) > 0;
       // Runs stored before the T = 1 evaluation existed have no gridEvalSampled: greedy only, as they ran.
       const sampledSamplesPerPrompt = run.metric === 'verifier' ? (s.gridEvalSampled ?? 0) : 0;
       const evaluating = run.metric === 'verifier' ? `evaluating (greedy${sampledSamplesPerPrompt ? ` and ${sampledSamplesPerPrompt} T = 1 samples per prompt` : ''}, verifier)` : 'evaluating (reward accuracy, held-out pairs)';
@@ -222,10 +260,12 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
         samplePool: async () => {
           const sampled = await samplePool(get().experiment.run!, rows);
           heldOut = sampled.heldOut;
+          if (probing) probes = await sampleProbes(get().experiment.run!, evalPrompts);
           return sampled.pool;
         },
         trainAndEvaluate: (cell, records): Promise<CellOutcome> => call(lmClient().call('experiment-cell', {
           backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, heldOut, maxNewTokens: s.maxNewTokens, sampledSamplesPerPrompt,
+          rewardPairs: probes?.pairs ?? [], bestOf: probes && { candidates: probes.candidates, correct: probes.correct },
         }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : evaluating, done: p.done, total: p.total }))),
       }, {
         minPrompts: s.promptsPerStep,

@@ -16,6 +16,7 @@ import { DpoRun } from '../train/dpo-run';
 import { encodeRecord } from '../train/preference-data';
 import { heldOutRewards } from '../train/held-out';
 import { relativeWeightChange } from '../train/weight-change';
+import { candidateLogProbs, pickedAccuracy, rewardPicks, type Candidates } from '../train/reward-choice';
 import type { CellOutcome } from './runner';
 
 export type CellStage = 'reference' | 'train' | 'evaluate';
@@ -31,6 +32,12 @@ export interface CellRunOptions {
    * trained policy's implicit reward is also scored on them — whether training made it rank right above wrong.
    */
   rewardPairs?: readonly PreferenceRecord[];
+  /**
+   * k base-model samples per evaluation prompt and the verifier's verdict on each: each trained policy's implicit
+   * reward picks one per prompt (best-of-k), and the cell records the share of right picks. The candidates' log-probs
+   * under the base model are the same for every cell: a caller that has them saves a pass.
+   */
+  bestOf?: { candidates: readonly Candidates[]; correct: readonly (readonly boolean[])[]; referenceLogProbs?: readonly (readonly number[])[] };
   /** Also this many responses per prompt sampled as the authors evaluate (AUTHORS_SAMPLING); 0 or absent: greedy only. */
   sampledSamplesPerPrompt?: number;
   /** Each report is also where the worker's cancel lands. */
@@ -93,13 +100,20 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
   const t1 = performance.now();
   // One rejected per pair, whatever the cell's M.
   const selfPairs = steps && o.rewardPairs?.length ? await guard(heldOutRewards(ort, ep, lm, weights, o.rewardPairs, { ...config, negatives_per_prompt: 1 })) : null;
+  let bestOf: number | undefined;
+  if (steps && o.bestOf) {
+    const { candidates, correct } = o.bestOf;
+    const reference = o.bestOf.referenceLogProbs ?? await guard(candidateLogProbs(ort, ep, lm, lm.weights, candidates, config));
+    bestOf = pickedAccuracy(rewardPicks(await guard(candidateLogProbs(ort, ep, lm, weights, candidates, config)), reference), correct);
+  }
   const scores = o.heldOut?.length
     ? { greedy: (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy }
     : await verifierAccuracy(ort, ep, lm, weights, o);
   return {
     accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
     steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0,
-    ...(selfPairs ? { selfPairRewards: { accuracy: selfPairs.accuracy, margin: selfPairs.margin } } : {}), seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
+    ...(selfPairs ? { selfPairRewards: { accuracy: selfPairs.accuracy, margin: selfPairs.margin } } : {}), ...(bestOf === undefined ? {} : { bestOfAccuracy: bestOf }),
+    seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
   };
 }
 

@@ -22,6 +22,8 @@ export interface CellResult {
   weightChange?: number;
   /** CellOutcome.selfPairRewards, where the run asked for it. */
   selfPairRewards?: { accuracy: number; margin: number };
+  /** CellOutcome.bestOfAccuracy, where the run asked for it. */
+  bestOfAccuracy?: number;
   minutes: number;
   /** Negatives the cell selected (pairs' rejected texts); with dataAccuracy, Fig. 6's outcome counts. */
   negatives?: number;

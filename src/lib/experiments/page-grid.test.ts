@@ -30,7 +30,7 @@ describe('the page grid', () => {
 
   it('estimates from the measured rates: pool once, SFT evaluated once, training by rows × tokens', () => {
     const rates = { samplingTokensPerSecond: 1000, embeddingTextsPerSecond: 100, trainingTokensPerSecond: 2000, promptTokens: 30, responseTokens: 20 };
-    const s = { ...GRID_PRESETS.quick, gridMethods: 'sft,self-contrast', gridSeeds: 2, gridPrompts: 100, gridEvalPrompts: 50, gridEvalSampled: 0 };
+    const s = { ...GRID_PRESETS.quick, gridMethods: 'sft,self-contrast', gridSeeds: 2, gridPrompts: 100, gridEvalPrompts: 50, gridEvalSampled: 0, gridRewardSamples: 0 };
     const e = estimateGrid(s, 1, rates);
     expect(e.pool).toBeCloseTo((100 * 32 * 20) / 1000 + (100 * 33) / 100, 9);
     const sft = e.cells.filter((c) => c.cell.method === 'sft');
@@ -43,6 +43,12 @@ describe('the page grid', () => {
     const withSampled = estimateGrid({ ...s, gridEvalSampled: 4 }, 1, rates);
     expect(withSampled.cells.map((c) => c.evaluate)).toEqual(e.cells.map((c) => 5 * c.evaluate));
     expect(withSampled.pool).toBe(e.pool);
+    // k = 4 reward probes per test prompt: sampled once with the pool; per trained cell (2 + 4) sequences per prompt
+    // scored twice (policy, reference) at the training rate; SFT trains nothing and scores none.
+    const probed = estimateGrid({ ...s, gridRewardSamples: 4 }, 1, rates);
+    expect(probed.pool).toBeCloseTo(e.pool + (50 * 4 * 20) / 1000, 9);
+    expect(probed.cells.find((c) => c.cell.method === 'sft')!.evaluate).toBe(1);
+    expect(probed.cells.find((c) => cellKey(c.cell) === 'self-contrast/M8/a25/seed1')!.evaluate).toBeCloseTo(m8.evaluate + (2 * 6 * 50 * 50) / 2000, 9);
   });
 
   it('without a verifier only Self-Contrast, unfiltered and the SFT-on-targets control remain', () => {

@@ -4,9 +4,9 @@
 import type { GridMethod, LabSettings } from '../settings';
 import { gridCells, gridSamples, type Cell, type GridSpec } from './grid';
 
-type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gridSeeds' | 'gridPrompts' | 'gridEvalPrompts' | 'gridEvalSampled'>;
-/** What a preset sets: the grid, not how many T = 1 samples each cell is also scored on. */
-type PresetSettings = Omit<GridSettings, 'gridEvalSampled'>;
+type GridSettings = Pick<LabSettings, 'gridMethods' | 'gridMs' | 'gridAs' | 'gridSeeds' | 'gridPrompts' | 'gridEvalPrompts' | 'gridEvalSampled' | 'gridRewardSamples'>;
+/** What a preset sets: the grid, not what each cell is also scored on (T = 1 samples, the implicit reward's probes). */
+type PresetSettings = Omit<GridSettings, 'gridEvalSampled' | 'gridRewardSamples'>;
 
 const numbers = (list: string) => list.split(',').filter(Boolean).map(Number);
 
@@ -69,14 +69,19 @@ export interface GridEstimate {
 
 /**
  * An upper bound in seconds: every pool prompt is taken to give pairs, every sample to be distinct and as long as a
- * target. SFT is evaluated once for all seeds, as the runner does.
+ * target. SFT is evaluated once for all seeds, as the runner does. The reward probes (gridRewardSamples = k) are
+ * sampled once with the pool; each trained cell scores up to 2 + k sequences per test prompt (a pair, the k
+ * candidates) under its policy and the reference, each forward pass taken at a training step's rate (an upper bound).
  */
 export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): GridEstimate {
   const spec = gridSpecOf(s);
   const cells = gridCells(spec);
   const R = gridSamples(spec);
   const trains = cells.some((c) => c.method !== 'sft');
-  const pool = trains ? (s.gridPrompts * R * r.responseTokens) / r.samplingTokensPerSecond + (s.gridPrompts * (R + 1)) / r.embeddingTextsPerSecond : 0;
+  const k = s.gridRewardSamples;
+  const probes = trains && k ? (s.gridEvalPrompts * k * r.responseTokens) / r.samplingTokensPerSecond : 0;
+  const pool = trains ? (s.gridPrompts * R * r.responseTokens) / r.samplingTokensPerSecond + (s.gridPrompts * (R + 1)) / r.embeddingTextsPerSecond + probes : 0;
+  const probeScoring = k ? (2 * (2 + k) * s.gridEvalPrompts * (r.promptTokens + r.responseTokens)) / (r.trainingTokensPerSecond ?? NaN) : 0;
   // Greedy, then gridEvalSampled T = 1 responses per prompt: each as many tokens as a greedy answer, at most.
   const evaluate = (s.gridEvalPrompts * (1 + s.gridEvalSampled) * r.responseTokens) / r.samplingTokensPerSecond;
   let sftSeen = false;
@@ -88,7 +93,7 @@ export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): Gri
     }
     const rows = s.gridPrompts * (1 + Math.max(1, cell.m)) * epochs;
     const train = r.trainingTokensPerSecond ? (rows * (r.promptTokens + r.responseTokens)) / r.trainingTokensPerSecond : NaN;
-    return { cell, train, evaluate };
+    return { cell, train, evaluate: evaluate + probeScoring };
   });
   const total = perCell.some((c) => Number.isNaN(c.train)) ? null : pool + perCell.reduce((a, c) => a + c.train + c.evaluate, 0);
   return { pool, cells: perCell, total };

@@ -28,6 +28,23 @@ describe('grid results', () => {
     expect(rows[2].sampledAccuracy.n).toBe(0);
   });
 
+  it('the implicit reward\'s measures: self-pair reward accuracy and best-of-k, mean ± sd over the seeds that have them', () => {
+    const rows = resultRows([
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64, { selfPairRewards: { accuracy: 0.62, margin: 0.1 }, bestOfAccuracy: 0.7 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { selfPairRewards: { accuracy: 0.6, margin: 0.1 }, bestOfAccuracy: 0.74 }),
+      result({ method: 'self-contrast', m: 8, a: 25, seed: 3 }, 0.62),
+    ]);
+    expect(rows[0].selfPairAccuracy.mean).toBeCloseTo(0.61, 12);
+    expect(rows[0].selfPairAccuracy.n).toBe(2);
+    expect(rows[0].bestOfAccuracy.mean).toBeCloseTo(0.72, 12);
+    expect(rows[0].bestOfAccuracy.sd).toBeCloseTo(Math.sqrt(2 * 0.02 ** 2), 12);
+    expect(rows[0].perSeed).toEqual([{ seed: 1, accuracy: 0.6, bestOfAccuracy: 0.74 }, { seed: 2, accuracy: 0.64, bestOfAccuracy: 0.7 }, { seed: 3, accuracy: 0.62 }]);
+    const line = (r: CellResult) => Object.fromEntries(cellsCsv([r]).split('\n')[1].split(',').map((v, i) => [CSV_COLUMNS[i], v]));
+    expect(line(result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { selfPairRewards: { accuracy: 0.625, margin: 0.03 }, bestOfAccuracy: 0.75 })))
+      .toMatchObject({ self_pair_accuracy: '0.625', self_pair_margin: '0.03', best_of_accuracy: '0.75' });
+    expect(line(result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6))).toMatchObject({ self_pair_accuracy: '', self_pair_margin: '', best_of_accuracy: '' });
+  });
+
   it('sampled accuracy (the authors\' T = 1 evaluation): mean ± sd over the seeds that have it, per seed beside greedy', () => {
     const rows = resultRows([
       result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64, { sampledAccuracy: 0.5 }),

@@ -11,7 +11,11 @@ export interface ResultRow {
   accuracy: Summary;
   /** Over the seeds whose cell was also evaluated on T = 1 samples (the authors' evaluation); n = 0 where none was. */
   sampledAccuracy: Summary;
-  perSeed: { seed: number; accuracy: number; sampledAccuracy?: number }[];
+  /** Implicit reward accuracy on self-sample pairs (CellResult.selfPairRewards), over the seeds that measured it. */
+  selfPairAccuracy: Summary;
+  /** Best-of-k accuracy by the implicit reward (CellResult.bestOfAccuracy), over the seeds that measured it. */
+  bestOfAccuracy: Summary;
+  perSeed: { seed: number; accuracy: number; sampledAccuracy?: number; bestOfAccuracy?: number }[];
   prompts: number;
   dataAccuracy: number;
   finalLoss: number;
@@ -38,7 +42,12 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
       group, label: cellLabel(group),
       accuracy: summarize(trained.map((r) => r.accuracy)),
       sampledAccuracy: summarize(trained.flatMap((r) => (r.sampledAccuracy === undefined ? [] : [r.sampledAccuracy]))),
-      perSeed: trained.map((r) => ({ seed: r.cell.seed, accuracy: r.accuracy, ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }) })).sort((a, b) => a.seed - b.seed),
+      selfPairAccuracy: summarize(trained.flatMap((r) => (r.selfPairRewards ? [r.selfPairRewards.accuracy] : []))),
+      bestOfAccuracy: summarize(trained.flatMap((r) => (r.bestOfAccuracy === undefined ? [] : [r.bestOfAccuracy]))),
+      perSeed: trained.map((r) => ({
+        seed: r.cell.seed, accuracy: r.accuracy, ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }),
+        ...(r.bestOfAccuracy === undefined ? {} : { bestOfAccuracy: r.bestOfAccuracy }),
+      })).sort((a, b) => a.seed - b.seed),
       prompts: mean(rs, (r) => r.prompts), dataAccuracy: mean(rs, (r) => r.dataAccuracy),
       finalLoss: mean(trained, (r) => r.finalLoss), finalMargin: mean(trained, (r) => r.finalMargin),
       weightChange: mean(trained, (r) => r.weightChange ?? NaN),
@@ -47,7 +56,7 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
   }).sort((x, y) => METHOD_ORDER.indexOf(x.group.method) - METHOD_ORDER.indexOf(y.group.method) || x.group.a - y.group.a || x.group.m - y.group.m);
 }
 
-export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'weight_change', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
+export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'weight_change', 'self_pair_accuracy', 'self_pair_margin', 'best_of_accuracy', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
 
 const csvField = (v: string | number | undefined): string => {
   if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
@@ -59,7 +68,7 @@ const csvField = (v: string | number | undefined): string => {
 export function cellsCsv(results: readonly CellResult[]): string {
   const lines = results.map((r) => [
     cellKey(r.cell), r.cell.method, r.cell.m, r.cell.a, r.cell.seed, r.accuracy, r.sampledAccuracy, r.prompts, r.dataAccuracy, r.negatives, r.steps,
-    r.finalLoss, r.finalMargin, r.weightChange, r.seconds?.filter, r.seconds?.train, r.seconds?.evaluate, r.skipped,
+    r.finalLoss, r.finalMargin, r.weightChange, r.selfPairRewards?.accuracy, r.selfPairRewards?.margin, r.bestOfAccuracy, r.seconds?.filter, r.seconds?.train, r.seconds?.evaluate, r.skipped,
   ].map(csvField).join(','));
   return [CSV_COLUMNS.join(','), ...lines].join('\n') + '\n';
 }

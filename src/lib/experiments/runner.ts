@@ -21,6 +21,8 @@ export interface CellOutcome {
   weightChange?: number;
   /** The trained policy's implicit reward on verifier-labelled pairs of the base model's own samples, where asked. */
   selfPairRewards?: { accuracy: number; margin: number };
+  /** Verifier accuracy of the base model's samples the trained policy's implicit reward picks, best-of-k, where asked. */
+  bestOfAccuracy?: number;
   seconds: { train: number; evaluate: number };
 }
 
@@ -56,8 +58,9 @@ export function poolLabelling(pool: PoolSampling, r: number): { samples: number;
  * SFT is evaluated once: greedy decoding of one model does not depend on the seed.
  */
 const sampledOf = (o: { sampledAccuracy?: number }) => (o.sampledAccuracy === undefined ? {} : { sampledAccuracy: o.sampledAccuracy });
-const measuredOf = (o: Pick<CellOutcome, 'weightChange' | 'selfPairRewards'>) => ({
+const measuredOf = (o: Pick<CellOutcome, 'weightChange' | 'selfPairRewards' | 'bestOfAccuracy'>) => ({
   ...(o.weightChange === undefined ? {} : { weightChange: o.weightChange }), ...(o.selfPairRewards ? { selfPairRewards: o.selfPairRewards } : {}),
+  ...(o.bestOfAccuracy === undefined ? {} : { bestOfAccuracy: o.bestOfAccuracy }),
 });
 
 export async function runGrid(cells: readonly Cell[], done: readonly CellResult[], parts: GridParts, opts: GridRunOptions): Promise<CellResult[]> {

@@ -18,21 +18,27 @@ export function encodeRecord(codec: PromptCodec, r: PreferenceRecord): Preferenc
 }
 
 /**
- * The group's 1 + m sequences, chosen first, each cut to maxLength tokens: the
- * responses are cut to the room the prompt leaves; a prompt that leaves no room
- * keeps its last maxLength/2 tokens (TRL's truncation_mode keep_end). A group
- * with fewer than m negatives is padded with copies of the chosen sequence
- * that the row mask zeroes out.
+ * A (prompt, response) sequence cut to maxLength tokens: the response to the room
+ * the prompt leaves; a prompt that leaves no room keeps its last maxLength/2
+ * tokens (TRL's truncation_mode keep_end).
+ */
+export function cutPair(prompt: number[], response: number[], maxLength = Infinity): TokenizedPair {
+  const maxPrompt = Math.floor(maxLength / 2);
+  const kept = prompt.length > maxPrompt && prompt.length >= maxLength ? prompt.slice(prompt.length - maxPrompt) : prompt;
+  return { prompt: kept, response: response.slice(0, Math.max(1, maxLength - kept.length)) };
+}
+
+/**
+ * The group's 1 + m sequences, chosen first, each cut to maxLength tokens
+ * (cutPair). A group with fewer than m negatives is padded with copies of the
+ * chosen sequence that the row mask zeroes out.
  */
 export function groupRows(g: PreferenceGroup, m: number, maxLength = Infinity): { rows: TokenizedPair[]; mask: number[] } {
   if (g.rejected.length === 0) throw new Error('preference group has no rejected response');
-  const maxPrompt = Math.floor(maxLength / 2);
-  const prompt = g.prompt.length > maxPrompt && g.prompt.length >= maxLength ? g.prompt.slice(g.prompt.length - maxPrompt) : g.prompt;
-  const room = Math.max(1, maxLength - prompt.length);
   const real = [g.chosen, ...g.rejected.slice(0, m)];
   const responses = [...real, ...Array.from({ length: 1 + m - real.length }, () => g.chosen)];
   return {
-    rows: responses.map((response) => ({ prompt, response: response.slice(0, room) })),
+    rows: responses.map((response) => cutPair(g.prompt, response, maxLength)),
     mask: responses.map((_, k) => (k < real.length ? 1 : 0)),
   };
 }
