@@ -33,7 +33,7 @@ import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
 import { verify } from '../src/lib/task/builtin';
 import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { cellKey, gridCells, gridSamples, poolSampling, type Cell, type PoolSampling } from '../src/lib/experiments/grid';
-import { resultRows } from '../src/lib/experiments/results';
+import { percentSummary, resultRows } from '../src/lib/experiments/results';
 import { probeBaselines, rewardProbes } from '../src/lib/experiments/reward-probes';
 import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
 
@@ -177,9 +177,9 @@ const rewardColumns = `${SELF_PAIRS ? ' self-pair reward accuracy, mean ± sd |'
 console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin | weight change (%) |${rewardColumns}`);
 console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|${SELF_PAIRS ? '---|' : ''}${BEST_OF ? '---|---|' : ''}`);
 for (const row of resultRows(all)) {
-  const sampled = EVAL_SAMPLED ? ` ${pct(row.sampledAccuracy.mean)} ± ${pct(row.sampledAccuracy.sd)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
-  const rewards = `${SELF_PAIRS ? ` ${pct(row.selfPairAccuracy.mean)} ± ${pct(row.selfPairAccuracy.sd)} |` : ''}${BEST_OF ? ` ${pct(row.bestOfAccuracy.mean)} ± ${pct(row.bestOfAccuracy.sd)} | ${row.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')} |` : ''}`;
-  console.log(`| ${row.label} | ${row.perSeed.length} | ${pct(row.accuracy.mean)} ± ${pct(row.accuracy.sd)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |${rewards}`);
+  const sampled = EVAL_SAMPLED ? ` ${percentSummary(row.sampledAccuracy)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
+  const rewards = `${SELF_PAIRS ? ` ${percentSummary(row.selfPairAccuracy)} |` : ''}${BEST_OF ? ` ${percentSummary(row.bestOfAccuracy)} | ${row.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')} |` : ''}`;
+  console.log(`| ${row.label} | ${row.perSeed.length} | ${percentSummary(row.accuracy)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |${rewards}`);
 }
 writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));
 writeFileSync(`${OUT}-fig5.svg`, figure5Svg(all));

@@ -7,7 +7,7 @@ import { GRID_METHODS, type GridMethod } from '../lib/settings';
 import { cellKey, cellLabel, gridCells, gridSamples } from '../lib/experiments/grid';
 import { estimateGrid, GRID_PRESETS, gridSpecOf, NEEDS_VERIFIER, presetOf, type GridPreset } from '../lib/experiments/page-grid';
 import { gridMetricOf, ratesKey } from '../store/experiment-slice';
-import { cellsCsv, resultRows } from '../lib/experiments/results';
+import { cellsCsv, percentSummary, resultRows } from '../lib/experiments/results';
 import { fig4Data, fig5Data, fig6Data, seriesKey } from '../lib/experiments/chart-data';
 import { SettingInput } from './SettingInput';
 import { JobProgress } from './JobProgress';
@@ -182,18 +182,18 @@ function GridResults({ run }: { run: GridRun }) {
             <tr key={r.label} data-group={`${r.group.method}/${r.group.m}/${r.group.a}`}>
               <td>{r.label}</td>
               <td>{r.perSeed.length}{r.skipped ? ` (+${r.skipped} not trained)` : ''}</td>
-              <td>{pct(r.accuracy.mean)} ± {pct(r.accuracy.sd)}</td>
+              <td>{percentSummary(r.accuracy)}</td>
               <td>{r.perSeed.map((s) => pct(s.accuracy)).join(', ')}</td>
               {sampled && (
                 <>
-                  <td>{pct(r.sampledAccuracy.mean)} ± {pct(r.sampledAccuracy.sd)}</td>
+                  <td>{percentSummary(r.sampledAccuracy)}</td>
                   <td>{r.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')}</td>
                 </>
               )}
               {probed && (
                 <>
-                  <td>{pct(r.selfPairAccuracy.mean)} ± {pct(r.selfPairAccuracy.sd)}</td>
-                  <td>{pct(r.bestOfAccuracy.mean)} ± {pct(r.bestOfAccuracy.sd)}</td>
+                  <td>{percentSummary(r.selfPairAccuracy)}</td>
+                  <td>{percentSummary(r.bestOfAccuracy)}</td>
                   <td>{r.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')}</td>
                 </>
               )}

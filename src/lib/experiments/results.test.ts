@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellsCsv, CSV_COLUMNS, resultRows } from './results';
+import { cellsCsv, CSV_COLUMNS, percentSummary, resultRows } from './results';
 import type { CellResult } from './figures';
 import type { Cell } from './grid';
 
@@ -38,6 +38,8 @@ describe('grid results', () => {
     expect(rows[0].selfPairAccuracy.n).toBe(2);
     expect(rows[0].bestOfAccuracy.mean).toBeCloseTo(0.72, 12);
     expect(rows[0].bestOfAccuracy.sd).toBeCloseTo(Math.sqrt(2 * 0.02 ** 2), 12);
+    expect(percentSummary(rows[0].bestOfAccuracy)).toBe('72.0 ± 2.8');
+    expect(percentSummary(resultRows([result({ method: 'sft', m: 0, a: 0, seed: 1 }, 0.5)])[0].bestOfAccuracy)).toBe('–');
     expect(rows[0].perSeed).toEqual([{ seed: 1, accuracy: 0.6, bestOfAccuracy: 0.74 }, { seed: 2, accuracy: 0.64, bestOfAccuracy: 0.7 }, { seed: 3, accuracy: 0.62 }]);
     const line = (r: CellResult) => Object.fromEntries(cellsCsv([r]).split('\n')[1].split(',').map((v, i) => [CSV_COLUMNS[i], v]));
     expect(line(result({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, 0.6, { selfPairRewards: { accuracy: 0.625, margin: 0.03 }, bestOfAccuracy: 0.75 })))

@@ -56,6 +56,9 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
   }).sort((x, y) => METHOD_ORDER.indexOf(x.group.method) - METHOD_ORDER.indexOf(y.group.method) || x.group.a - y.group.a || x.group.m - y.group.m);
 }
 
+/** A row's mean ± sd in percent, as its tables print it; '–' where no seed measured it. */
+export const percentSummary = (s: Summary): string => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.sd).toFixed(1)}` : '–');
+
 export const CSV_COLUMNS = ['cell', 'method', 'M', 'a', 'seed', 'accuracy', 'sampled_accuracy', 'prompts', 'data_accuracy', 'negatives', 'steps', 'final_loss', 'final_margin', 'weight_change', 'self_pair_accuracy', 'self_pair_margin', 'best_of_accuracy', 'filter_s', 'train_s', 'evaluate_s', 'skipped'] as const;
 
 const csvField = (v: string | number | undefined): string => {
