@@ -5,6 +5,8 @@
 // prints the estimate beside the wall time (the goal: under 15 minutes on a
 // 2-core machine) and each cell's time split: the pool's sampling and
 // embedding (once), and per cell filtering, training and evaluation.
+// With reward probes (QUERY=gridRewardSamples=8) it also prints each trained cell's reward accuracy on the probe
+// pairs and its best-of-k accuracy, beside the probes' random pick and pass@k.
 //   npm run bench:experiments   (PRESET=quick|paper, QUERY=more link settings)
 import { openLab } from './browser';
 
@@ -31,7 +33,15 @@ try {
   await step.getByTestId('grid-results').and(page.locator('[data-status="done"]')).waitFor({ timeout: 3 * 3600_000 });
   const wall = (performance.now() - t0) / 1000;
 
-  const grid = await page.evaluate(() => new Promise<{ poolSeconds: number | null; results: { cell: { method: string; m: number; a: number; seed: number }; accuracy: number; prompts: number; steps: number; seconds?: { filter: number; train: number; evaluate: number } }[] }>((resolve, reject) => {
+  type StoredGrid = {
+    poolSeconds: number | null;
+    probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number; seconds: number } | null;
+    results: {
+      cell: { method: string; m: number; a: number; seed: number }; accuracy: number; prompts: number; steps: number; seconds?: { filter: number; train: number; evaluate: number };
+      selfPairRewards?: { accuracy: number }; bestOfAccuracy?: number;
+    }[];
+  };
+  const grid = await page.evaluate(() => new Promise<StoredGrid>((resolve, reject) => {
     const req = indexedDB.open('self-contrast-lab', 1);
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
@@ -41,13 +51,19 @@ try {
     };
   }));
   const min = (s: number) => `${(s / 60).toFixed(1)} min`;
-  console.log(`\n| cell | prompts with pairs | steps | filter (s) | train (s) | evaluate (s) | accuracy |`);
-  console.log('|---|---|---|---|---|---|---|');
-  console.log(`| pool: sample and embed, once | | | | | | ${grid.poolSeconds?.toFixed(0)} s |`);
+  const probes = grid.probes;
+  const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+  const probeHeader = probes ? ` reward accuracy on ${probes.pairs} probe pairs | best-of-${probes.samples} by reward |` : '';
+  console.log(`\n| cell | prompts with pairs | steps | filter (s) | train (s) | evaluate (s) | accuracy |${probeHeader}`);
+  console.log(`|---|---|---|---|---|---|---|${probes ? '---|---|' : ''}`);
+  console.log(`| pool: sample and embed, once | | | | | | ${grid.poolSeconds?.toFixed(0)} s |${probes ? ' | |' : ''}`);
+  if (probes) console.log(`| reward probes: sample, once | | | | | | ${probes.seconds.toFixed(0)} s | | |`);
   for (const r of grid.results) {
     const s = r.seconds!;
-    console.log(`| ${r.cell.method}${r.cell.method === 'sft' ? '' : ` M = ${r.cell.m}, a = ${r.cell.a}%`}, seed ${r.cell.seed} | ${r.prompts} | ${r.steps} | ${s.filter.toFixed(2)} | ${s.train.toFixed(0)} | ${s.evaluate.toFixed(0)} | ${(100 * r.accuracy).toFixed(1)}% |`);
+    const probed = probes ? ` ${pct(r.selfPairRewards?.accuracy)} | ${pct(r.bestOfAccuracy)} |` : '';
+    console.log(`| ${r.cell.method}${r.cell.method === 'sft' ? '' : ` M = ${r.cell.m}, a = ${r.cell.a}%`}, seed ${r.cell.seed} | ${r.prompts} | ${r.steps} | ${s.filter.toFixed(2)} | ${s.train.toFixed(0)} | ${s.evaluate.toFixed(0)} | ${(100 * r.accuracy).toFixed(1)}% |${probed}`);
   }
+  if (probes) console.log(`\nreward probes: ${probes.samples} T = 1 samples per test prompt, ${probes.pairs} of ${probes.prompts} prompts give a pair; a random sample is right ${pct(probes.randomPick)}, some sample ${pct(probes.anyRight)}`);
   console.log(`\n${PRESET} preset in Chromium (WASM): ${min(wall)} wall time from Run to the last cell (goal < 15 min); the page estimated: ${estimate}${rates}`);
 } finally {
   await lab.close();

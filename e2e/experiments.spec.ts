@@ -22,7 +22,7 @@ type StoredGrid = {
     cell: { method: 'sft' | 'self-contrast'; m: number; a: number; seed: number }; accuracy: number; sampledAccuracy?: number; prompts: number; steps: number; finalLoss: number;
     weightChange?: number; selfPairRewards?: { accuracy: number; margin: number }; bestOfAccuracy?: number;
   }[];
-  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number };
+  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number; seconds: number };
 };
 
 /** A value the page keeps beside its session (the grid, its pool's samples), as last stored: what a reload resumes. */

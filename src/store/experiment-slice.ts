@@ -41,7 +41,7 @@ export interface GridRun {
    * The implicit reward's probes (gridRewardSamples > 0, built-in task): test prompts sampled, how many give a
    * right/wrong pair, and what any pick among their samples is compared with. Absent or null: not probed.
    */
-  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number } | null;
+  probes?: { samples: number; prompts: number; pairs: number; randomPick: number; anyRight: number; seconds: number } | null;
   status: 'running' | 'paused' | 'done' | 'failed';
   error: string | null;
 }
@@ -225,13 +225,16 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
     const s = run.settings;
     const stored = await storedValue<StoredPool>(POOL_KEY);
     let samples = stored?.runId === run.id ? stored.probeSamples : undefined;
+    const t0 = performance.now();
+    const drawnBefore = samples !== undefined;
     if (!samples) {
       samples = await sampleAll(s, evalPrompts, run.backends.sample, `sampling ${s.gridRewardSamples} per test prompt (reward probes)`, { samplesPerPrompt: s.gridRewardSamples, seed: s.seed + 1 });
       if (stored?.runId === run.id) await storeValue(POOL_KEY, { ...stored, probeSamples: samples } satisfies StoredPool);
     }
     const verdicts = samples.map((texts, p) => texts.map((t) => verify(evalPrompts[p], t) === true));
     const probes = rewardProbes(evalPrompts, samples, (p, j) => verdicts[p][j], s.seed);
-    await setRun({ probes: { samples: s.gridRewardSamples, prompts: evalPrompts.length, pairs: probes.pairs.length, ...probeBaselines(probes.correct) } });
+    const seconds = drawnBefore ? (run.probes?.seconds ?? 0) : (performance.now() - t0) / 1000;
+    await setRun({ probes: { samples: s.gridRewardSamples, prompts: evalPrompts.length, pairs: probes.pairs.length, ...probeBaselines(probes.correct), seconds } });
     return probes;
   };
 
