@@ -164,7 +164,7 @@ function GridResults({ run }: { run: GridRun }) {
       </p>
       {run.probes && (
         <p className="muted" data-testid="grid-probes">
-          Reward probes: {run.probes.samples} T = 1 samples of the loaded model per test prompt (sampled once, in {minutes(run.probes.seconds ?? 0)}); {run.probes.pairs} of {run.probes.prompts} prompts have a right and a
+          Reward probes: {run.probes.samples} T = 1 samples of the loaded model per test prompt (sampled once, in {minutes(run.probes.seconds)}); {run.probes.pairs} of {run.probes.prompts} prompts have a right and a
           wrong one (the pairs each trained cell&apos;s reward is scored on). Any pick among the samples compares with a random one, right {pct(run.probes.randomPick)}%
           of the time, and with some sample being right, {pct(run.probes.anyRight)}% (pass@{run.probes.samples}).
         </p>
