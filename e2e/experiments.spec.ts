@@ -146,7 +146,7 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
   expect(probes.pairs.length).toBe(grid.probes!.pairs);
   const opts = {
     evalPrompts, maxNewTokens: grid.settings.maxNewTokens, sampledSamplesPerPrompt: grid.settings.gridEvalSampled,
-    rewardPairs: probes.pairs, bestOf: { candidates: probes.candidates, correct: probes.correct },
+    probes,
   };
   // The SFT model's T = 1 samples are the same random draws on WASM and node, so the same share is right.
   expect(await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).toEqual({ greedy: sftCell.accuracy, sampled: sftCell.sampledAccuracy });

@@ -17,8 +17,8 @@
 //   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
 //   LM=models/lm (the SFT model every cell starts from; e.g. one built with STOP=plateau npm run build:lm)
 //   POOL_SPLIT=pool (sft-train: Self-Contrast on the SFT data's own prompts and targets, as the authors run it)
-//   SELF_PAIRS=0 (k > 0: each cell's implicit reward also scored on verifier-labelled pairs of k SFT samples per evaluation prompt)
-//   BEST_OF=0 (1, with SELF_PAIRS=k: each cell's implicit reward also picks one of those k samples per evaluation prompt; the picks' verifier accuracy)
+//   SELF_PAIRS=0 (k > 0: k SFT samples per evaluation prompt, labelled by the verifier, probe each cell's implicit
+//     reward: its accuracy on one right/wrong pair per prompt, and the verifier accuracy of the sample it ranks highest)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -57,11 +57,9 @@ const MAX_NEW_TOKENS = 96;
 // Responses per evaluation prompt sampled at T = 1 as the authors evaluate (their Test.sh); 0 = greedy only.
 const EVAL_SAMPLED = Number(env('EVAL_SAMPLED', '0'));
 const LM = env('LM', 'models/lm');
-// k > 0: k T = 1 samples per evaluation prompt from the SFT model give one verifier-labelled pair per prompt that has a
-// right and a wrong one; each trained cell's implicit reward is scored on them (reward accuracy and margin).
+// k > 0: k T = 1 samples per evaluation prompt from the SFT model probe each trained cell's implicit reward: one
+// verifier-labelled pair per prompt that has a right and a wrong one (reward accuracy and margin), and best-of-k.
 const SELF_PAIRS = Number(env('SELF_PAIRS', '0'));
-const BEST_OF = env('BEST_OF', '0') === '1';
-if (BEST_OF && !SELF_PAIRS) throw new Error('BEST_OF=1 picks among the SELF_PAIRS samples: set SELF_PAIRS=k too');
 const POOL_SPLIT = env('POOL_SPLIT', 'pool') as 'pool' | 'sft-train';
 if (POOL_SPLIT !== 'pool' && POOL_SPLIT !== 'sft-train') throw new Error(`POOL_SPLIT must be pool or sft-train, not ${POOL_SPLIT}`);
 const training: Partial<LabSettings> = {
@@ -73,11 +71,10 @@ const training: Partial<LabSettings> = {
   // Only when given, so the settings of runs from before RPO existed still match theirs.
   ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
-// EVAL_SAMPLED, LM, POOL_SPLIT, SELF_PAIRS and BEST_OF only when not the default, so the settings of runs from before them still match theirs.
+// EVAL_SAMPLED, LM, POOL_SPLIT and SELF_PAIRS only when not the default, so the settings of runs from before them still match theirs.
 const settings = {
   POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}),
   ...(LM !== 'models/lm' ? { LM } : {}), ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}), ...(SELF_PAIRS ? { SELF_PAIRS } : {}),
-  ...(BEST_OF ? { BEST_OF } : {}),
 };
 
 const started = Date.now();
@@ -132,31 +129,26 @@ const samplePool = () => sampledRows(poolRows.map((r) => ({ prompt: r.prompt, ta
   { POOL, POOL_OFFSET, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}) }, R, SAMPLE_SEED, 'pool');
 
 // The paper's claim for more negatives is about the implicit reward: r = β·log π/π_ref approximates the true one
-// better. Scored on the SFT model's own samples for the evaluation prompts, labelled as DPO_std's pairs are (one right
-// chosen, one wrong rejected per prompt), drawn with a seed the pool's sampling does not use.
-const selfSamples = SELF_PAIRS
-  ? await sampledRows(evalRows, { SELF_PAIRS, SPLIT, EVAL, SAMPLE_SEED: SAMPLE_SEED + 1, MAX_NEW_TOKENS }, SELF_PAIRS, SAMPLE_SEED + 1, `${SPLIT} pairs`)
-  : null;
-const probes = selfSamples ? rewardProbes(evalPrompts, selfSamples.samples, selfSamples.correct!, SAMPLE_SEED) : null;
-const rewardPairs = probes?.pairs ?? [];
-if (SELF_PAIRS) log(`${rewardPairs.length} of ${EVAL} ${SPLIT} prompts give a right and a wrong sample: each cell's implicit reward is scored on those pairs`);
+// better. Probed on the SFT model's own samples for the evaluation prompts (drawn with a seed the pool's sampling
+// does not use): pairs labelled as DPO_std's are (one right chosen, one wrong rejected per prompt), and best-of-k —
+// the learned reward used without the policy, whether a better reward gives better answers (P10).
 const cellConfig = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, ...training }, cell, [], lm.config.maxPositions);
-
-// Best-of-k: the learned reward used without the policy — whether a better reward gives better answers (P10).
-let bestOf: CellRunOptions['bestOf'];
-if (BEST_OF && probes) {
-  const { candidates, correct } = probes;
-  const referenceLogProbs = await candidateLogProbs(ort, 'cpu', lm, lm.weights, candidates, cellConfig(cells[0]));
-  bestOf = { candidates, correct, referenceLogProbs };
-  const baselines = probeBaselines(correct);
-  log(`best of ${SELF_PAIRS} T = 1 samples per ${SPLIT} prompt: random pick ${(100 * baselines.randomPick).toFixed(1)}%, `
-    + `the SFT model's likeliest ${(100 * pickedAccuracy(pickHighest(referenceLogProbs), correct)).toFixed(1)}%, any right (pass@${SELF_PAIRS}) ${(100 * baselines.anyRight).toFixed(1)}%; `
+let probes: CellRunOptions['probes'];
+if (SELF_PAIRS) {
+  const drawn = await sampledRows(evalRows, { SELF_PAIRS, SPLIT, EVAL, SAMPLE_SEED: SAMPLE_SEED + 1, MAX_NEW_TOKENS }, SELF_PAIRS, SAMPLE_SEED + 1, `${SPLIT} pairs`);
+  const probed = rewardProbes(evalPrompts, drawn.samples, drawn.correct!, SAMPLE_SEED);
+  const referenceLogProbs = await candidateLogProbs(ort, 'cpu', lm, lm.weights, probed.candidates, cellConfig(cells[0]));
+  probes = { ...probed, referenceLogProbs };
+  const baselines = probeBaselines(probed.correct);
+  log(`${probed.pairs.length} of ${EVAL} ${SPLIT} prompts give a right and a wrong sample: each cell's implicit reward is scored on those pairs; `
+    + `best of ${SELF_PAIRS} T = 1 samples per prompt: random pick ${(100 * baselines.randomPick).toFixed(1)}%, `
+    + `the SFT model's likeliest ${(100 * pickedAccuracy(pickHighest(referenceLogProbs), probed.correct)).toFixed(1)}%, any right (pass@${SELF_PAIRS}) ${(100 * baselines.anyRight).toFixed(1)}%; `
     + `each trained cell's implicit reward picks too`);
 }
 
 const all = await runGrid(cells, results, {
   samplePool,
-  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellConfig(cell), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS, sampledSamplesPerPrompt: EVAL_SAMPLED, rewardPairs, bestOf }),
+  trainAndEvaluate: (cell, records) => trainAndEvaluate(ort, 'cpu', lm, records, cellConfig(cell), { evalPrompts, maxNewTokens: MAX_NEW_TOKENS, sampledSamplesPerPrompt: EVAL_SAMPLED, probes }),
 }, {
   minPrompts: training.promptsPerStep ?? DEFAULT_SETTINGS.promptsPerStep,
   onCell: (r) => {
@@ -173,12 +165,12 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 console.log(`\nBuilt-in task, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
-const rewardColumns = `${SELF_PAIRS ? ' self-pair reward accuracy, mean ± sd |' : ''}${BEST_OF ? ` best-of-${SELF_PAIRS} by reward, mean ± sd | per seed |` : ''}`;
+const rewardColumns = `${SELF_PAIRS ? ' self-pair reward accuracy, mean ± sd |' : ''}${SELF_PAIRS ? ` best-of-${SELF_PAIRS} by reward, mean ± sd | per seed |` : ''}`;
 console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin | weight change (%) |${rewardColumns}`);
-console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|${SELF_PAIRS ? '---|' : ''}${BEST_OF ? '---|---|' : ''}`);
+console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|${SELF_PAIRS ? '---|' : ''}${SELF_PAIRS ? '---|---|' : ''}`);
 for (const row of resultRows(all)) {
   const sampled = EVAL_SAMPLED ? ` ${percentSummary(row.sampledAccuracy)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
-  const rewards = `${SELF_PAIRS ? ` ${percentSummary(row.selfPairAccuracy)} |` : ''}${BEST_OF ? ` ${percentSummary(row.bestOfAccuracy)} | ${row.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')} |` : ''}`;
+  const rewards = `${SELF_PAIRS ? ` ${percentSummary(row.selfPairAccuracy)} |` : ''}${SELF_PAIRS ? ` ${percentSummary(row.bestOfAccuracy)} | ${row.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')} |` : ''}`;
   console.log(`| ${row.label} | ${row.perSeed.length} | ${percentSummary(row.accuracy)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |${rewards}`);
 }
 writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));

@@ -12,6 +12,7 @@ import type { DeviceLimits, MemoryEstimate } from './lib/model/memory';
 import type { CellOutcome } from './lib/experiments/runner';
 import type { CellStage } from './lib/experiments/cell-run';
 import type { Candidates } from './lib/train/reward-choice';
+import type { RewardProbes } from './lib/experiments/reward-probes';
 
 import type { AdapterInfo, Backend, StageTimings } from './lib/backend-choice';
 import type { Pooling, PoolingSetting } from './lib/model/pooling';
@@ -249,9 +250,16 @@ export interface ExperimentCellRequest {
   maxNewTokens: number;
   /** Also this many T = 1 responses per evaluation prompt, scored by the verifier (the authors' evaluation); 0: greedy only. */
   sampledSamplesPerPrompt: number;
-  /** The implicit reward's probes (RewardProbes): pairs it is scored on, and candidates it picks among; none: empty and null. */
-  rewardPairs: PreferenceRecord[];
-  bestOf: { candidates: Candidates[]; correct: boolean[][] } | null;
+  /** The implicit reward's probes, with their candidates' log-probs under the loaded model (candidate-log-probs); null: none. */
+  probes: (RewardProbes & { referenceLogProbs: number[][] }) | null;
+}
+
+export interface CandidateLogProbsRequest {
+  backend: Backend;
+  candidates: Candidates[];
+  /** As the cells' DpoConfig has them: each sequence cut as DPO cuts it, this many rows a pass. */
+  maxLength: number;
+  rowsPerPass: number;
 }
 
 export interface ExportModelRequest {
@@ -293,6 +301,8 @@ export type LmRequests = {
   'train-dpo': { payload: TrainDpoRequest; result: TrainDpoResult; progress: TrainProgress };
   evaluate: { payload: EvaluateRequest; result: EvaluateResult; progress: { stage: string; done: number; total: number } };
   'experiment-cell': { payload: ExperimentCellRequest; result: CellOutcome; progress: { stage: CellStage; done: number; total: number } };
+  /** Σ log p of every candidate response under the loaded model, per prompt: the reward probes' reference, once per grid. */
+  'candidate-log-probs': { payload: CandidateLogProbsRequest; result: { logProbs: number[][] }; progress: { done: number; total: number } };
   /** A zip of Hugging Face files, named for download. */
   'export-model': { payload: ExportModelRequest; result: { fileName: string; zip: Blob }; progress: never };
   'list-checkpoints': { payload: Record<string, never>; result: CheckpointSummary[]; progress: never };

@@ -1,7 +1,7 @@
 // DPO in the LM worker: runs, checkpoints in OPFS, evaluation and export. The
 // trained policies of this page's runs stay in memory; after a reload they come
 // back from their checkpoints.
-import type { Backend, CheckpointSummary, ExperimentCellRequest, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
+import type { Backend, CandidateLogProbsRequest, CheckpointSummary, ExperimentCellRequest, EvaluateRequest, EvaluateResult, ExportModelRequest, TrainDpoRequest, TrainDpoResult, TrainProgress } from '../src/protocol';
 import { CancelledError } from '../src/protocol';
 import type { OrtApi } from '../src/lib/onnx/runtime';
 import { DpoRun, promptsPerPass, type DpoCheckpoint } from '../src/lib/train/dpo-run';
@@ -20,6 +20,7 @@ import { memoryPlan } from './hub-plan';
 import { hubIdOfLabel } from '../src/lib/model/hub';
 import { splitTrainState } from '../src/lib/onnx/train-step';
 import { trainAndEvaluate, type CellStage } from '../src/lib/experiments/cell-run';
+import { candidateLogProbs } from '../src/lib/train/reward-choice';
 import { heldOutRewards } from '../src/lib/train/held-out';
 import type { CellOutcome } from '../src/lib/experiments/runner';
 
@@ -98,9 +99,17 @@ export class DpoTraining {
     await this.model.releaseDecoders();
     return trainAndEvaluate(this.ort, req.backend, lm, req.records, config, {
       evalPrompts: req.evalPrompts, heldOut: req.heldOut, maxNewTokens: req.maxNewTokens, sampledSamplesPerPrompt: req.sampledSamplesPerPrompt,
-      rewardPairs: req.rewardPairs, ...(req.bestOf ? { bestOf: req.bestOf } : {}), onProgress,
+      ...(req.probes ? { probes: req.probes } : {}), onProgress,
       guard: req.backend === 'webgpu' ? (w) => this.model.guardGpu(w) : undefined,
     });
+  }
+
+  /** The loaded model's log-probs of the reward probes' candidates: the same for every cell of a grid, so computed once. */
+  async candidateLogProbs(req: CandidateLogProbsRequest, onProgress: (p: { done: number; total: number }) => void): Promise<{ logProbs: number[][] }> {
+    const lm = this.model.loaded();
+    await this.model.releaseDecoders();
+    const work = candidateLogProbs(this.ort, req.backend, lm, lm.weights, req.candidates, { max_length: req.maxLength, rows_per_pass: req.rowsPerPass }, (done, total) => onProgress({ done, total }));
+    return { logProbs: await (req.backend === 'webgpu' ? this.model.guardGpu(work) : work) };
   }
 
   /** The run's memory plan on this backend, said to the page when it changes what was asked. */

@@ -19,7 +19,7 @@ const notCalled = async (): Promise<never> => {
 function harness(parts: Partial<LmEngine>) {
   const engine: LmEngine = {
     'probe-backends': notCalled, 'hub-plan': notCalled, 'engine-check': notCalled, 'op-coverage': notCalled, 'load-lm': notCalled, sample: notCalled, 'next-token-logits': notCalled, 'generate-benchmark': notCalled,
-    'train-dpo': notCalled, evaluate: notCalled, 'experiment-cell': notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, 'time-backends': notCalled, 'prompt-lengths': notCalled, ...parts,
+    'train-dpo': notCalled, evaluate: notCalled, 'experiment-cell': notCalled, 'candidate-log-probs': notCalled, 'export-model': notCalled, 'list-checkpoints': notCalled, 'delete-checkpoint': notCalled, 'time-backends': notCalled, 'prompt-lengths': notCalled, ...parts,
   };
   const replies: FromWorker<LmWorkerRequests>[] = [];
   return { replies, handle: createLmHandler(engine, (r) => replies.push(r)) };

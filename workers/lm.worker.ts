@@ -50,6 +50,7 @@ if (!self.name?.startsWith('em-pthread')) {
       'train-dpo': (p, onProgress) => training.train(p, onProgress),
       evaluate: (p, onProgress) => training.evaluate(p, onProgress),
       'experiment-cell': (p, onProgress) => training.experimentCell(p, onProgress),
+      'candidate-log-probs': (p, onProgress) => training.candidateLogProbs(p, onProgress),
       'export-model': (p) => training.exportModel(p),
       'list-checkpoints': () => training.list(),
       'delete-checkpoint': (p) => training.remove(p.runId),

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Backend, PromptInput, SampleRequest } from '../protocol';
+import type { Backend, ExperimentCellRequest, PromptInput, SampleRequest } from '../protocol';
 import { pace } from '../lib/pace';
 import type { PreferenceRecord } from '../lib/data/export';
 import { PAPER_FILTER } from '../lib/contrast/filter';
@@ -10,7 +10,7 @@ import { cellKey, cellLabel, gridCells, gridSamples, poolSampling, type Cell, ty
 import { poolLabelling, runGrid, type CellOutcome } from '../lib/experiments/runner';
 import { cellDpoConfig } from '../lib/experiments/cell-run';
 import { gridSpecOf } from '../lib/experiments/page-grid';
-import { probeBaselines, rewardProbes, type RewardProbes } from '../lib/experiments/reward-probes';
+import { probeBaselines, rewardProbes } from '../lib/experiments/reward-probes';
 import type { CellResult } from '../lib/experiments/figures';
 import { isBuiltinTask, singleTurnText, verify } from '../lib/task/builtin';
 import { builtinTestPrompts } from '../lib/task/served';
@@ -117,8 +117,9 @@ interface StoredPool {
   runId: string;
   samples: string[][];
   similarity: Float32Array;
-  /** The reward probes' samples of the test prompts, once drawn. */
+  /** The reward probes' samples of the test prompts, once drawn, and their log-probs under the loaded model. */
   probeSamples?: string[][];
+  probeReference?: number[][];
 }
 
 type Lab = ExperimentSlice & DataSlice & ModelSlice & BackendSlice;
@@ -218,24 +219,30 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
   };
 
   /**
-   * The reward probes' samples (k per test prompt at T = 1, seed + 1), drawn once per run and stored beside the pool,
-   * and the probes from them.
+   * The reward probes (k samples per test prompt at T = 1, seed + 1) and their candidates' log-probs under the loaded
+   * model, computed once per run and stored beside the pool.
    */
-  const sampleProbes = async (run: GridRun, evalPrompts: string[]): Promise<RewardProbes> => {
+  const sampleProbes = async (run: GridRun, evalPrompts: string[], info: { contextLength: number }): Promise<ExperimentCellRequest['probes']> => {
     const s = run.settings;
     const stored = await storedValue<StoredPool>(POOL_KEY);
-    let samples = stored?.runId === run.id ? stored.probeSamples : undefined;
+    const mine = stored?.runId === run.id ? stored : null;
     const t0 = performance.now();
-    const drawnBefore = samples !== undefined;
+    let samples = mine?.probeSamples;
     if (!samples) {
       samples = await sampleAll(s, evalPrompts, run.backends.sample, `sampling ${s.gridRewardSamples} per test prompt (reward probes)`, { samplesPerPrompt: s.gridRewardSamples, seed: s.seed + 1 });
-      if (stored?.runId === run.id) await storeValue(POOL_KEY, { ...stored, probeSamples: samples } satisfies StoredPool);
+      if (mine) await storeValue(POOL_KEY, { ...mine, probeSamples: samples } satisfies StoredPool);
     }
     const verdicts = samples.map((texts, p) => texts.map((t) => verify(evalPrompts[p], t) === true));
     const probes = rewardProbes(evalPrompts, samples, (p, j) => verdicts[p][j], s.seed);
-    const seconds = drawnBefore ? (run.probes?.seconds ?? 0) : (performance.now() - t0) / 1000;
+    // Every cell's max_length and rows per pass are the same: SFT's config says them.
+    const config = cellDpoConfig(s, { method: 'sft', m: 1, seed: s.seed }, [], info.contextLength);
+    const referenceLogProbs = mine?.probeReference ?? (await call(lmClient().call('candidate-log-probs', {
+      backend: run.backends.train, candidates: probes.candidates, maxLength: config.max_length, rowsPerPass: config.rows_per_pass,
+    }, (p) => progress({ stage: 'reward probes: the loaded model\'s log-probs', done: p.done, total: p.total })))).logProbs;
+    if (mine && !mine.probeReference) await storeValue(POOL_KEY, { ...mine, probeSamples: samples, probeReference: referenceLogProbs } satisfies StoredPool);
+    const seconds = mine?.probeReference ? (run.probes?.seconds ?? 0) : (performance.now() - t0) / 1000;
     await setRun({ probes: { samples: s.gridRewardSamples, prompts: evalPrompts.length, pairs: probes.pairs.length, ...probeBaselines(probes.correct), seconds } });
-    return probes;
+    return { ...probes, referenceLogProbs };
   };
 
   const execute = async () => {
@@ -253,7 +260,7 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
       const startedAt = performance.now();
       const doneBefore = run.results.length;
       let heldOut: PreferenceRecord[] = [];
-      let probes: RewardProbes | null = null;
+      let probes: ExperimentCellRequest['probes'] = null;
       // Runs stored before the reward probes existed have no gridRewardSamples: not probed, as they ran.
       const probing = run.metric === 'verifier' && (s.gridRewardSamples ?? 0) > 0;
       // Runs stored before the T = 1 evaluation existed have no gridEvalSampled: greedy only, as they ran.
@@ -263,12 +270,12 @@ export const createExperimentSlice: StateCreator<Lab, [], [], ExperimentSlice> =
         samplePool: async () => {
           const sampled = await samplePool(get().experiment.run!, rows);
           heldOut = sampled.heldOut;
-          if (probing) probes = await sampleProbes(get().experiment.run!, evalPrompts);
+          if (probing) probes = await sampleProbes(get().experiment.run!, evalPrompts, info);
           return sampled.pool;
         },
         trainAndEvaluate: (cell, records): Promise<CellOutcome> => call(lmClient().call('experiment-cell', {
           backend: run.backends.train, records, config: cellDpoConfig(s, cell, info.loraTargets, info.contextLength), evalPrompts, heldOut, maxNewTokens: s.maxNewTokens, sampledSamplesPerPrompt,
-          rewardPairs: probes?.pairs ?? [], bestOf: probes && { candidates: probes.candidates, correct: probes.correct },
+          probes,
         }, (p) => progress({ stage: p.stage === 'reference' ? 'reference log-probs' : p.stage === 'train' ? 'DPO steps' : evaluating, done: p.done, total: p.total }))),
       }, {
         minPrompts: s.promptsPerStep,

@@ -16,7 +16,8 @@ import { DpoRun } from '../train/dpo-run';
 import { encodeRecord } from '../train/preference-data';
 import { heldOutRewards } from '../train/held-out';
 import { relativeWeightChange } from '../train/weight-change';
-import { candidateLogProbs, pickedAccuracy, rewardPicks, type Candidates } from '../train/reward-choice';
+import { candidateLogProbs } from '../train/reward-choice';
+import { probeScores, type RewardProbes } from './reward-probes';
 import type { CellOutcome } from './runner';
 
 export type CellStage = 'reference' | 'train' | 'evaluate';
@@ -28,16 +29,11 @@ export interface CellRunOptions {
   heldOut?: readonly PreferenceRecord[];
   maxNewTokens: number;
   /**
-   * Verifier-labelled pairs of the base model's own samples (one right chosen, one wrong rejected per prompt): each
-   * trained policy's implicit reward is also scored on them — whether training made it rank right above wrong.
+   * The implicit reward's probes (k verifier-labelled samples of the base model per evaluation prompt): each trained
+   * policy's reward is scored on their right/wrong pairs and picks one sample per prompt (best-of-k). The candidates'
+   * log-probs under the base model are the same for every cell: a caller that has them saves a pass.
    */
-  rewardPairs?: readonly PreferenceRecord[];
-  /**
-   * k base-model samples per evaluation prompt and the verifier's verdict on each: each trained policy's implicit
-   * reward picks one per prompt (best-of-k), and the cell records the share of right picks. The candidates' log-probs
-   * under the base model are the same for every cell: a caller that has them saves a pass.
-   */
-  bestOf?: { candidates: readonly Candidates[]; correct: readonly (readonly boolean[])[]; referenceLogProbs?: readonly (readonly number[])[] };
+  probes?: RewardProbes & { referenceLogProbs?: readonly (readonly number[])[] };
   /** Also this many responses per prompt sampled as the authors evaluate (AUTHORS_SAMPLING); 0 or absent: greedy only. */
   sampledSamplesPerPrompt?: number;
   /** Each report is also where the worker's cancel lands. */
@@ -98,13 +94,10 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     }
   }
   const t1 = performance.now();
-  // One rejected per pair, whatever the cell's M.
-  const selfPairs = steps && o.rewardPairs?.length ? await guard(heldOutRewards(ort, ep, lm, weights, o.rewardPairs, { ...config, negatives_per_prompt: 1 })) : null;
-  let bestOf: number | undefined;
-  if (steps && o.bestOf) {
-    const { candidates, correct } = o.bestOf;
-    const reference = o.bestOf.referenceLogProbs ?? await guard(candidateLogProbs(ort, ep, lm, lm.weights, candidates, config));
-    bestOf = pickedAccuracy(rewardPicks(await guard(candidateLogProbs(ort, ep, lm, weights, candidates, config)), reference), correct);
+  let probed: ReturnType<typeof probeScores> | null = null;
+  if (steps && o.probes) {
+    const reference = o.probes.referenceLogProbs ?? await guard(candidateLogProbs(ort, ep, lm, lm.weights, o.probes.candidates, config));
+    probed = probeScores(o.probes, await guard(candidateLogProbs(ort, ep, lm, weights, o.probes.candidates, config)), reference, config.beta);
   }
   const scores = o.heldOut?.length
     ? { greedy: (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy }
@@ -112,7 +105,7 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
   return {
     accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
     steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0,
-    ...(selfPairs ? { selfPairRewards: { accuracy: selfPairs.accuracy, margin: selfPairs.margin } } : {}), ...(bestOf === undefined ? {} : { bestOfAccuracy: bestOf }),
+    ...(probed ?? {}),
     seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },
   };
 }

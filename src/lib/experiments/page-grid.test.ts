@@ -43,12 +43,13 @@ describe('the page grid', () => {
     const withSampled = estimateGrid({ ...s, gridEvalSampled: 4 }, 1, rates);
     expect(withSampled.cells.map((c) => c.evaluate)).toEqual(e.cells.map((c) => 5 * c.evaluate));
     expect(withSampled.pool).toBe(e.pool);
-    // k = 4 reward probes per test prompt: sampled once with the pool; per trained cell (2 + 4) sequences per prompt
-    // scored twice (policy, reference) at the training rate; SFT trains nothing and scores none.
+    // k = 4 reward probes per test prompt: sampled and scored under the loaded model once, with the pool; per trained
+    // cell its 4 candidates per prompt scored under the policy at the training rate; SFT trains nothing and scores none.
     const probed = estimateGrid({ ...s, gridRewardSamples: 4 }, 1, rates);
-    expect(probed.pool).toBeCloseTo(e.pool + (50 * 4 * 20) / 1000, 9);
+    const scoring = (4 * 50 * 50) / 2000;
+    expect(probed.pool).toBeCloseTo(e.pool + (50 * 4 * 20) / 1000 + scoring, 9);
     expect(probed.cells.find((c) => c.cell.method === 'sft')!.evaluate).toBe(1);
-    expect(probed.cells.find((c) => cellKey(c.cell) === 'self-contrast/M8/a25/seed1')!.evaluate).toBeCloseTo(m8.evaluate + (2 * 6 * 50 * 50) / 2000, 9);
+    expect(probed.cells.find((c) => cellKey(c.cell) === 'self-contrast/M8/a25/seed1')!.evaluate).toBeCloseTo(m8.evaluate + scoring, 9);
   });
 
   it('without a verifier only Self-Contrast, unfiltered and the SFT-on-targets control remain', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { loadDefaultLm, readSplit } from '../task/node-lab.testutil';
 import { candidateLogProbs, pickedAccuracy, pickHighest, rewardPicks } from './reward-choice';
-import { scoreSequences } from './held-out';
+import { heldOutRewards, scoreSequences } from './held-out';
+import { probeScores, rewardProbes } from '../experiments/reward-probes';
 import { lmCodec } from '../model/codec';
 
 describe('reward picks', () => {
@@ -46,5 +47,22 @@ describe('candidateLogProbs', () => {
     }
     // The SFT model's own target is far likelier than another prompt's target.
     expect(grouped[1][0]).toBeGreaterThan(grouped[1][1]);
+  }, 60_000);
+
+  it('gives the probes the reward accuracy and margin heldOutRewards gives on the same pairs', async () => {
+    const lm = await loadDefaultLm();
+    // A policy a little away from the reference: every weight scaled by 1 + 0.02·sin(i).
+    const policy = new Map([...lm.weights].map(([name, w]) => [name, w.map((x, i) => x * (1 + 0.02 * Math.sin(i)))]));
+    const rows = readSplit('validation').slice(0, 12);
+    const samples = rows.map((r, i) => [r.completion, rows[(i + 1) % 12].completion, rows[(i + 2) % 12].completion]);
+    // Candidate 0 is the prompt's own target (right), the others wrong.
+    const probes = rewardProbes(rows.map((r) => r.prompt), samples, (_, j) => j === 0, 1);
+    expect(probes.pairs).toHaveLength(12);
+    const config = { max_length: 512, rows_per_pass: 5, beta: 0.1, negatives_per_prompt: 1 };
+    const scores = probeScores(probes, await candidateLogProbs(ort, 'cpu', lm, policy, probes.candidates, config), await candidateLogProbs(ort, 'cpu', lm, lm.weights, probes.candidates, config), 0.1);
+    const records = probes.pairs.map((x) => ({ prompt: rows[x.prompt].prompt, chosen: samples[x.prompt][x.right], rejected: [samples[x.prompt][x.wrong]] }));
+    const direct = await heldOutRewards(ort, 'cpu', lm, policy, records, config);
+    expect(scores.selfPairRewards!.accuracy).toBe(direct.accuracy);
+    expect(scores.selfPairRewards!.margin).toBeCloseTo(direct.margin, 4);
   }, 60_000);
 });

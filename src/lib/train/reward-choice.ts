@@ -18,14 +18,14 @@ export interface Candidates {
 /** Σ log p of every candidate response under the weights, per prompt, each sequence cut to max_length as DPO cuts it. */
 export async function candidateLogProbs(
   ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, candidates: readonly Candidates[],
-  config: Pick<DpoConfig, 'max_length' | 'rows_per_pass'>,
+  config: Pick<DpoConfig, 'max_length' | 'rows_per_pass'>, onProgress?: (done: number, total: number) => void,
 ): Promise<number[][]> {
   const codec = lmCodec(lm);
   const rows = candidates.flatMap((c) => {
     const prompt = codec.encodePrompt(c.prompt);
     return c.responses.map((r) => cutPair(prompt, codec.encodeResponse(r), config.max_length));
   });
-  const { sum } = await scoreSequences(ort, ep, lm, weights, rows, config.rows_per_pass);
+  const { sum } = await scoreSequences(ort, ep, lm, weights, rows, config.rows_per_pass, onProgress);
   let at = 0;
   return candidates.map((c) => Array.from(sum.subarray(at, (at += c.responses.length))));
 }
