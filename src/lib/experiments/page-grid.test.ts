@@ -44,9 +44,10 @@ describe('the page grid', () => {
     expect(withSampled.cells.map((c) => c.evaluate)).toEqual(e.cells.map((c) => 5 * c.evaluate));
     expect(withSampled.pool).toBe(e.pool);
     // k = 4 reward probes per test prompt: sampled and scored under the loaded model once, with the pool; per trained
-    // cell its 4 candidates per prompt scored under the policy at the training rate; SFT trains nothing and scores none.
+    // cell its 4 candidates per prompt scored under the policy, a forward pass at 3× the training rate; SFT trains
+    // nothing and scores none.
     const probed = estimateGrid({ ...s, gridRewardSamples: 4 }, 1, rates);
-    const scoring = (4 * 50 * 50) / 2000;
+    const scoring = (4 * 50 * 50) / (3 * 2000);
     expect(probed.pool).toBeCloseTo(e.pool + (50 * 4 * 20) / 1000 + scoring, 9);
     expect(probed.cells.find((c) => c.cell.method === 'sft')!.evaluate).toBe(1);
     expect(probed.cells.find((c) => cellKey(c.cell) === 'self-contrast/M8/a25/seed1')!.evaluate).toBeCloseTo(m8.evaluate + scoring, 9);

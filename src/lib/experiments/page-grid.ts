@@ -71,7 +71,8 @@ export interface GridEstimate {
  * An upper bound in seconds: every pool prompt is taken to give pairs, every sample to be distinct and as long as a
  * target. SFT is evaluated once for all seeds, as the runner does. The reward probes (gridRewardSamples = k) are
  * sampled and scored under the loaded model once, with the pool; each trained cell scores the k candidates per test
- * prompt under its policy — a forward pass, taken at a training step's rate (an upper bound).
+ * prompt under its policy — a forward pass, taken as a third of a training step's work per token (the backward pass
+ * is about two forwards; the optimizer's share makes this an upper bound).
  */
 export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): GridEstimate {
   const spec = gridSpecOf(s);
@@ -79,7 +80,7 @@ export function estimateGrid(s: GridSettings, epochs: number, r: GridRates): Gri
   const R = gridSamples(spec);
   const trains = cells.some((c) => c.method !== 'sft');
   const k = s.gridRewardSamples;
-  const probeScoring = k ? (k * s.gridEvalPrompts * (r.promptTokens + r.responseTokens)) / (r.trainingTokensPerSecond ?? NaN) : 0;
+  const probeScoring = k ? (k * s.gridEvalPrompts * (r.promptTokens + r.responseTokens)) / (3 * (r.trainingTokensPerSecond ?? NaN)) : 0;
   const probes = trains && k ? (s.gridEvalPrompts * k * r.responseTokens) / r.samplingTokensPerSecond + probeScoring : 0;
   const pool = trains ? (s.gridPrompts * R * r.responseTokens) / r.samplingTokensPerSecond + (s.gridPrompts * (R + 1)) / r.embeddingTextsPerSecond + probes : 0;
   // Greedy, then gridEvalSampled T = 1 responses per prompt: each as many tokens as a greedy answer, at most.
