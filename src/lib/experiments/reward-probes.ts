@@ -3,8 +3,7 @@
 // prompt that has both, drawn as DPO_std's pairs are — does the reward rank right above wrong? And every prompt's k
 // samples, of which the reward picks one (best-of-k) — does a better reward give better answers? The pairs are
 // samples among the candidates, so one pass over the candidates scores both.
-import type { Candidates } from '../train/reward-choice';
-import { pickedAccuracy, rewardPicks } from '../train/reward-choice';
+import { pickedAccuracy, rewardPicks, type Candidates } from '../train/reward-choice';
 import { cellData } from './grid';
 
 /** A pair by index into its prompt's candidates. */
