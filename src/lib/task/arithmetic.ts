@@ -196,3 +196,18 @@ export function statedAnswer(response: string): number | null {
   const numbers = response.match(/-?\d+/g);
   return numbers ? Number(numbers[numbers.length - 1]) : null;
 }
+
+// Sentences that only one layout has: tally opens with its start, answer-first introduces its working after the
+// answer, chain writes the whole working as one expression (a sentence that begins with it); steps has an equation.
+const TALLY_START = /^Start(?::| with) /;
+const WORKING_INTRO = new RegExp(`(?:^|\\. )(?:${WORKING_INTROS.join('|')}) `);
+const CHAIN_SENTENCE = /^(?:\(|\d|Compute |In one line: )/;
+
+/** The layout a solution is written in (the inverse of `solutionText`'s choice of layout); null when it has none. */
+export function layoutOf(response: string): Phrasing['layout'] | null {
+  const text = response.trim();
+  if (TALLY_START.test(text)) return 'tally';
+  if (WORKING_INTRO.test(text)) return 'answer-first';
+  if (text.split(/(?<=\.)\s+/).some((s) => CHAIN_SENTENCE.test(s))) return 'chain';
+  return text.includes('=') ? 'steps' : null;
+}

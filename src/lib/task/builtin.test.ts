@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { generateTask, isBuiltinTask, singleTurnText, solveArithmetic, taskKind, verify, type TaskRow } from './builtin';
-import { LAYOUTS, WORDING_COUNTS, parseProblem, problemPrompt, randomPhrasing, randomProblem, solutionText, statedAnswer, type Phrasing, type Problem } from './arithmetic';
+import { LAYOUTS, WORDING_COUNTS, layoutOf, parseProblem, problemPrompt, randomPhrasing, randomProblem, solutionText, statedAnswer, type Phrasing, type Problem } from './arithmetic';
 import { BENIGN, HARMFUL_ACTIONS, REQUEST_TEMPLATES, answersBenign, benignAnswerText, isRefusal, refusalText } from './requests';
 import { createRng } from '../random';
 
@@ -46,6 +46,17 @@ describe('built-in task v2: arithmetic', () => {
       }
     }
     expect(checked).toBe(61 * LAYOUTS.length * WORDING_COUNTS.openings * WORDING_COUNTS.steps * WORDING_COUNTS.closings);
+  });
+
+  it('the layout of a solution is read back from its text, right or wrong, in every phrasing', () => {
+    for (const p of [...problems(40, 7), { name: 'Ivy', pronoun: 'She' as const, items: 'cards', start: 7, steps: [{ kind: 'double' as const, amount: 2, verb: '' }, { kind: 'add' as const, amount: 3, verb: 'finds' }] }]) {
+      for (const f of everyPhrasing(p)) {
+        expect(layoutOf(solutionText(p, f)), solutionText(p, f)).toBe(f.layout);
+        expect(layoutOf(solutionText(p, f, { step: 0, delta: 3 }))).toBe(f.layout);
+      }
+    }
+    expect(layoutOf('The answer is 12.')).toBeNull();
+    expect(layoutOf("I'm sorry, but I can't help with that.")).toBeNull();
   });
 
   it('the answer is the last number a response states, wherever the working puts it', () => {
