@@ -11,15 +11,13 @@ import * as ort from 'onnxruntime-node';
 import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { scoredSamples } from '../src/lib/contrast/pipeline';
 import { cellData, cellLabel, poolSampling, type Cell } from '../src/lib/experiments/grid';
-import { cellDpoConfig } from '../src/lib/experiments/cell-run';
+import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { rewardProbes } from '../src/lib/experiments/reward-probes';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { taskKind, verify } from '../src/lib/task/builtin';
-import { LAYOUTS, layoutOf } from '../src/lib/task/arithmetic';
+import { LAYOUTS, firstError, layoutOf, parseProblem, stepValues } from '../src/lib/task/arithmetic';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { DecoderSession } from '../src/lib/model/decoder-session';
-import { DpoRun } from '../src/lib/train/dpo-run';
-import { encodeRecord } from '../src/lib/train/preference-data';
 import { candidateLogProbs, rewardPicks } from '../src/lib/train/reward-choice';
 import { lmCodec } from '../src/lib/model/codec';
 
@@ -31,6 +29,8 @@ const env = (k: string, d?: string) => {
 const LR = Number(env('LR', '1e-4'));
 const SEEDS = env('SEEDS', '1,2').split(',').map(Number);
 const MAX_NEW_TOKENS = 96;
+/** How many prompts per cell to print where the SFT model's greedy answer is right and the cell's is wrong. */
+const EXAMPLES = Number(env('EXAMPLES', '0'));
 const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
 const codec = lmCodec(lm);
 const cached = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { samples: string[][]; similarity: number[] };
@@ -106,6 +106,19 @@ const sftGreedy = await greedyTexts(lm.weights);
 const sftItems = arithmetic.map((p) => ({ prompt: prompts[p], text: sftGreedy[p] }));
 const sftAcc = accuracyByLayout(sftItems);
 const right = (items: readonly { prompt: string; text: string }[]) => items.filter((x) => verify(x.prompt, x.text) === true).length / items.length;
+/** Of wrong answers, the share whose first error is a slip: a number within 2 of a right value after some step. */
+const slipShare = (items: readonly { prompt: string; text: string }[]) => {
+  const wrong = items.filter((x) => verify(x.prompt, x.text) !== true);
+  const slips = wrong.filter((x) => {
+    const problem = parseProblem(x.prompt)!;
+    const at = firstError(problem, x.text);
+    if (at === null) return false;
+    const stated = Number(/^-?\d+/.exec(x.text.slice(at))![0]);
+    return stepValues(problem).slice(1).some((v) => Math.abs(v - stated) <= 2);
+  });
+  return `${slips.length} of ${wrong.length} (${pct(slips.length / Math.max(1, wrong.length))}%)`;
+};
+console.log(`SFT T = 1 wrong samples whose first error is a slip (within 2 of a right value): ${slipShare(candidates)}`);
 console.log(`SFT greedy: accuracy ${pct(right(sftItems))}%; ${mix(sftItems.map((x) => x.text)).row}`);
 console.log(`  accuracy per layout: ${accuracyRow(sftAcc)}`);
 // The mix term values a layout at the SFT model's greedy accuracy in it; where its greedy answers rarely use a
@@ -123,10 +136,7 @@ for (const seed of SEEDS) {
     const cell = { ...c, seed };
     const config = cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
     const records = cellData(cell, sampling).records;
-    const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, records.map((r) => encodeRecord(codec, r)), config);
-    while (run.stepsDone < run.totalSteps) await run.step();
-    const policy = await run.policyWeights();
-    await run.release();
+    const { weights: policy, steps } = await trainPolicy(ort, 'cpu', lm, records, config);
 
     const texts = await greedyTexts(policy);
     const items = arithmetic.map((p) => ({ prompt: prompts[p], text: texts[p] }));
@@ -139,11 +149,15 @@ for (const seed of SEEDS) {
     const stayed = arithmetic.filter((_, i) => layout(items[i].text) === layout(sftItems[i].text));
     const changeOn = (ps: number[]) => ps.reduce((s, p) => s + Number(verify(prompts[p], texts[p]) === true) - Number(verify(prompts[p], sftGreedy[p]) === true), 0) / arithmetic.length;
     const moved = arithmetic.filter((p) => !stayed.includes(p));
-    console.log(`\n${cellLabel(cell)}, seed ${seed}: ${run.stepsDone} steps on ${records.length} prompts; greedy arithmetic accuracy ${pct(right(items))}% (SFT ${pct(right(sftItems))}%)`);
+    console.log(`\n${cellLabel(cell)}, seed ${seed}: ${steps} steps on ${records.length} prompts; greedy arithmetic accuracy ${pct(right(items))}% (SFT ${pct(right(sftItems))}%)`);
     console.log(`  layouts ${after.row}`);
     console.log(`  accuracy per layout: ${accuracyRow(acc)}`);
     console.log(`  change ${pct(right(items) - right(sftItems))} points = mix ${pct(mixTerm)} + within ${pct(withinTerm)}; by prompt: layout kept on ${stayed.length} (${pct(changeOn(stayed))}), changed on ${moved.length} (${pct(changeOn(moved))})`);
 
+    const broken = arithmetic.filter((p) => verify(prompts[p], sftGreedy[p]) === true && verify(prompts[p], texts[p]) !== true);
+    const fixed = arithmetic.filter((p) => verify(prompts[p], sftGreedy[p]) !== true && verify(prompts[p], texts[p]) === true);
+    console.log(`  answers it gets wrong that SFT got right: ${broken.length} (first error a slip: ${slipShare(broken.map((p) => ({ prompt: prompts[p], text: texts[p] })))}); right that SFT got wrong: ${fixed.length}`);
+    broken.slice(0, EXAMPLES).forEach((p) => console.log(`  ${JSON.stringify(prompts[p])}\n    SFT:  ${JSON.stringify(sftGreedy[p])}\n    cell: ${JSON.stringify(texts[p])}`));
     const policyLogProbs = await candidateLogProbs(ort, 'cpu', lm, policy, probes.candidates, config);
     const picks = rewardPicks(policyLogProbs, reference);
     const picked = arithmetic.map((p) => ({ prompt: prompts[p], text: probes.candidates[p].responses[picks[p]] }));

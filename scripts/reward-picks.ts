@@ -11,12 +11,11 @@ import * as ort from 'onnxruntime-node';
 import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { scoredSamples } from '../src/lib/contrast/pipeline';
 import { cellData, poolSampling, summarize } from '../src/lib/experiments/grid';
-import { cellDpoConfig } from '../src/lib/experiments/cell-run';
+import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { rewardProbes } from '../src/lib/experiments/reward-probes';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { verify } from '../src/lib/task/builtin';
-import { DpoRun } from '../src/lib/train/dpo-run';
-import { cutPair, encodeRecord } from '../src/lib/train/preference-data';
+import { cutPair } from '../src/lib/train/preference-data';
 import { scoreSequences } from '../src/lib/train/held-out';
 import { pickedAccuracy, pickHighest } from '../src/lib/train/reward-choice';
 import { lmCodec } from '../src/lib/model/codec';
@@ -44,10 +43,7 @@ const { samples } = cached(env('PAIRS_CACHE'));
 const probes = rewardProbes(prompts, samples, (p, j) => verify(prompts[p], samples[p][j]) === true, SEED);
 
 const config = cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, { method: 'self-contrast', m: M, seed: SEED }, [], lm.config.maxPositions);
-const run = await DpoRun.create(ort, 'cpu', { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, records.map((r) => encodeRecord(codec, r)), config);
-while (run.stepsDone < run.totalSteps) await run.step();
-const policy = await run.policyWeights();
-await run.release();
+const { weights: policy, steps } = await trainPolicy(ort, 'cpu', lm, records, config);
 
 const rows = probes.candidates.flatMap((c) => {
   const prompt = codec.encodePrompt(c.prompt);
@@ -72,7 +68,7 @@ const corr = (a: number[], b: number[]) => {
   return (ab / Math.sqrt(aa * bb)).toFixed(3);
 };
 const meanWhere = (xs: number[], keep: boolean) => summarize(xs.filter((_, i) => right[i] === keep)).mean;
-console.log(`Self-Contrast M = ${M}, a = 25%, lr ${LR}, seed ${SEED}: ${run.stepsDone} steps on ${records.length} prompts; ${prompts.length} evaluation prompts × ${k} SFT samples`);
+console.log(`Self-Contrast M = ${M}, a = 25%, lr ${LR}, seed ${SEED}: ${steps} steps on ${records.length} prompts; ${prompts.length} evaluation prompts × ${k} SFT samples`);
 console.log(`random pick ${(100 * summarize(right.map(Number)).mean).toFixed(1)}%; samples' mean length: right ${meanWhere(tokens, true).toFixed(1)}, wrong ${meanWhere(tokens, false).toFixed(1)} tokens`);
 console.log(`pick by the implicit reward, summed: ${pick((i) => reward[i])}; per token: ${pick((i) => reward[i] / tokens[i])}`);
 console.log(`pick by the SFT model's likelihood, summed: ${pick((i) => ref.sum[i])}; per token: ${pick((i) => ref.sum[i] / tokens[i])}`);

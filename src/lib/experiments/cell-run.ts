@@ -69,30 +69,33 @@ export async function verifierAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: L
   }
 }
 
+/** DPO from the base model on the records, as a grid cell trains: the trained weights, steps taken and the last step's loss and margin. */
+export async function trainPolicy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, records: readonly PreferenceRecord[], config: DpoConfig, o: Pick<CellRunOptions, 'onProgress' | 'guard'> = {}): Promise<{ weights: Map<string, Float32Array>; steps: number; last: { loss: number; margin: number } }> {
+  const guard = o.guard ?? (<T>(w: Promise<T>) => w);
+  const codec = lmCodec(lm);
+  const run = await DpoRun.create(ort, ep, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, records.map((r) => encodeRecord(codec, r)), config, {
+    onReference: (done, total) => o.onProgress?.({ stage: 'reference', done, total }),
+  });
+  try {
+    let last = { loss: NaN, margin: NaN };
+    while (run.stepsDone < run.totalSteps) {
+      const log = await guard(run.step());
+      last = { loss: log.loss, margin: log['rewards/margins'] };
+      o.onProgress?.({ stage: 'train', done: run.stepsDone, total: run.totalSteps });
+    }
+    return { weights: await guard(run.policyWeights()), steps: run.stepsDone, last };
+  } finally {
+    await run.release();
+  }
+}
+
 /** Trains a policy on the records from the base model and evaluates it (verifier, or reward accuracy on held-out pairs); no records: the base model, evaluated. */
 export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, records: readonly PreferenceRecord[], config: DpoConfig, o: CellRunOptions): Promise<CellOutcome> {
   const guard = o.guard ?? (<T>(w: Promise<T>) => w);
   const t0 = performance.now();
-  let weights = lm.weights;
-  let last: { loss: number; margin: number } = { loss: NaN, margin: NaN };
-  let steps = 0;
-  if (records.length) {
-    const codec = lmCodec(lm);
-    const run = await DpoRun.create(ort, ep, { config: lm.config, weights: lm.weights, padTokenId: lm.padTokenId }, records.map((r) => encodeRecord(codec, r)), config, {
-      onReference: (done, total) => o.onProgress?.({ stage: 'reference', done, total }),
-    });
-    try {
-      while (run.stepsDone < run.totalSteps) {
-        const log = await guard(run.step());
-        last = { loss: log.loss, margin: log['rewards/margins'] };
-        o.onProgress?.({ stage: 'train', done: run.stepsDone, total: run.totalSteps });
-      }
-      steps = run.stepsDone;
-      weights = await guard(run.policyWeights());
-    } finally {
-      await run.release();
-    }
-  }
+  const { weights, steps, last } = records.length
+    ? await trainPolicy(ort, ep, lm, records, config, o)
+    : { weights: lm.weights, steps: 0, last: { loss: NaN, margin: NaN } };
   const t1 = performance.now();
   let probed: ReturnType<typeof probeScores> | null = null;
   if (steps && o.probes) {

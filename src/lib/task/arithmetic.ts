@@ -211,3 +211,14 @@ export function layoutOf(response: string): Phrasing['layout'] | null {
   if (text.split(/(?<=\.)\s+/).some((s) => CHAIN_SENTENCE.test(s))) return 'chain';
   return text.includes('=') ? 'steps' : null;
 }
+
+/**
+ * Where a solution of `p` first goes wrong: the index of the first number in it that no right solution states (the
+ * start, a step's amount, 2 for a doubling, the right value after each step); null when every number is one of those.
+ * A wrong answer that reuses such a number in the wrong place has no first error by this reading.
+ */
+export function firstError(p: Problem, response: string): number | null {
+  const stated = new Set([p.start, ...p.steps.map((s) => s.amount), ...stepValues(p)]);
+  for (const m of response.matchAll(/-?\d+/g)) if (!stated.has(Number(m[0]))) return m.index;
+  return null;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { generateTask, isBuiltinTask, singleTurnText, solveArithmetic, taskKind, verify, type TaskRow } from './builtin';
-import { LAYOUTS, WORDING_COUNTS, layoutOf, parseProblem, problemPrompt, randomPhrasing, randomProblem, solutionText, statedAnswer, type Phrasing, type Problem } from './arithmetic';
+import { LAYOUTS, WORDING_COUNTS, firstError, layoutOf, parseProblem, problemPrompt, randomPhrasing, randomProblem, solutionText, statedAnswer, type Phrasing, type Problem } from './arithmetic';
 import { BENIGN, HARMFUL_ACTIONS, REQUEST_TEMPLATES, answersBenign, benignAnswerText, isRefusal, refusalText } from './requests';
 import { createRng } from '../random';
 
@@ -57,6 +57,25 @@ describe('built-in task v2: arithmetic', () => {
     }
     expect(layoutOf('The answer is 12.')).toBeNull();
     expect(layoutOf("I'm sorry, but I can't help with that.")).toBeNull();
+  });
+
+  it('the first error of a wrong solution is its first number no right solution states', () => {
+    const p = parseProblem('Lily has 12 apples. She buys 5 more. She sells 3. How many apples does Lily have now?')!;
+    const wrong = 'Lily starts with 12 apples. Buying 5 more, she has 12 + 5 = 18. Selling 3 gives 18 - 3 = 15. The answer is 15.';
+    expect(wrong.slice(firstError(p, wrong)!)).toMatch(/^18\. Selling/);
+    const answerFirst = 'The answer is 15. Working: 12 + 5 = 17, 17 - 3 = 15.';
+    expect(firstError(p, answerFirst)).toBe(answerFirst.indexOf('15'));
+    // Every phrasing of the right solution has none; with a mistake far off every right number, it is the mistake's first number.
+    for (const q of problems(30, 13)) {
+      for (const f of everyPhrasing(q)) {
+        expect(firstError(q, solutionText(q, f)), solutionText(q, f)).toBeNull();
+        for (const step of q.steps.keys()) {
+          const text = solutionText(q, f, { step, delta: 1000 });
+          const mistaken = [...text.matchAll(/\d+/g)].find((m) => Number(m[0]) >= 900)!;
+          expect(firstError(q, text), text).toBe(mistaken.index);
+        }
+      }
+    }
   });
 
   it('the answer is the last number a response states, wherever the working puts it', () => {
