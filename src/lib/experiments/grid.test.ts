@@ -32,6 +32,27 @@ describe('experiment grid', () => {
     }
   });
 
+  it('with the closest sample as chosen, Self-Contrast keeps its negatives and takes the most similar other sample', () => {
+    for (const m of [1, 8]) {
+      const cell = { method: 'self-contrast' as const, m, a: 25, seed: 3 };
+      const paper = cellData(cell, pool);
+      const variant = cellData(cell, pool, { chosen: 'closest-sample' });
+      expect(variant.records.map((r) => r.rejected)).toEqual(paper.records.map((r) => r.rejected));
+      expect(variant.rejectedWrong).toEqual(paper.rejectedWrong);
+      const { table } = pool.table(32);
+      variant.records.forEach((r) => {
+        const p = pool.prompts.indexOf(r.prompt as string);
+        const similarity = (text: string) => table.similarity[table.offsets[p] + pool.samples[p].indexOf(text)];
+        expect(r.chosen).not.toBe(pool.targets[p]);
+        expect(r.rejected).not.toContain(r.chosen);
+        const others = pool.samples[p].slice(0, 32).filter((t) => !r.rejected.includes(t));
+        for (const t of others) expect(similarity(r.chosen)).toBeGreaterThanOrEqual(similarity(t));
+        // The synthetic pool puts right samples (index below right(p)) near the target.
+        if (p % 3 !== 0) expect(Number(r.chosen.split(':')[1])).toBeLessThan(2);
+      });
+    }
+  });
+
   it('the oracle draws M distinct wrong samples and skips prompts with fewer; DPO_std pairs a right sample with a wrong one', () => {
     const oracle = cellData({ method: 'oracle', m: 8, a: 0, seed: 1 }, pool);
     expect(dataAccuracy(oracle)).toBe(1);

@@ -132,6 +132,25 @@ export interface CellData {
   rejectedWrong: boolean[][];
 }
 
+export interface CellDataOptions {
+  /**
+   * Self-Contrast's chosen response: the SFT target (the paper's), or the prompt's own sample most similar to the
+   * target — a variant of P15 in docs/experiments.md, whose chosen shares the model's wording.
+   */
+  chosen?: 'target' | 'closest-sample';
+}
+
+/** The distinct, non-blank sample of prompt p most similar to its target that is not the target itself nor a negative; null if none. */
+function closestSample(table: SimilarityTable, samples: readonly string[], p: number, negatives: readonly number[]): string | null {
+  let best = -1;
+  for (let j = 0; j < table.offsets[p + 1] - table.offsets[p]; j++) {
+    const i = table.offsets[p] + j;
+    if (!table.firstCopy[i] || table.blank[i] || table.isTarget[i] || negatives.includes(j)) continue;
+    if (best < 0 || table.similarity[i] > table.similarity[table.offsets[p] + best]) best = j;
+  }
+  return best < 0 ? null : samples[best];
+}
+
 /**
  * What a cell trains on. Self-Contrast: the reference filter at (a, M) over the
  * first 32 samples (64 for M > 8), the SFT target as chosen. Oracle: M distinct
@@ -142,7 +161,7 @@ export interface CellData {
  * SFT on the targets: Self-Contrast's M = 1 records at the paper's a% (the same
  * prompts and targets; its loss reads only the chosen side), no verdicts.
  */
-export function cellData(cell: Cell, pool: PoolSampling): CellData {
+export function cellData(cell: Cell, pool: PoolSampling, { chosen: chosenFrom = 'target' }: CellDataOptions = {}): CellData {
   if (cell.method === 'sft-targets') {
     const { records } = cellData({ method: 'self-contrast', m: 1, a: PAPER_FILTER.a, seed: cell.seed }, pool);
     return { records, rejectedWrong: [] };
@@ -159,7 +178,9 @@ export function cellData(cell: Cell, pool: PoolSampling): CellData {
     for (let p = 0; p < pool.prompts.length; p++) {
       const chosen = Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (s) => s - table.offsets[p]);
       if (!chosen.length) continue;
-      records.push({ prompt: pool.prompts[p], chosen: pool.targets[p], rejected: chosen.map((j) => negativeText(pool.samples[p][j], 'reference')) });
+      const positive = chosenFrom === 'target' ? pool.targets[p] : closestSample(table, pool.samples[p], p, chosen);
+      if (positive === null) continue;
+      records.push({ prompt: pool.prompts[p], chosen: positive, rejected: chosen.map((j) => negativeText(pool.samples[p][j], 'reference')) });
       rejectedWrong.push(verdicts(p, chosen));
     }
     return { records, rejectedWrong };

@@ -1,0 +1,48 @@
+// A diagnosis for docs/experiments.md (P15): Self-Contrast with the chosen response taken from the SFT model's own
+// samples (the one most similar to the target; `cellData`'s `chosen: 'closest-sample'`) against the paper's (the SFT
+// target as chosen) and the control, each trained as compare:negatives trains its cells; greedy verifier accuracy.
+// Reads the pool samples a compare:negatives run cached (its log names the file):
+//   POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/self-chosen.ts
+//   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LRS=3e-5,1e-4 SEEDS=1,2
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
+import { scoredSamples } from '../src/lib/contrast/pipeline';
+import { cellData, cellLabel, poolSampling, type Cell, type CellDataOptions } from '../src/lib/experiments/grid';
+import { cellDpoConfig, trainPolicy, verifierAccuracy } from '../src/lib/experiments/cell-run';
+import { DEFAULT_SETTINGS } from '../src/lib/settings';
+import { verify } from '../src/lib/task/builtin';
+
+const env = (k: string, d?: string) => {
+  const v = process.env[k] ?? d;
+  if (v === undefined) throw new Error(`set ${k} (see the header of scripts/self-chosen.ts)`);
+  return v;
+};
+const LRS = env('LRS', '3e-5,1e-4').split(',').map(Number);
+const SEEDS = env('SEEDS', '1,2').split(',').map(Number);
+const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
+const poolRows = readSplit(env('POOL_SPLIT', 'sft-train') as 'sft-train' | 'pool').slice(0, Number(env('POOL', '1000'))).map((r) => ({ prompt: r.prompt, target: r.completion }));
+const pool = JSON.parse(readFileSync(env('POOL_CACHE'), 'utf8')) as { samples: string[][]; similarity: number[] };
+const verdicts = pool.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
+const sampling = poolSampling(poolRows, scoredSamples(poolRows, pool.samples, Float32Array.from(pool.similarity)), (p, j) => verdicts[p][j]);
+const evalPrompts = readSplit(env('SPLIT', 'validation') as 'validation' | 'test').slice(0, Number(env('EVAL', '1000'))).map((r) => r.prompt);
+
+const sft = await verifierAccuracy(ort, 'cpu', lm, lm.weights, { evalPrompts, maxNewTokens: 96 });
+console.log(`SFT: greedy ${(100 * sft.greedy).toFixed(1)}% on ${evalPrompts.length} prompts; pool ${poolRows.length} prompts`);
+const cells: [Omit<Cell, 'seed'>, CellDataOptions, string][] = [
+  [{ method: 'sft-targets', m: 1, a: 0 }, {}, ''],
+  [{ method: 'self-contrast', m: 1, a: 25 }, {}, ''], [{ method: 'self-contrast', m: 8, a: 25 }, {}, ''],
+  [{ method: 'self-contrast', m: 1, a: 25 }, { chosen: 'closest-sample' }, ', self-chosen'], [{ method: 'self-contrast', m: 8, a: 25 }, { chosen: 'closest-sample' }, ', self-chosen'],
+];
+for (const lr of LRS) {
+  for (const seed of SEEDS) {
+    for (const [c, options, suffix] of cells) {
+      const cell = { ...c, seed };
+      const { records } = cellData(cell, sampling, options);
+      const right = records.filter((r) => verify(r.prompt as string, r.chosen) === true).length;
+      const { weights, steps } = await trainPolicy(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, lr }, cell, [], lm.config.maxPositions));
+      const { greedy } = await verifierAccuracy(ort, 'cpu', lm, weights, { evalPrompts, maxNewTokens: 96 });
+      console.log(`lr ${lr}, seed ${seed}, ${(cellLabel(cell) + suffix).padEnd(44)} greedy ${(100 * greedy).toFixed(1)}%  (${steps} steps on ${records.length} prompts; chosen right ${(100 * right / records.length).toFixed(1)}%)`);
+    }
+  }
+}
