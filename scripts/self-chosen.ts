@@ -4,11 +4,12 @@
 // Reads the pool samples a compare:negatives run cached (its log names the file):
 //   POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/self-chosen.ts
 //   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LRS=3e-5,1e-4 SEEDS=1,2
-import { readFileSync } from 'node:fs';
+//   OUT=path writes every cell's accuracy to path.json as it comes, and mean ± sd per cell at the end.
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
 import { scoredSamples } from '../src/lib/contrast/pipeline';
-import { cellData, cellLabel, poolSampling, type Cell, type CellDataOptions } from '../src/lib/experiments/grid';
+import { cellData, cellLabel, poolSampling, summarize, type Cell, type CellDataOptions } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy, verifierAccuracy } from '../src/lib/experiments/cell-run';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { verify } from '../src/lib/task/builtin';
@@ -34,6 +35,10 @@ const cells: [Omit<Cell, 'seed'>, CellDataOptions, string][] = [
   [{ method: 'self-contrast', m: 1, a: 25 }, {}, ''], [{ method: 'self-contrast', m: 8, a: 25 }, {}, ''],
   [{ method: 'self-contrast', m: 1, a: 25 }, { chosen: 'closest-sample' }, ', self-chosen'], [{ method: 'self-contrast', m: 8, a: 25 }, { chosen: 'closest-sample' }, ', self-chosen'],
 ];
+const OUT = process.env.OUT;
+const settings = Object.fromEntries(['LM', 'POOL_SPLIT', 'POOL', 'SPLIT', 'EVAL', 'LRS', 'SEEDS', 'POOL_CACHE'].map((k) => [k, process.env[k] ?? null]));
+const results: { lr: number; seed: number; cell: string; greedy: number; steps: number; prompts: number; chosenRight: number }[] = [];
+const persist = () => OUT && writeFileSync(`${OUT}.json`, JSON.stringify({ settings, sft: sft.greedy, cells: results }, null, 2) + '\n');
 for (const lr of LRS) {
   for (const seed of SEEDS) {
     for (const [c, options, suffix] of cells) {
@@ -42,7 +47,16 @@ for (const lr of LRS) {
       const right = records.filter((r) => verify(r.prompt as string, r.chosen) === true).length;
       const { weights, steps } = await trainPolicy(ort, 'cpu', lm, records, cellDpoConfig({ ...DEFAULT_SETTINGS, lr }, cell, [], lm.config.maxPositions));
       const { greedy } = await verifierAccuracy(ort, 'cpu', lm, weights, { evalPrompts, maxNewTokens: 96 });
+      results.push({ lr, seed, cell: cellLabel(cell) + suffix, greedy, steps, prompts: records.length, chosenRight: right / records.length });
+      persist();
       console.log(`lr ${lr}, seed ${seed}, ${(cellLabel(cell) + suffix).padEnd(44)} greedy ${(100 * greedy).toFixed(1)}%  (${steps} steps on ${records.length} prompts; chosen right ${(100 * right / records.length).toFixed(1)}%)`);
     }
+  }
+}
+for (const lr of LRS) {
+  for (const label of [...new Set(results.map((r) => r.cell))]) {
+    const accuracies = results.filter((r) => r.lr === lr && r.cell === label).map((r) => 100 * r.greedy);
+    const { mean, sd } = summarize(accuracies);
+    console.log(`lr ${lr}, ${label.padEnd(44)} ${mean.toFixed(2)} ± ${sd.toFixed(2)}  (${accuracies.map((a) => a.toFixed(2)).join(', ')})`);
   }
 }
