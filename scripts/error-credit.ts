@@ -5,11 +5,9 @@
 // Reads the samples of a compare:negatives run with SELF_PAIRS (its log names both cache files):
 //   POOL_CACHE=.cache/compare/pool-….json PAIRS_CACHE=.cache/compare/pool-….json npx tsx scripts/error-credit.ts
 //   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=1e-4 SEEDS=1,2
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { scoredSamples } from '../src/lib/contrast/pipeline';
-import { cellData, cellLabel, poolSampling, type Cell } from '../src/lib/experiments/grid';
+import { scriptEnv, cachedPool, evaluationPrompts, probeSamples } from './cached-run';
+import { cellData, cellLabel, type Cell } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { taskKind, verify } from '../src/lib/task/builtin';
@@ -19,26 +17,16 @@ import { scoreSequences } from '../src/lib/train/held-out';
 import { lmCodec } from '../src/lib/model/codec';
 import type { TokenizedPair } from '../src/lib/train/batches';
 
-const env = (k: string, d?: string) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`set ${k} (see the header of scripts/error-credit.ts)`);
-  return v;
-};
+const env = scriptEnv('error-credit');
 const LR = Number(env('LR', '1e-4'));
 const SEEDS = env('SEEDS', '1,2').split(',').map(Number);
-const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
+const { lm, sampling } = await cachedPool(env);
 const codec = lmCodec(lm);
-const cached = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { samples: string[][]; similarity: number[] };
-
-const poolRows = readSplit(env('POOL_SPLIT', 'sft-train') as 'sft-train' | 'pool').slice(0, Number(env('POOL', '1000'))).map((r) => ({ prompt: r.prompt, target: r.completion }));
-const pool = cached(env('POOL_CACHE'));
-const poolVerdicts = pool.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
-const sampling = poolSampling(poolRows, scoredSamples(poolRows, pool.samples, Float32Array.from(pool.similarity)), (p, j) => poolVerdicts[p][j]);
 
 // Every probe sample of an arithmetic validation prompt, cut into rows: a right sample whole; a wrong one whole and
 // at two token boundaries — the last at or before its first wrong number starts, the first at or after it ends.
-const prompts = readSplit(env('SPLIT', 'validation') as 'validation' | 'test').slice(0, Number(env('EVAL', '1000'))).map((r) => r.prompt);
-const { samples } = cached(env('PAIRS_CACHE'));
+const prompts = evaluationPrompts(env);
+const samples = probeSamples(env);
 const config = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
 const maxLength = config({ method: 'self-contrast', m: 1, a: 25, seed: 1 }).max_length;
 const rows: TokenizedPair[] = [];

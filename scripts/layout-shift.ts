@@ -6,11 +6,9 @@
 // Reads the samples of a compare:negatives run with SELF_PAIRS (its log names both cache files):
 //   POOL_CACHE=.cache/compare/pool-….json PAIRS_CACHE=.cache/compare/pool-….json npx tsx scripts/layout-shift.ts
 //   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=1e-4 SEEDS=1,2
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { scoredSamples } from '../src/lib/contrast/pipeline';
-import { cellData, cellLabel, poolSampling, type Cell } from '../src/lib/experiments/grid';
+import { scriptEnv, cachedPool, evaluationPrompts, probeSamples } from './cached-run';
+import { cellData, cellLabel, type Cell } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { rewardProbes } from '../src/lib/experiments/reward-probes';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
@@ -21,19 +19,14 @@ import { DecoderSession } from '../src/lib/model/decoder-session';
 import { candidateLogProbs, rewardPicks } from '../src/lib/train/reward-choice';
 import { lmCodec } from '../src/lib/model/codec';
 
-const env = (k: string, d?: string) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`set ${k} (see the header of scripts/layout-shift.ts)`);
-  return v;
-};
+const env = scriptEnv('layout-shift');
 const LR = Number(env('LR', '1e-4'));
 const SEEDS = env('SEEDS', '1,2').split(',').map(Number);
 const MAX_NEW_TOKENS = 96;
 /** How many prompts per cell to print where the SFT model's greedy answer is right and the cell's is wrong. */
 const EXAMPLES = Number(env('EXAMPLES', '0'));
-const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
+const { lm, rows: poolRows, samples: poolSamples, verdicts: poolVerdicts, sampling } = await cachedPool(env);
 const codec = lmCodec(lm);
-const cached = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { samples: string[][]; similarity: number[] };
 
 type Layout = (typeof LAYOUTS)[number] | 'other';
 const KINDS: Layout[] = [...LAYOUTS, 'other'];
@@ -53,21 +46,17 @@ const accuracyByLayout = (items: readonly { prompt: string; text: string }[]) =>
 const accuracyRow = (acc: ReturnType<typeof accuracyByLayout>) => KINDS.map((k, i) => `${k} ${acc[i].n ? pct(acc[i].accuracy) : '  –  '} (${acc[i].n})`).join(' · ');
 
 // The pool: its targets, its samples, and the negatives each filter selects.
-const poolRows = readSplit(env('POOL_SPLIT', 'sft-train') as 'sft-train' | 'pool').slice(0, Number(env('POOL', '1000'))).map((r) => ({ prompt: r.prompt, target: r.completion }));
-const pool = cached(env('POOL_CACHE'));
-const poolVerdicts = pool.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
-const sampling = poolSampling(poolRows, scoredSamples(poolRows, pool.samples, Float32Array.from(pool.similarity)), (p, j) => poolVerdicts[p][j]);
 const isArithmetic = (prompt: unknown) => typeof prompt === 'string' && taskKind(prompt) === 'arithmetic';
 const arithmeticPool = poolRows.map((_, p) => p).filter((p) => isArithmetic(poolRows[p].prompt));
 const targetOf = new Map(poolRows.map((r) => [r.prompt, r.target]));
 
-console.log(`Pool: ${poolRows.length} prompts (${arithmeticPool.length} arithmetic) × ${pool.samples[0].length} samples; lr ${LR}, seeds ${SEEDS.join(', ')}`);
+console.log(`Pool: ${poolRows.length} prompts (${arithmeticPool.length} arithmetic) × ${poolSamples[0].length} samples; lr ${LR}, seeds ${SEEDS.join(', ')}`);
 console.log(`targets            ${mix(arithmeticPool.map((p) => poolRows[p].target)).row}`);
-console.log(`all samples        ${mix(arithmeticPool.flatMap((p) => pool.samples[p])).row}`);
-console.log(`distinct samples   ${mix(arithmeticPool.flatMap((p) => [...new Set(pool.samples[p])])).row}`);
-console.log(`wrong samples      ${mix(arithmeticPool.flatMap((p) => pool.samples[p].filter((_, j) => !poolVerdicts[p][j]))).row}`);
+console.log(`all samples        ${mix(arithmeticPool.flatMap((p) => poolSamples[p])).row}`);
+console.log(`distinct samples   ${mix(arithmeticPool.flatMap((p) => [...new Set(poolSamples[p])])).row}`);
+console.log(`wrong samples      ${mix(arithmeticPool.flatMap((p) => poolSamples[p].filter((_, j) => !poolVerdicts[p][j]))).row}`);
 const otherLayoutShare = (pairs: readonly { target: string; text: string }[]) => pairs.filter((x) => layout(x.text) !== layout(x.target)).length / pairs.length;
-const distinctPairs = arithmeticPool.flatMap((p) => [...new Set(pool.samples[p])].map((text) => ({ target: poolRows[p].target, text })));
+const distinctPairs = arithmeticPool.flatMap((p) => [...new Set(poolSamples[p])].map((text) => ({ target: poolRows[p].target, text })));
 console.log(`distinct samples in another layout than their target: ${pct(otherLayoutShare(distinctPairs))}%`);
 const negativeCells: Cell[] = [
   { method: 'self-contrast', m: 1, a: 25, seed: SEEDS[0] }, { method: 'self-contrast', m: 8, a: 25, seed: SEEDS[0] },
@@ -82,9 +71,9 @@ for (const cell of negativeCells) {
 }
 
 // The SFT model on the validation prompts: per layout, its T = 1 samples (the probes) and its greedy answers.
-const prompts = readSplit(env('SPLIT', 'validation') as 'validation' | 'test').slice(0, Number(env('EVAL', '1000'))).map((r) => r.prompt);
+const prompts = evaluationPrompts(env);
 const arithmetic = prompts.map((_, p) => p).filter((p) => isArithmetic(prompts[p]));
-const { samples } = cached(env('PAIRS_CACHE'));
+const samples = probeSamples(env);
 const probes = rewardProbes(prompts, samples, (p, j) => verify(prompts[p], samples[p][j]) === true, SEEDS[0]);
 const candidates = arithmetic.flatMap((p) => probes.candidates[p].responses.map((text) => ({ prompt: prompts[p], text })));
 console.log(`\nValidation: ${prompts.length} prompts (${arithmetic.length} arithmetic)`);

@@ -6,11 +6,9 @@
 // Reads the samples a compare:negatives run with SELF_PAIRS cached (its log names both files):
 //   POOL_CACHE=.cache/compare/pool-….json PAIRS_CACHE=.cache/compare/pool-….json npx tsx scripts/reward-picks.ts
 //   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=3e-5 M=8 SEED=1
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { scoredSamples } from '../src/lib/contrast/pipeline';
-import { cellData, poolSampling, summarize } from '../src/lib/experiments/grid';
+import { scriptEnv, cachedPool, evaluationPrompts, probeSamples } from './cached-run';
+import { cellData, summarize } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { rewardProbes } from '../src/lib/experiments/reward-probes';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
@@ -20,26 +18,16 @@ import { scoreSequences } from '../src/lib/train/held-out';
 import { pickedAccuracy, pickHighest } from '../src/lib/train/reward-choice';
 import { lmCodec } from '../src/lib/model/codec';
 
-const env = (k: string, d?: string) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`set ${k} (see the header of scripts/reward-picks.ts)`);
-  return v;
-};
+const env = scriptEnv('reward-picks');
 const LR = Number(env('LR', '3e-5'));
 const M = Number(env('M', '8'));
 const SEED = Number(env('SEED', '1'));
-const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
+const { lm, sampling } = await cachedPool(env);
 const codec = lmCodec(lm);
-const cached = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { samples: string[][]; similarity: number[] };
+const records = cellData({ method: 'self-contrast', m: M, a: 25, seed: SEED }, sampling).records;
 
-const poolRows = readSplit(env('POOL_SPLIT', 'sft-train') as 'sft-train' | 'pool').slice(0, Number(env('POOL', '1000'))).map((r) => ({ prompt: r.prompt, target: r.completion }));
-const pool = cached(env('POOL_CACHE'));
-const poolVerdicts = pool.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
-const records = cellData({ method: 'self-contrast', m: M, a: 25, seed: SEED },
-  poolSampling(poolRows, scoredSamples(poolRows, pool.samples, Float32Array.from(pool.similarity)), (p, j) => poolVerdicts[p][j])).records;
-
-const prompts = readSplit(env('SPLIT', 'validation') as 'validation' | 'test').slice(0, Number(env('EVAL', '1000'))).map((r) => r.prompt);
-const { samples } = cached(env('PAIRS_CACHE'));
+const prompts = evaluationPrompts(env);
+const samples = probeSamples(env);
 const probes = rewardProbes(prompts, samples, (p, j) => verify(prompts[p], samples[p][j]) === true, SEED);
 
 const config = cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, { method: 'self-contrast', m: M, seed: SEED }, [], lm.config.maxPositions);

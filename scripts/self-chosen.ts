@@ -5,28 +5,19 @@
 //   POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/self-chosen.ts
 //   LM=.cache/lm-plateau POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LRS=3e-5,1e-4 SEEDS=1,2
 //   OUT=path writes every cell's accuracy to path.json as it comes, and mean ± sd per cell at the end.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { scoredSamples } from '../src/lib/contrast/pipeline';
-import { cellData, cellLabel, poolSampling, summarize, type Cell, type CellDataOptions } from '../src/lib/experiments/grid';
+import { scriptEnv, cachedPool, evaluationPrompts } from './cached-run';
+import { cellData, cellLabel, summarize, type Cell, type CellDataOptions } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy, verifierAccuracy } from '../src/lib/experiments/cell-run';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
 import { verify } from '../src/lib/task/builtin';
 
-const env = (k: string, d?: string) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`set ${k} (see the header of scripts/self-chosen.ts)`);
-  return v;
-};
+const env = scriptEnv('self-chosen');
 const LRS = env('LRS', '3e-5,1e-4').split(',').map(Number);
 const SEEDS = env('SEEDS', '1,2').split(',').map(Number);
-const lm = await loadDefaultLm(env('LM', '.cache/lm-plateau'));
-const poolRows = readSplit(env('POOL_SPLIT', 'sft-train') as 'sft-train' | 'pool').slice(0, Number(env('POOL', '1000'))).map((r) => ({ prompt: r.prompt, target: r.completion }));
-const pool = JSON.parse(readFileSync(env('POOL_CACHE'), 'utf8')) as { samples: string[][]; similarity: number[] };
-const verdicts = pool.samples.map((texts, p) => texts.map((t) => verify(poolRows[p].prompt, t) === true));
-const sampling = poolSampling(poolRows, scoredSamples(poolRows, pool.samples, Float32Array.from(pool.similarity)), (p, j) => verdicts[p][j]);
-const evalPrompts = readSplit(env('SPLIT', 'validation') as 'validation' | 'test').slice(0, Number(env('EVAL', '1000'))).map((r) => r.prompt);
+const { lm, rows: poolRows, sampling } = await cachedPool(env);
+const evalPrompts = evaluationPrompts(env);
 
 const sft = await verifierAccuracy(ort, 'cpu', lm, lm.weights, { evalPrompts, maxNewTokens: 96 });
 console.log(`SFT: greedy ${(100 * sft.greedy).toFixed(1)}% on ${evalPrompts.length} prompts; pool ${poolRows.length} prompts`);
