@@ -176,12 +176,12 @@ export function cellData(cell: Cell, pool: PoolSampling, { chosen: chosenFrom = 
     const records: PreferenceRecord[] = [];
     const rejectedWrong: boolean[][] = [];
     for (let p = 0; p < pool.prompts.length; p++) {
-      const chosen = Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (s) => s - table.offsets[p]);
-      if (!chosen.length) continue;
-      const positive = chosenFrom === 'target' ? pool.targets[p] : closestSample(table, pool.samples[p], p, chosen);
-      if (positive === null) continue;
-      records.push({ prompt: pool.prompts[p], chosen: positive, rejected: chosen.map((j) => negativeText(pool.samples[p][j], 'reference')) });
-      rejectedWrong.push(verdicts(p, chosen));
+      const negatives = Array.from(result.negatives.subarray(result.negOffsets[p], result.negOffsets[p + 1]), (s) => s - table.offsets[p]);
+      if (!negatives.length) continue;
+      const chosen = chosenFrom === 'target' ? pool.targets[p] : closestSample(table, pool.samples[p], p, negatives);
+      if (chosen === null) continue;
+      records.push({ prompt: pool.prompts[p], chosen, rejected: negatives.map((j) => negativeText(pool.samples[p][j], 'reference')) });
+      rejectedWrong.push(verdicts(p, negatives));
     }
     return { records, rejectedWrong };
   }
