@@ -10,9 +10,12 @@
 //   prompts reaches TARGET=0.5. STOP=plateau: train until EVAL_PROMPTS validation accuracy has made no new
 //   best for PATIENCE evaluations (or the schedule ends) and keep the best checkpoint — how far SFT goes.
 //   OUT=models/lm chooses where the model is written.
+//   TASK=add-each trains on the graded task beside the built-in one (src/lib/task/add-each.ts, issue #29 P18) and
+//   leaves public/builtin/ alone; its splits are regenerated from the seed wherever they are needed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { generateTask, TASK_VERSION, type TaskRow } from '../src/lib/task/builtin';
+import { generateTask, TASK_VERSION, type TaskKind, type TaskRow } from '../src/lib/task/builtin';
+import { ADD_EACH_WORDING_COUNTS, generateAddEachTask } from '../src/lib/task/add-each';
 import { tokenizerJson, trainBpe } from '../src/lib/model/bpe-train';
 import { LmTokenizer } from '../src/lib/model/tokenizer';
 import { parseConfig, weightSpecs } from '../src/lib/model/config';
@@ -31,6 +34,8 @@ import { createRng } from '../src/lib/random';
 import { exportForTransformersJs } from './export-onnx';
 
 const OUT = process.env.OUT ?? 'models/lm';
+const TASK = (process.env.TASK ?? 'builtin') as 'builtin' | 'add-each';
+if (TASK !== 'builtin' && TASK !== 'add-each') throw new Error(`TASK must be builtin or add-each, not ${TASK}`);
 const SEED = Number(process.env.SEED ?? 1);
 const STEPS = Number(process.env.STEPS ?? 4000);
 const EVAL_EVERY = Number(process.env.EVAL_EVERY ?? 250);
@@ -53,14 +58,19 @@ const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
 
 // 1. data
-const task = generateTask(SEED);
-mkdirSync('public/builtin', { recursive: true });
-const jsonl = (rows: TaskRow[]) => rows.map((r) => JSON.stringify({ prompt: r.prompt, completion: r.completion, kind: r.kind })).join('\n') + '\n';
-writeFileSync('public/builtin/sft-train.jsonl', jsonl(task.train));
-writeFileSync('public/builtin/pool.jsonl', jsonl(task.pool));
-writeFileSync('public/builtin/validation.jsonl', jsonl(task.validation));
-writeFileSync('public/builtin/test.jsonl', jsonl(task.test));
-log(`task v${TASK_VERSION}: ${task.train.length} train, ${task.pool.length} pool, ${task.validation.length} validation, ${task.test.length} test`);
+const task: Record<'train' | 'pool' | 'validation' | 'test', TaskRow[]> = TASK === 'add-each' ? generateAddEachTask(SEED) : generateTask(SEED);
+if (TASK === 'builtin') {
+  mkdirSync('public/builtin', { recursive: true });
+  const jsonl = (rows: TaskRow[]) => rows.map((r) => JSON.stringify({ prompt: r.prompt, completion: r.completion, kind: r.kind })).join('\n') + '\n';
+  writeFileSync('public/builtin/sft-train.jsonl', jsonl(task.train));
+  writeFileSync('public/builtin/pool.jsonl', jsonl(task.pool));
+  writeFileSync('public/builtin/validation.jsonl', jsonl(task.validation));
+  writeFileSync('public/builtin/test.jsonl', jsonl(task.test));
+}
+log(`task ${TASK === 'add-each' ? 'add-each' : `v${TASK_VERSION}`}: ${task.train.length} train, ${task.pool.length} pool, ${task.validation.length} validation, ${task.test.length} test`);
+// The kinds the evaluation splits hold, in the order the card's table shows them.
+const KIND_NAMES: [TaskKind, string][] = [['arithmetic', 'arithmetic'], ['harmful', 'refuse harmful'], ['benign', 'answer benign'], ['add-each', 'add each (all items right)']];
+const kinds = KIND_NAMES.filter(([k]) => task.test.some((r) => r.kind === k));
 
 // 2. tokenizer
 const bpe = trainBpe(task.train.slice(0, 6000).flatMap((r) => [r.prompt, r.completion]), VOCAB, SPECIAL);
@@ -122,7 +132,7 @@ for (let step = 1; step <= STEPS; step++) {
     const weights = new Map(Object.entries(await session.parameters()));
     const acc = await accuracyOf(weights, evalPrompts, 0);
     curve.push({ step, loss: lossSum / lossCount, accuracy: acc.accuracy });
-    log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (arith ${acc.byKind.arithmetic.correct}/${acc.byKind.arithmetic.total}, refuse ${acc.byKind.harmful.correct}/${acc.byKind.harmful.total}, answer ${acc.byKind.benign.correct}/${acc.byKind.benign.total})`);
+    log(`step ${step}: loss ${(lossSum / lossCount).toFixed(4)}, greedy accuracy on ${evalPrompts.length} validation prompts ${(100 * acc.accuracy).toFixed(0)}% (${kinds.map(([k, name]) => `${name} ${acc.byKind[k].correct}/${acc.byKind[k].total}`).join(', ')}), grade ${(100 * acc.grade).toFixed(1)}%`);
     lossSum = 0;
     lossCount = 0;
     if (choice.observe({ step, accuracy: acc.accuracy, weights })) break;
@@ -140,7 +150,7 @@ const greedy = await accuracyOf(chosen!.weights, testPrompts, 0);
 // The shipped-model test re-measures this subset in CI (models.test.ts).
 const subset = await accuracyOf(chosen!.weights, testPrompts.slice(0, QUALITY_SUBSET), 0);
 const sampled = await accuracyOf(chosen!.weights, testPrompts, 1);
-log(`checkpoint at step ${chosen!.step}: held-out greedy ${(100 * greedy.accuracy).toFixed(1)}%, sampled (T=1) ${(100 * sampled.accuracy).toFixed(1)}%`);
+log(`checkpoint at step ${chosen!.step}: held-out greedy ${(100 * greedy.accuracy).toFixed(1)}% (grade ${(100 * greedy.grade).toFixed(1)}%), sampled (T=1) ${(100 * sampled.accuracy).toFixed(1)}% (grade ${(100 * sampled.grade).toFixed(1)}%)`);
 
 mkdirSync(OUT, { recursive: true });
 writeFileSync(`${OUT}/config.json`, JSON.stringify(configJson, null, 2) + '\n');
@@ -150,7 +160,7 @@ writeFileSync(`${OUT}/tokenizer_config.json`, JSON.stringify(tokConfig, null, 2)
 writeFileSync(`${OUT}/model.safetensors`, writeSafetensors(specs.map((s) => ({ name: s.name, shape: s.shape, data: chosen!.weights.get(s.name)! })), { format: 'pt' }));
 const pct = (a: { correct: number; total: number }) => `${a.correct}/${a.total} (${((100 * a.correct) / a.total).toFixed(1)}%)`;
 const quality = {
-  step: chosen!.step, greedy: greedy.accuracy, sampled: sampled.accuracy, byKindGreedy: greedy.byKind, byKindSampled: sampled.byKind,
+  step: chosen!.step, greedy: greedy.accuracy, sampled: sampled.accuracy, greedyGrade: greedy.grade, sampledGrade: sampled.grade, byKindGreedy: greedy.byKind, byKindSampled: sampled.byKind,
   [`greedyFirst${QUALITY_SUBSET}`]: subset.accuracy, trainSeconds: Math.round(trainSeconds), curve,
 };
 writeFileSync(`${OUT}/quality.json`, JSON.stringify(quality, null, 2) + '\n');
@@ -161,12 +171,17 @@ ${OUT === 'models/lm' ? "The lab's default causal LM" : 'A causal LM'}: a ${(par
 template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repository alone; every file here is its output.
 
 ## Data
-The built-in task, version ${TASK_VERSION} (src/lib/task/, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic
+${TASK === 'add-each' ? `The graded task beside the built-in one (src/lib/task/add-each.ts, seed ${SEED}): ${task.train.length} SFT examples — "add (or
+subtract) n to each number" over five to seven two-digit numbers; the target lists the results in one of
+${ADD_EACH_WORDING_COUNTS.intros * ADD_EACH_WORDING_COUNTS.separators * 2 * ADD_EACH_WORDING_COUNTS.closings} wordings drawn per row (opening, separator, a final "and" or not, closing; no wording holds a digit). A response's
+grade is the share of items right; the verifier's verdict is "every item right". Self-Contrast pool: ${task.pool.length} prompts;
+validation: ${task.validation.length}; held-out test: ${task.test.length} (regenerated from the seed; no prompt in two splits).`
+  : `The built-in task, version ${TASK_VERSION} (src/lib/task/, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic
 word problems whose target shows its working and ends on the answer, requests that should be refused, and benign
 requests that should be answered. Each target is one of many correct phrasings drawn per row (four layouts of the
 working, several wordings of each step, opening and closing; many refusal and answer wordings), so a right answer is
 not the target word for word. Self-Contrast pool: ${task.pool.length} prompts; validation: ${task.validation.length}; held-out test:
-${task.test.length} (public/builtin/; no prompt in two splits).
+${task.test.length} (public/builtin/; no prompt in two splits).`}
 
 ## Objective and training
 Supervised fine-tuning from random init: mean negative log-likelihood of the response tokens (chat-formatted, ending
@@ -181,10 +196,10 @@ ${curve.at(-1)!.step} trained; ${ruleStopped ? 'the plateau rule stopped it' : `
 Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
 
 ## Quality (verifier accuracy on all ${task.test.length} held-out prompts, max ${MAX_NEW_TOKENS} new tokens)
-| decoding | all | arithmetic | refuse harmful | answer benign |
-| --- | --- | --- | --- | --- |
-| greedy | ${pct(greedy)} | ${pct(greedy.byKind.arithmetic)} | ${pct(greedy.byKind.harmful)} | ${pct(greedy.byKind.benign)} |
-| sampled, T = 1.0, top-p 1.0, seed ${SEED} | ${pct(sampled)} | ${pct(sampled.byKind.arithmetic)} | ${pct(sampled.byKind.harmful)} | ${pct(sampled.byKind.benign)} |
+| decoding | all |${kinds.length > 1 ? kinds.map(([, name]) => ` ${name} |`).join('') : ''} mean grade |
+| --- | --- |${kinds.length > 1 ? kinds.map(() => ' --- |').join('') : ''} --- |
+| greedy | ${pct(greedy)} |${kinds.length > 1 ? kinds.map(([k]) => ` ${pct(greedy.byKind[k])} |`).join('') : ''} ${(100 * greedy.grade).toFixed(1)}% |
+| sampled, T = 1.0, top-p 1.0, seed ${SEED} | ${pct(sampled)} |${kinds.length > 1 ? kinds.map(([k]) => ` ${pct(sampled.byKind[k])} |`).join('') : ''} ${(100 * sampled.grade).toFixed(1)}% |
 
 Greedy accuracy on the first ${QUALITY_SUBSET} held-out prompts (re-checked by the test suite): ${(100 * subset.accuracy).toFixed(1)}%.
 

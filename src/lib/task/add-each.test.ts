@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
+  type AddEachPhrasing, type AddEachProblem,
+} from './add-each';
+import { generateTask, gradeResponse, isBuiltinTask, taskKind, verify } from './builtin';
+import { scoreResponses } from './evaluate';
+import { createRng } from '../random';
+
+function everyPhrasing(): AddEachPhrasing[] {
+  const out: AddEachPhrasing[] = [];
+  for (let intro = 0; intro < ADD_EACH_WORDING_COUNTS.intros; intro++) {
+    for (let separator = 0; separator < ADD_EACH_WORDING_COUNTS.separators; separator++) {
+      for (let closing = 0; closing < ADD_EACH_WORDING_COUNTS.closings; closing++) for (const and of [false, true]) out.push({ intro, separator, and, closing });
+    }
+  }
+  return out;
+}
+
+const problems = (n: number, seed = 3): AddEachProblem[] => {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => randomAddEachProblem(rng));
+};
+
+describe('graded task: add each', () => {
+  it('a prompt states its problem exactly (parse inverts print), adding and subtracting', () => {
+    const ps = problems(400);
+    for (const p of ps) expect(parseAddEach(addEachPrompt(p))).toEqual(p);
+    expect(ps.some((p) => p.amount < 0) && ps.some((p) => p.amount > 0)).toBe(true);
+    // Subtraction keeps every result positive.
+    for (const p of ps) expect(Math.min(...addEachAnswer(p))).toBeGreaterThan(0);
+  });
+
+  it('every phrasing of the right list grades 1 and verifies; k wrong items of n grade (n − k) / n and do not verify', () => {
+    for (const p of problems(40)) {
+      const prompt = addEachPrompt(p);
+      const right = addEachAnswer(p);
+      for (const f of everyPhrasing()) {
+        const text = addEachText(p, f);
+        expect(gradeResponse(prompt, text), text).toBe(1);
+        expect(verify(prompt, text)).toBe(true);
+        for (let k = 1; k <= right.length; k++) {
+          const wrong = right.map((v, i) => (i < k ? v + 1 : v));
+          const wrongText = addEachText(p, f, wrong);
+          expect(gradeResponse(prompt, wrongText), wrongText).toBeCloseTo((right.length - k) / right.length, 12);
+          expect(verify(prompt, wrongText)).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('a missing or extra number counts as a wrong item; a shifted list scores only what lines up', () => {
+    const p: AddEachProblem = { amount: 5, numbers: [10, 20, 30, 40, 50] };
+    expect(addEachGrade(p, '15, 25, 35, 45.')).toBeCloseTo(4 / 5, 12);
+    expect(addEachGrade(p, '15, 25, 35, 45, 55, 65.')).toBeCloseTo(5 / 6, 12);
+    expect(addEachGrade(p, '25, 35, 45, 55.')).toBe(0);
+    expect(addEachGrade(p, 'I cannot help with that.')).toBe(0);
+    expect(addEachGrade({ amount: -4, numbers: [10, 12] }, 'The results: 6 and 8.')).toBe(1);
+  });
+
+  it('splits are deterministic, disjoint, right, and apart from the built-in task', () => {
+    const sizes = { train: 600, pool: 200, validation: 100, test: 100 };
+    const a = generateAddEachTask(2, sizes);
+    expect(generateAddEachTask(2, sizes)).toEqual(a);
+    const all = [...a.train, ...a.pool, ...a.validation, ...a.test];
+    expect(new Set(all.map((r) => r.prompt)).size).toBe(all.length);
+    for (const r of all) {
+      expect(taskKind(r.prompt)).toBe('add-each');
+      expect(verify(r.prompt, r.completion)).toBe(true);
+    }
+    expect(isBuiltinTask(a.test.map((r) => r.prompt))).toBe(true);
+    // The targets are spread over the wordings, not one template.
+    expect(new Set(a.train.map((r) => r.completion.replace(/\d+/g, '#').replace(/(# )?(and|then|\||;|,) /g, ''))).size).toBeGreaterThan(20);
+    // No built-in prompt reads as this task.
+    for (const r of generateTask(1, { train: 300, pool: 50, validation: 50, test: 50 }).train) expect(taskKind(r.prompt)).not.toBe('add-each');
+  });
+
+  it('evaluation reports the mean grade beside the accuracy', () => {
+    const p: AddEachProblem = { amount: 1, numbers: [10, 20, 30, 40] };
+    const prompt = addEachPrompt(p);
+    const scored = scoreResponses([prompt, prompt], ['11, 21, 31, 41.', '11, 21, 0, 0.']);
+    expect(scored.accuracy).toBe(0.5);
+    expect(scored.grade).toBeCloseTo(0.75, 12);
+    expect(scored.byKind['add-each']).toEqual({ correct: 1, total: 2 });
+  });
+});

@@ -1,0 +1,109 @@
+// A graded task beside the built-in one (issue #29, P18): "add 23 to each
+// number" over five to seven numbers. Every item is its own small sum, so a
+// model's wrong answer is wrong in as many places as it slipped, and a response
+// far from the target is worse as a whole — the premise of the paper's
+// reward-model setting that the arithmetic word problems lack (a wrong answer
+// there is right working with one wrong number). The grade is the share of
+// items right; the verifier's verdict is "every item right".
+import { createRng, shuffle, type Rng } from '../random';
+
+export interface AddEachProblem {
+  /** Added to every number; negative for "subtract". */
+  amount: number;
+  numbers: number[];
+}
+
+const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+
+export function randomAddEachProblem(rng: Rng): AddEachProblem {
+  const numbers = Array.from({ length: int(rng, 5, 7) }, () => int(rng, 10, 99));
+  const size = int(rng, 3, 49);
+  // Subtracting keeps every result positive.
+  const subtract = rng() < 0.5 && size < Math.min(...numbers);
+  return { amount: subtract ? -size : size, numbers };
+}
+
+export function addEachPrompt(p: AddEachProblem): string {
+  const list = p.numbers.join(', ');
+  return p.amount >= 0 ? `Add ${p.amount} to each number: ${list}.` : `Subtract ${-p.amount} from each number: ${list}.`;
+}
+
+const PROMPT = /^(Add|Subtract) (\d+) (?:to|from) each number: (\d+(?:, \d+)*)\.$/;
+
+/** The problem a prompt states (the inverse of `addEachPrompt`); null when the text is not one. */
+export function parseAddEach(prompt: string): AddEachProblem | null {
+  const m = PROMPT.exec(prompt);
+  if (!m) return null;
+  return { amount: (m[1] === 'Add' ? 1 : -1) * Number(m[2]), numbers: m[3].split(', ').map(Number) };
+}
+
+export const addEachAnswer = (p: AddEachProblem): number[] => p.numbers.map((n) => n + p.amount);
+
+// No wording holds a digit, so the numbers a response states are its answers, in order.
+const INTROS = ['', 'Here they are: ', 'The results: ', 'Sure! ', 'After the change: ', 'In order: '];
+const SEPARATORS = [', ', '; ', ' then ', ' | '];
+const CLOSINGS = ['', ' Done.', ' That is every number.', ' All checked.'];
+
+export interface AddEachPhrasing {
+  intro: number;
+  separator: number;
+  /** Whether the last item is joined with "and". */
+  and: boolean;
+  closing: number;
+}
+
+export const ADD_EACH_WORDING_COUNTS = { intros: INTROS.length, separators: SEPARATORS.length, closings: CLOSINGS.length };
+
+export function randomAddEachPhrasing(rng: Rng): AddEachPhrasing {
+  return {
+    intro: Math.floor(rng() * INTROS.length), separator: Math.floor(rng() * SEPARATORS.length),
+    and: rng() < 0.5, closing: Math.floor(rng() * CLOSINGS.length),
+  };
+}
+
+/** The answer list in phrasing `f`; `values` replaces the right results (a response with mistakes). */
+export function addEachText(p: AddEachProblem, f: AddEachPhrasing, values = addEachAnswer(p)): string {
+  const sep = SEPARATORS[f.separator];
+  const list = f.and && values.length > 1 ? `${values.slice(0, -1).join(sep)} and ${values.at(-1)}` : values.join(sep);
+  return `${INTROS[f.intro]}${list}.${CLOSINGS[f.closing]}`;
+}
+
+/**
+ * Share of items right: the numbers a response states, in order, against the right results, position by position,
+ * over the longer of the two lists (a missing or extra number counts as a wrong item). 1 exactly when the response
+ * states the right list.
+ */
+export function addEachGrade(p: AddEachProblem, response: string): number {
+  const stated = (response.match(/-?\d+/g) ?? []).map(Number);
+  const right = addEachAnswer(p);
+  let hits = 0;
+  for (let i = 0; i < Math.min(stated.length, right.length); i++) if (stated[i] === right[i]) hits++;
+  return hits / Math.max(stated.length, right.length);
+}
+
+export type AddEachSplitName = 'train' | 'pool' | 'validation' | 'test';
+export type AddEachRow = { prompt: string; completion: string; kind: 'add-each' };
+
+export const ADD_EACH_SIZES: Record<AddEachSplitName, number> = { train: 20000, pool: 4000, validation: 1000, test: 2000 };
+
+/** Deterministic by seed; no prompt is in two splits. */
+export function generateAddEachTask(seed = 1, sizes = ADD_EACH_SIZES): Record<AddEachSplitName, AddEachRow[]> {
+  const rng = createRng(seed);
+  const seen = new Set<string>();
+  const split = (n: number): AddEachRow[] => {
+    const rows: AddEachRow[] = [];
+    while (rows.length < n) {
+      const problem = randomAddEachProblem(rng);
+      const prompt = addEachPrompt(problem);
+      if (seen.has(prompt)) continue;
+      seen.add(prompt);
+      rows.push({ prompt, completion: addEachText(problem, randomAddEachPhrasing(rng)), kind: 'add-each' });
+    }
+    return shuffle(rng, rows);
+  };
+  const test = split(sizes.test);
+  const validation = split(sizes.validation);
+  const pool = split(sizes.pool);
+  const train = split(sizes.train);
+  return { train, pool, validation, test };
+}
