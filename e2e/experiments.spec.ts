@@ -148,8 +148,9 @@ test('built-in task in one click; a 2-cell grid runs from the page, resumes afte
     evalPrompts, maxNewTokens: grid.settings.maxNewTokens, sampledSamplesPerPrompt: grid.settings.gridEvalSampled,
     probes,
   };
-  // The SFT model's T = 1 samples are the same random draws on WASM and node, so the same share is right.
-  expect(await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).toEqual({ greedy: sftCell.accuracy, sampled: sftCell.sampledAccuracy });
+  // The SFT model's T = 1 samples are the same random draws on WASM and node, so the same share is right; on the
+  // built-in task (right or wrong) the mean grade is the accuracy.
+  expect(await verifierAccuracy(ort, 'cpu', lm, lm.weights, opts)).toEqual({ greedy: sftCell.accuracy, greedyGrade: sftCell.accuracy, sampled: sftCell.sampledAccuracy });
   const node = await trainAndEvaluate(ort, 'cpu', lm, records, cellDpoConfig(grid.settings, scCell.cell, [], lm.config.maxPositions), opts);
   expect(node.steps).toBe(scCell.steps);
   expect(node.finalLoss).toBeCloseTo(scCell.finalLoss, 4);

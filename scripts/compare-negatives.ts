@@ -16,6 +16,8 @@
 //   DPO_STD=1 SFT_TARGETS=0 ORACLE_MS= LR BETA EPOCHS PROMPTS_PER_STEP LOSS RPO (TRL's rpo_alpha) SAMPLE_SEED=1 OUT=docs/compare-negatives
 //   EVAL_SAMPLED=0 (k > 0: also k responses per evaluation prompt at T = 1, top-p 1, as the authors evaluate)
 //   LM=models/lm (the SFT model every cell starts from; e.g. one built with STOP=plateau npm run build:lm)
+//   TASK=builtin (add-each: the graded task, src/lib/task/add-each.ts, with an LM built on it; the report adds the
+//     mean grade, and the pool's log the mean grade of the samples and of the negatives M = 8 selects)
 //   POOL_SPLIT=pool (sft-train: Self-Contrast on the SFT data's own prompts and targets, as the authors run it)
 //   SELF_PAIRS=0 (k > 0: k SFT samples per evaluation prompt, labelled by the verifier, probe each cell's implicit
 //     reward: its accuracy on one right/wrong pair per prompt, and the verifier accuracy of the sample it ranks highest)
@@ -30,9 +32,9 @@ import { candidateLogProbs, pickedAccuracy, pickHighest } from '../src/lib/train
 import { lmCodec } from '../src/lib/model/codec';
 import { scoredSamples, selfContrastData, type SelfContrastData } from '../src/lib/contrast/pipeline';
 import { DEFAULT_SETTINGS, type LabSettings } from '../src/lib/settings';
-import { verify } from '../src/lib/task/builtin';
-import { defaultEmbedder, loadDefaultLm, readSplit } from '../src/lib/task/node-lab.testutil';
-import { cellKey, gridCells, gridSamples, poolSampling, type Cell, type PoolSampling } from '../src/lib/experiments/grid';
+import { gradeResponse, verify } from '../src/lib/task/builtin';
+import { defaultEmbedder, loadDefaultLm, readSplit, type TaskName } from '../src/lib/task/node-lab.testutil';
+import { cellData, cellKey, gridCells, gridSamples, poolSampling, type Cell, type PoolSampling } from '../src/lib/experiments/grid';
 import { percentSummary, resultRows } from '../src/lib/experiments/results';
 import { probeBaselines, rewardProbes } from '../src/lib/experiments/reward-probes';
 import { figure4Svg, figure5Svg, type CellResult } from '../src/lib/experiments/figures';
@@ -60,6 +62,7 @@ const LM = env('LM', 'models/lm');
 // k > 0: k T = 1 samples per evaluation prompt from the SFT model probe each trained cell's implicit reward: one
 // verifier-labelled pair per prompt that has a right and a wrong one (reward accuracy and margin), and best-of-k.
 const SELF_PAIRS = Number(env('SELF_PAIRS', '0'));
+const TASK = env('TASK', 'builtin') as TaskName;
 const POOL_SPLIT = env('POOL_SPLIT', 'pool') as 'pool' | 'sft-train';
 if (POOL_SPLIT !== 'pool' && POOL_SPLIT !== 'sft-train') throw new Error(`POOL_SPLIT must be pool or sft-train, not ${POOL_SPLIT}`);
 const training: Partial<LabSettings> = {
@@ -71,10 +74,11 @@ const training: Partial<LabSettings> = {
   // Only when given, so the settings of runs from before RPO existed still match theirs.
   ...(process.env.RPO ? { rpoAlpha: Number(process.env.RPO) } : {}),
 };
-// EVAL_SAMPLED, LM, POOL_SPLIT and SELF_PAIRS only when not the default, so the settings of runs from before them still match theirs.
+// EVAL_SAMPLED, LM, POOL_SPLIT, SELF_PAIRS and TASK only when not the default, so the settings of runs from before them still match theirs.
 const settings = {
   POOL, POOL_OFFSET, SPLIT, EVAL, R, SAMPLE_SEED, MAX_NEW_TOKENS, ...training, ...(EVAL_SAMPLED ? { EVAL_SAMPLED } : {}),
   ...(LM !== 'models/lm' ? { LM } : {}), ...(POOL_SPLIT !== 'pool' ? { POOL_SPLIT } : {}), ...(SELF_PAIRS ? { SELF_PAIRS } : {}),
+  ...(TASK !== 'builtin' ? { TASK } : {}),
 };
 
 const started = Date.now();
@@ -91,9 +95,9 @@ const persist = () => writeFileSync(`${OUT}.json`, JSON.stringify({ settings, ce
 
 const lm = await loadDefaultLm(LM);
 const codec = lmCodec(lm);
-const evalRows = readSplit(SPLIT).slice(0, EVAL).map((r) => ({ prompt: r.prompt, target: r.completion }));
+const evalRows = readSplit(SPLIT, TASK).slice(0, EVAL).map((r) => ({ prompt: r.prompt, target: r.completion }));
 const evalPrompts = evalRows.map((r) => r.prompt);
-const poolRows = readSplit(POOL_SPLIT).slice(POOL_OFFSET, POOL_OFFSET + POOL);
+const poolRows = readSplit(POOL_SPLIT, TASK).slice(POOL_OFFSET, POOL_OFFSET + POOL);
 if (poolRows.length < POOL) throw new Error(`${POOL_SPLIT} has ${poolRows.length} prompts from offset ${POOL_OFFSET}, ${POOL} asked`);
 
 const cells = gridCells({ seeds: SEEDS, sft: true, dpoStd: DPO_STD, sftTargets: SFT_TARGETS, ms: MS, as: [PAPER_FILTER.a], unfiltered: false, aSweep: A_SWEEP, oracleMs: ORACLE_MS });
@@ -122,7 +126,17 @@ async function sampledRows(rows: { prompt: string; target: string }[], key: obje
   }
   const verdicts = data.samples.map((texts, p) => texts.map((t) => verify(rows[p].prompt, t) === true));
   log(`${what}: sampled and embedded ${rows.length} × ${r} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(100 * verdicts.flat().filter(Boolean).length / (rows.length * r)).toFixed(1)}% of samples correct`);
-  return poolSampling(rows, data, (p, j) => verdicts[p][j]);
+  const pool = poolSampling(rows, data, (p, j) => verdicts[p][j]);
+  if (TASK !== 'builtin') log(`${what}: mean grade ${negativesGrade(pool)}`);
+  return pool;
+}
+
+/** The graded task's precondition (P18 b): does the filter pick the worse samples? Mean grade of the samples, and of the negatives M = 8 selects. */
+function negativesGrade(pool: PoolSampling): string {
+  const mean = (xs: number[]) => (100 * xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1);
+  const all = pool.samples.flatMap((texts, p) => texts.slice(0, 32).map((t) => gradeResponse(pool.prompts[p] as string, t)!));
+  const selected = cellData({ method: 'self-contrast', m: 8, a: PAPER_FILTER.a, seed: 1 }, pool).records.flatMap((r) => r.rejected.map((t) => gradeResponse(r.prompt as string, t)!));
+  return `${mean(all)}% over the first 32 samples per prompt, ${mean(selected)}% over the negatives Self-Contrast M = 8 selects (a = ${PAPER_FILTER.a}%, seed 1)`;
 }
 
 const samplePool = () => sampledRows(poolRows.map((r) => ({ prompt: r.prompt, target: r.completion })),
@@ -154,7 +168,7 @@ const all = await runGrid(cells, results, {
   onCell: (r) => {
     results.push(r);
     if (r.skipped) log(`${cellKey(r.cell)}: not trained: ${r.skipped}`);
-    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}${r.weightChange === undefined ? '' : `, weights moved ${(100 * r.weightChange).toFixed(2)}%`}${r.selfPairRewards ? `, self pairs ranked ${(100 * r.selfPairRewards.accuracy).toFixed(1)}% (margin ${r.selfPairRewards.margin.toFixed(3)})` : ''}${r.bestOfAccuracy === undefined ? '' : `, its reward's best-of-${SELF_PAIRS} picks ${(100 * r.bestOfAccuracy).toFixed(1)}% right`}`);
+    else log(`${cellKey(r.cell)}: accuracy ${(100 * r.accuracy).toFixed(1)}%${r.grade === undefined || TASK === 'builtin' ? '' : ` (grade ${(100 * r.grade).toFixed(1)}%)`}${r.sampledAccuracy === undefined ? '' : ` (T = 1: ${(100 * r.sampledAccuracy).toFixed(1)}%)`}, ${r.prompts} prompts, data accuracy ${(100 * r.dataAccuracy).toFixed(1)}%, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, margin ${r.finalMargin.toFixed(3)}${r.weightChange === undefined ? '' : `, weights moved ${(100 * r.weightChange).toFixed(2)}%`}${r.selfPairRewards ? `, self pairs ranked ${(100 * r.selfPairRewards.accuracy).toFixed(1)}% (margin ${r.selfPairRewards.margin.toFixed(3)})` : ''}${r.bestOfAccuracy === undefined ? '' : `, its reward's best-of-${SELF_PAIRS} picks ${(100 * r.bestOfAccuracy).toFixed(1)}% right`}`);
     persist();
   },
 });
@@ -166,12 +180,14 @@ const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 console.log(`\nBuilt-in task, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
 const rewardColumns = `${SELF_PAIRS ? ' self-pair reward accuracy, mean ± sd |' : ''}${SELF_PAIRS ? ` best-of-${SELF_PAIRS} by reward, mean ± sd | per seed |` : ''}`;
-console.log(`| model | seeds | accuracy, mean ± sd | per seed |${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin | weight change (%) |${rewardColumns}`);
-console.log(`|---|---|---|---|${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|${SELF_PAIRS ? '---|' : ''}${SELF_PAIRS ? '---|---|' : ''}`);
+const gradeColumns = TASK !== 'builtin' ? ' mean grade, mean ± sd | per seed |' : '';
+console.log(`| model | seeds | accuracy, mean ± sd | per seed |${gradeColumns}${sampledColumns} prompts with pairs | negatives really wrong | final loss | final margin | weight change (%) |${rewardColumns}`);
+console.log(`|---|---|---|---|${TASK !== 'builtin' ? '---|---|' : ''}${EVAL_SAMPLED ? '---|---|' : ''}---|---|---|---|---|${SELF_PAIRS ? '---|' : ''}${SELF_PAIRS ? '---|---|' : ''}`);
 for (const row of resultRows(all)) {
   const sampled = EVAL_SAMPLED ? ` ${percentSummary(row.sampledAccuracy)} | ${row.perSeed.map((s) => pct(s.sampledAccuracy ?? NaN)).join(', ')} |` : '';
   const rewards = `${SELF_PAIRS ? ` ${percentSummary(row.selfPairAccuracy)} |` : ''}${SELF_PAIRS ? ` ${percentSummary(row.bestOfAccuracy)} | ${row.perSeed.map((s) => pct(s.bestOfAccuracy ?? NaN)).join(', ')} |` : ''}`;
-  console.log(`| ${row.label} | ${row.perSeed.length} | ${percentSummary(row.accuracy)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |${rewards}`);
+  const grade = TASK !== 'builtin' ? ` ${percentSummary(row.grade)} | ${row.perSeed.map((s) => pct(s.grade ?? NaN)).join(', ')} |` : '';
+  console.log(`| ${row.label} | ${row.perSeed.length} | ${percentSummary(row.accuracy)} | ${row.perSeed.map((s) => pct(s.accuracy)).join(', ')} |${grade}${sampled} ${row.group.method === 'sft' ? '–' : row.prompts.toFixed(0)} | ${pct(row.dataAccuracy)} | ${fixed(row.finalLoss)} | ${fixed(row.finalMargin)} | ${Number.isFinite(row.weightChange) ? (100 * row.weightChange).toFixed(2) : '–'} |${rewards}`);
 }
 writeFileSync(`${OUT}-fig4.svg`, figure4Svg(all));
 writeFileSync(`${OUT}-fig5.svg`, figure5Svg(all));

@@ -51,8 +51,11 @@ export interface CellRunOptions {
 export const AUTHORS_SAMPLING = { temperature: 1, topP: 1, topK: 0 } as const;
 const SAMPLED_EVAL_SEED = 1;
 
-/** Verifier accuracy of these weights on the prompts: greedy (seed-independent), and sampled as the authors evaluate when asked. */
-export async function verifierAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, o: CellRunOptions): Promise<{ greedy: number; sampled?: number }> {
+/**
+ * Verifier accuracy of these weights on the prompts: greedy (seed-independent) with its mean grade (the share of items
+ * right on the graded task, the accuracy elsewhere), and sampled as the authors evaluate when asked.
+ */
+export async function verifierAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: LoadedLm, weights: Map<string, Float32Array>, o: CellRunOptions): Promise<{ greedy: number; greedyGrade: number; sampled?: number }> {
   const decoder = await DecoderSession.create(ort, lm.config, weights, ep);
   const guard = o.guard ?? (<T>(w: Promise<T>) => w);
   const k = o.sampledSamplesPerPrompt ?? 0;
@@ -61,9 +64,10 @@ export async function verifierAccuracy(ort: OrtApi, ep: ExecutionProvider, lm: L
     const evaluate = (sampling: typeof AUTHORS_SAMPLING | { temperature: 0; topP: 1; topK: 0 }, samplesPerPrompt: number, offset: number) => guard(evaluatePrompts(decoder, lmCodec(lm), o.evalPrompts, {
       sampling, seed: SAMPLED_EVAL_SEED, samplesPerPrompt, maxNewTokens: o.maxNewTokens, maxBatchRows: 64,
       onProgress: (done) => o.onProgress?.({ stage: 'evaluate', done: offset + done * samplesPerPrompt, total }),
-    })).then((r) => r.accuracy.accuracy);
+    })).then((r) => r.accuracy);
     const greedy = await evaluate({ temperature: 0, topP: 1, topK: 0 }, 1, 0);
-    return k > 0 ? { greedy, sampled: await evaluate(AUTHORS_SAMPLING, k, o.evalPrompts.length) } : { greedy };
+    const scores = { greedy: greedy.accuracy, greedyGrade: greedy.grade };
+    return k > 0 ? { ...scores, sampled: (await evaluate(AUTHORS_SAMPLING, k, o.evalPrompts.length)).accuracy } : scores;
   } finally {
     await decoder.release();
   }
@@ -102,11 +106,11 @@ export async function trainAndEvaluate(ort: OrtApi, ep: ExecutionProvider, lm: L
     const reference = o.probes.referenceLogProbs ?? await guard(candidateLogProbs(ort, ep, lm, lm.weights, o.probes.candidates, config));
     probed = probeScores(o.probes, await guard(candidateLogProbs(ort, ep, lm, weights, o.probes.candidates, config)), reference, config.beta);
   }
-  const scores = o.heldOut?.length
+  const scores: { greedy: number; greedyGrade?: number; sampled?: number } = o.heldOut?.length
     ? { greedy: (await guard(heldOutRewards(ort, ep, lm, weights, o.heldOut, config, (_, done, total) => o.onProgress?.({ stage: 'evaluate', done, total })))).accuracy }
     : await verifierAccuracy(ort, ep, lm, weights, o);
   return {
-    accuracy: scores.greedy, ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
+    accuracy: scores.greedy, ...(scores.greedyGrade === undefined ? {} : { grade: scores.greedyGrade }), ...(scores.sampled === undefined ? {} : { sampledAccuracy: scores.sampled }),
     steps, finalLoss: last.loss, finalMargin: last.margin, weightChange: steps ? relativeWeightChange(lm.weights, weights) : 0,
     ...(probed ?? {}),
     seconds: { train: (t1 - t0) / 1000, evaluate: (performance.now() - t1) / 1000 },

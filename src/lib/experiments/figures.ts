@@ -9,6 +9,8 @@ export interface CellResult {
   cell: Cell;
   /** Greedy verifier accuracy on the evaluation split. */
   accuracy: number;
+  /** CellOutcome.grade: mean grade of the greedy responses, where a verifier grades them. */
+  grade?: number;
   /** Verifier accuracy of T = 1 samples, as the authors evaluate (THUDM/Self-Contrast Test.sh), where the grid asked for it. */
   sampledAccuracy?: number;
   /** Prompts that gave pairs. */

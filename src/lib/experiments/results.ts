@@ -9,13 +9,15 @@ export interface ResultRow {
   group: Omit<Cell, 'seed'>;
   label: string;
   accuracy: Summary;
+  /** Mean grade of the greedy responses (CellResult.grade), over the seeds that measured it. */
+  grade: Summary;
   /** Over the seeds whose cell was also evaluated on T = 1 samples (the authors' evaluation); n = 0 where none was. */
   sampledAccuracy: Summary;
   /** Implicit reward accuracy on self-sample pairs (CellResult.selfPairRewards), over the seeds that measured it. */
   selfPairAccuracy: Summary;
   /** Best-of-k accuracy by the implicit reward (CellResult.bestOfAccuracy), over the seeds that measured it. */
   bestOfAccuracy: Summary;
-  perSeed: { seed: number; accuracy: number; sampledAccuracy?: number; bestOfAccuracy?: number }[];
+  perSeed: { seed: number; accuracy: number; grade?: number; sampledAccuracy?: number; bestOfAccuracy?: number }[];
   prompts: number;
   dataAccuracy: number;
   finalLoss: number;
@@ -41,11 +43,12 @@ export function resultRows(results: readonly CellResult[]): ResultRow[] {
     return {
       group, label: cellLabel(group),
       accuracy: summarize(trained.map((r) => r.accuracy)),
+      grade: summarize(trained.flatMap((r) => (r.grade === undefined ? [] : [r.grade]))),
       sampledAccuracy: summarize(trained.flatMap((r) => (r.sampledAccuracy === undefined ? [] : [r.sampledAccuracy]))),
       selfPairAccuracy: summarize(trained.flatMap((r) => (r.selfPairRewards ? [r.selfPairRewards.accuracy] : []))),
       bestOfAccuracy: summarize(trained.flatMap((r) => (r.bestOfAccuracy === undefined ? [] : [r.bestOfAccuracy]))),
       perSeed: trained.map((r) => ({
-        seed: r.cell.seed, accuracy: r.accuracy, ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }),
+        seed: r.cell.seed, accuracy: r.accuracy, ...(r.grade === undefined ? {} : { grade: r.grade }), ...(r.sampledAccuracy === undefined ? {} : { sampledAccuracy: r.sampledAccuracy }),
         ...(r.bestOfAccuracy === undefined ? {} : { bestOfAccuracy: r.bestOfAccuracy }),
       })).sort((a, b) => a.seed - b.seed),
       prompts: mean(rs, (r) => r.prompts), dataAccuracy: mean(rs, (r) => r.dataAccuracy),

@@ -20,7 +20,7 @@ function countingParts(failOn?: string, sampled = false) {
       calls.trained.push(cellKey(cell));
       calls.records.set(cellKey(cell), records);
       const accuracy = records.length / 100 + cell.seed / 1000;
-      return { accuracy, ...(sampled ? { sampledAccuracy: accuracy / 2 } : {}), steps: Math.ceil(records.length / 4), finalLoss: 0.6, finalMargin: 0.1, weightChange: records.length / 1e4, selfPairRewards: { accuracy: 0.5 + cell.m / 100, margin: 0.01 }, bestOfAccuracy: 0.7 + cell.m / 100, seconds: { train: 1, evaluate: 2 } };
+      return { accuracy, grade: accuracy + 0.1, ...(sampled ? { sampledAccuracy: accuracy / 2 } : {}), steps: Math.ceil(records.length / 4), finalLoss: 0.6, finalMargin: 0.1, weightChange: records.length / 1e4, selfPairRewards: { accuracy: 0.5 + cell.m / 100, margin: 0.01 }, bestOfAccuracy: 0.7 + cell.m / 100, seconds: { train: 1, evaluate: 2 } };
     },
   };
   return { calls, parts };
@@ -48,6 +48,10 @@ describe('grid runner', () => {
     expect(m8.weightChange).toBe(m8.prompts / 1e4);
     expect(m8.selfPairRewards).toEqual({ accuracy: 0.58, margin: 0.01 });
     expect(m8.bestOfAccuracy).toBeCloseTo(0.78, 12);
+    // The mean grade travels with each cell, SFT's to every seed.
+    expect(m8.grade).toBeCloseTo(m8.accuracy + 0.1, 12);
+    expect(sft[1].grade).toBe(sft[0].grade);
+    expect(sft[0].grade).toBeCloseTo(sft[0].accuracy + 0.1, 12);
   });
 
   it('resumes: finished cells are kept as they are and not run again', async () => {

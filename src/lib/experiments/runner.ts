@@ -12,6 +12,8 @@ import type { CellResult } from './figures';
 export interface CellOutcome {
   /** The grid's quality axis: greedy verifier accuracy, or reward accuracy on held-out pairs where there is no verifier. */
   accuracy: number;
+  /** Mean grade of the greedy responses where a verifier grades them (the share of items right on the graded task). */
+  grade?: number;
   /** Verifier accuracy of responses sampled as the authors evaluate (T = 1), where the grid asked for it. */
   sampledAccuracy?: number;
   steps: number;
@@ -58,8 +60,8 @@ export function poolLabelling(pool: PoolSampling, r: number): { samples: number;
  * SFT is evaluated once: greedy decoding of one model does not depend on the seed.
  */
 const sampledOf = (o: { sampledAccuracy?: number }) => (o.sampledAccuracy === undefined ? {} : { sampledAccuracy: o.sampledAccuracy });
-const measuredOf = (o: Pick<CellOutcome, 'weightChange' | 'selfPairRewards' | 'bestOfAccuracy'>) => ({
-  ...(o.weightChange === undefined ? {} : { weightChange: o.weightChange }), ...(o.selfPairRewards ? { selfPairRewards: o.selfPairRewards } : {}),
+const measuredOf = (o: Pick<CellOutcome, 'grade' | 'weightChange' | 'selfPairRewards' | 'bestOfAccuracy'>) => ({
+  ...(o.grade === undefined ? {} : { grade: o.grade }), ...(o.weightChange === undefined ? {} : { weightChange: o.weightChange }), ...(o.selfPairRewards ? { selfPairRewards: o.selfPairRewards } : {}),
   ...(o.bestOfAccuracy === undefined ? {} : { bestOfAccuracy: o.bestOfAccuracy }),
 });
 
@@ -70,7 +72,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
   let pool: PoolSampling | null = null;
   let sft: CellOutcome | null = null;
   const doneSft = done.find((r) => r.cell.method === 'sft');
-  if (doneSft) sft = { accuracy: doneSft.accuracy, ...sampledOf(doneSft), steps: 0, finalLoss: NaN, finalMargin: NaN, seconds: { train: 0, evaluate: 0 } };
+  if (doneSft) sft = { accuracy: doneSft.accuracy, ...sampledOf(doneSft), ...measuredOf(doneSft), steps: 0, finalLoss: NaN, finalMargin: NaN, seconds: { train: 0, evaluate: 0 } };
   for (const [index, cell] of cells.entries()) {
     if (finished.has(cellKey(cell))) continue;
     opts.onCellStart?.(cell, index);
@@ -78,7 +80,7 @@ export async function runGrid(cells: readonly Cell[], done: readonly CellResult[
     let result: CellResult;
     if (cell.method === 'sft') {
       sft ??= await parts.trainAndEvaluate(cell, []);
-      result = { cell, accuracy: sft.accuracy, ...sampledOf(sft), prompts: 0, dataAccuracy: NaN, negatives: 0, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (now() - t0) / 60000, seconds: { filter: 0, ...sft.seconds } };
+      result = { cell, accuracy: sft.accuracy, ...sampledOf(sft), ...measuredOf(sft), prompts: 0, dataAccuracy: NaN, negatives: 0, steps: 0, finalLoss: NaN, finalMargin: NaN, minutes: (now() - t0) / 60000, seconds: { filter: 0, ...sft.seconds } };
     } else {
       pool ??= await parts.samplePool();
       const tFilter = now();

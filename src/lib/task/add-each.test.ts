@@ -10,8 +10,10 @@ import { createRng } from '../random';
 function everyPhrasing(): AddEachPhrasing[] {
   const out: AddEachPhrasing[] = [];
   for (let intro = 0; intro < ADD_EACH_WORDING_COUNTS.intros; intro++) {
-    for (let separator = 0; separator < ADD_EACH_WORDING_COUNTS.separators; separator++) {
-      for (let closing = 0; closing < ADD_EACH_WORDING_COUNTS.closings; closing++) for (const and of [false, true]) out.push({ intro, separator, and, closing });
+    for (let form = 0; form < ADD_EACH_WORDING_COUNTS.forms; form++) {
+      for (let separator = 0; separator < ADD_EACH_WORDING_COUNTS.separators; separator++) {
+        for (let closing = 0; closing < ADD_EACH_WORDING_COUNTS.closings; closing++) for (const and of [false, true]) out.push({ intro, form, separator, and, closing });
+      }
     }
   }
   return out;
@@ -49,13 +51,16 @@ describe('graded task: add each', () => {
     }
   });
 
-  it('a missing or extra number counts as a wrong item; a shifted list scores only what lines up', () => {
+  it('an item counts when both its numbers are right; a missing or extra item counts as wrong; a shifted list scores only what lines up', () => {
     const p: AddEachProblem = { amount: 5, numbers: [10, 20, 30, 40, 50] };
-    expect(addEachGrade(p, '15, 25, 35, 45.')).toBeCloseTo(4 / 5, 12);
-    expect(addEachGrade(p, '15, 25, 35, 45, 55, 65.')).toBeCloseTo(5 / 6, 12);
-    expect(addEachGrade(p, '25, 35, 45, 55.')).toBe(0);
+    expect(addEachGrade(p, '10 → 15, 20 → 25, 30 → 35, 40 → 45.')).toBeCloseTo(4 / 5, 12);
+    expect(addEachGrade(p, '10 → 15, 20 → 25, 30 → 35, 40 → 45, 50 → 55, 60 → 65.')).toBeCloseTo(5 / 6, 12);
+    expect(addEachGrade(p, '10 → 15, 20 → 25, 30 → 35, 40 → 45, 50 → 55, 60.')).toBeCloseTo(5 / 6, 12);
+    // The right result of another item, or a miscopied item, is wrong.
+    expect(addEachGrade(p, '10 → 15, 25 → 25, 30 → 35, 41 → 45, 50 → 55.')).toBeCloseTo(3 / 5, 12);
+    expect(addEachGrade(p, '20 → 25, 30 → 35, 40 → 45, 50 → 55.')).toBe(0);
     expect(addEachGrade(p, 'I cannot help with that.')).toBe(0);
-    expect(addEachGrade({ amount: -4, numbers: [10, 12] }, 'The results: 6 and 8.')).toBe(1);
+    expect(addEachGrade({ amount: -4, numbers: [10, 12] }, 'The results: 10 becomes 6 and 12 becomes 8.')).toBe(1);
   });
 
   it('splits are deterministic, disjoint, right, and apart from the built-in task', () => {
@@ -70,7 +75,7 @@ describe('graded task: add each', () => {
     }
     expect(isBuiltinTask(a.test.map((r) => r.prompt))).toBe(true);
     // The targets are spread over the wordings, not one template.
-    expect(new Set(a.train.map((r) => r.completion.replace(/\d+/g, '#').replace(/(# )?(and|then|\||;|,) /g, ''))).size).toBeGreaterThan(20);
+    expect(new Set(a.train.map((r) => r.completion.replace(/\d+/g, '#'))).size).toBeGreaterThan(100);
     // No built-in prompt reads as this task.
     for (const r of generateTask(1, { train: 300, pool: 50, validation: 50, test: 50 }).train) expect(taskKind(r.prompt)).not.toBe('add-each');
   });
@@ -78,7 +83,7 @@ describe('graded task: add each', () => {
   it('evaluation reports the mean grade beside the accuracy', () => {
     const p: AddEachProblem = { amount: 1, numbers: [10, 20, 30, 40] };
     const prompt = addEachPrompt(p);
-    const scored = scoreResponses([prompt, prompt], ['11, 21, 31, 41.', '11, 21, 0, 0.']);
+    const scored = scoreResponses([prompt, prompt], ['10 → 11, 20 → 21, 30 → 31, 40 → 41.', '10 → 11, 20 → 21, 30 → 0, 40 → 0.']);
     expect(scored.accuracy).toBe(0.5);
     expect(scored.grade).toBeCloseTo(0.75, 12);
     expect(scored.byKind['add-each']).toEqual({ correct: 1, total: 2 });

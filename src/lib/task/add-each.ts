@@ -4,7 +4,9 @@
 // far from the target is worse as a whole — the premise of the paper's
 // reward-model setting that the arithmetic word problems lack (a wrong answer
 // there is right working with one wrong number). The grade is the share of
-// items right; the verifier's verdict is "every item right".
+// items right; the verifier's verdict is "every item right". A response
+// states each item before its result ("45 becomes 68"), so the model finds the
+// next item by copying, as it copies the start in the word problems' working.
 import { createRng, shuffle, type Rng } from '../random';
 
 export interface AddEachProblem {
@@ -39,46 +41,53 @@ export function parseAddEach(prompt: string): AddEachProblem | null {
 
 export const addEachAnswer = (p: AddEachProblem): number[] => p.numbers.map((n) => n + p.amount);
 
-// No wording holds a digit, so the numbers a response states are its answers, in order.
-const INTROS = ['', 'Here they are: ', 'The results: ', 'Sure! ', 'After the change: ', 'In order: '];
-const SEPARATORS = [', ', '; ', ' then ', ' | '];
+// No wording holds a digit, so the numbers a response states are its items and results, in turn.
+const INTROS = ['', 'Here they are: ', 'The results: ', 'Sure: ', 'After the change: ', 'In order: '];
+const ITEM_FORMS = [
+  (n: number, r: number) => `${n} → ${r}`, (n: number, r: number) => `${n} becomes ${r}`,
+  (n: number, r: number) => `${n} gives ${r}`, (n: number, r: number) => `from ${n} to ${r}`,
+];
+const SEPARATORS = [', ', '; ', ' | '];
 const CLOSINGS = ['', ' Done.', ' That is every number.', ' All checked.'];
 
 export interface AddEachPhrasing {
   intro: number;
+  form: number;
   separator: number;
   /** Whether the last item is joined with "and". */
   and: boolean;
   closing: number;
 }
 
-export const ADD_EACH_WORDING_COUNTS = { intros: INTROS.length, separators: SEPARATORS.length, closings: CLOSINGS.length };
+export const ADD_EACH_WORDING_COUNTS = { intros: INTROS.length, forms: ITEM_FORMS.length, separators: SEPARATORS.length, closings: CLOSINGS.length };
 
 export function randomAddEachPhrasing(rng: Rng): AddEachPhrasing {
   return {
-    intro: Math.floor(rng() * INTROS.length), separator: Math.floor(rng() * SEPARATORS.length),
+    intro: Math.floor(rng() * INTROS.length), form: Math.floor(rng() * ITEM_FORMS.length), separator: Math.floor(rng() * SEPARATORS.length),
     and: rng() < 0.5, closing: Math.floor(rng() * CLOSINGS.length),
   };
 }
 
-/** The answer list in phrasing `f`; `values` replaces the right results (a response with mistakes). */
-export function addEachText(p: AddEachProblem, f: AddEachPhrasing, values = addEachAnswer(p)): string {
+/** Every item with its result in phrasing `f`; `results` replaces the right results (a response with mistakes). */
+export function addEachText(p: AddEachProblem, f: AddEachPhrasing, results = addEachAnswer(p)): string {
+  const items = p.numbers.map((n, i) => ITEM_FORMS[f.form](n, results[i]));
   const sep = SEPARATORS[f.separator];
-  const list = f.and && values.length > 1 ? `${values.slice(0, -1).join(sep)} and ${values.at(-1)}` : values.join(sep);
-  return `${INTROS[f.intro]}${list}.${CLOSINGS[f.closing]}`;
+  const list = f.and && items.length > 1 ? `${items.slice(0, -1).join(sep)} and ${items.at(-1)}` : items.join(sep);
+  const text = `${INTROS[f.intro]}${list}.${CLOSINGS[f.closing]}`;
+  return text[0].toUpperCase() + text.slice(1);
 }
 
 /**
- * Share of items right: the numbers a response states, in order, against the right results, position by position,
- * over the longer of the two lists (a missing or extra number counts as a wrong item). 1 exactly when the response
- * states the right list.
+ * Share of items right: the numbers a response states, taken in pairs (item, result), against the problem's, pair by
+ * pair; an item counts when both its numbers are right. Over the longer of the two (a missing or extra pair counts
+ * as a wrong item), so 1 exactly when the response states every item and its right result, in order.
  */
 export function addEachGrade(p: AddEachProblem, response: string): number {
   const stated = (response.match(/-?\d+/g) ?? []).map(Number);
   const right = addEachAnswer(p);
   let hits = 0;
-  for (let i = 0; i < Math.min(stated.length, right.length); i++) if (stated[i] === right[i]) hits++;
-  return hits / Math.max(stated.length, right.length);
+  for (let i = 0; i < right.length && 2 * i + 1 < stated.length; i++) if (stated[2 * i] === p.numbers[i] && stated[2 * i + 1] === right[i]) hits++;
+  return hits / Math.max(Math.ceil(stated.length / 2), right.length);
 }
 
 export type AddEachSplitName = 'train' | 'pool' | 'validation' | 'test';

@@ -1,10 +1,12 @@
 // The lab's shipped models and built-in task, loaded on onnxruntime-node for the
 // method's scripts and tests: the default LM, the default embedder through
-// transformers.js (as the embed worker runs it), and the JSONL splits.
+// transformers.js (as the embed worker runs it), and the task's splits (the
+// built-in task's JSONL; the graded add-each task's regenerated from its seed).
 import { existsSync, readFileSync } from 'node:fs';
 import { env, pipeline } from '@huggingface/transformers';
 import { loadLm, type LoadedLm } from '../model/load';
 import type { EmbedTexts } from '../contrast/pipeline';
+import { generateAddEachTask } from './add-each';
 
 export interface TaskRecord {
   prompt: string;
@@ -15,7 +17,17 @@ export async function loadDefaultLm(dir = 'models/lm'): Promise<LoadedLm> {
   return loadLm(async (n) => (existsSync(`${dir}/${n}`) ? new Uint8Array(readFileSync(`${dir}/${n}`)) : null));
 }
 
-export function readSplit(name: 'sft-train' | 'pool' | 'validation' | 'test'): TaskRecord[] {
+export type TaskName = 'builtin' | 'add-each';
+
+let addEach: ReturnType<typeof generateAddEachTask> | null = null;
+
+export function readSplit(name: 'sft-train' | 'pool' | 'validation' | 'test', task: TaskName = 'builtin'): TaskRecord[] {
+  if (task === 'add-each') {
+    // The splits build-lm trained its model on (TASK=add-each, seed 1).
+    addEach ??= generateAddEachTask(1);
+    return addEach[name === 'sft-train' ? 'train' : name];
+  }
+  if (task !== 'builtin') throw new Error(`task must be builtin or add-each, not ${task}`);
   return readFileSync(`public/builtin/${name}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskRecord);
 }
 
