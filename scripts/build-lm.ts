@@ -173,8 +173,8 @@ template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repositor
 
 ## Data
 ${TASK === 'add-each' ? `The graded task beside the built-in one (src/lib/task/add-each.ts, seed ${SEED}): ${task.train.length} SFT examples — "add (or
-subtract) n to each number" over five to seven two-digit numbers; the target lists the results in one of
-${ADD_EACH_WORDING_COUNTS.intros * ADD_EACH_WORDING_COUNTS.separators * 2 * ADD_EACH_WORDING_COUNTS.closings} wordings drawn per row (opening, separator, a final "and" or not, closing; no wording holds a digit). A response's
+subtract) n to each number" over five to seven two-digit numbers; the target states each item and its result in one of
+${ADD_EACH_WORDING_COUNTS.intros * ADD_EACH_WORDING_COUNTS.forms * ADD_EACH_WORDING_COUNTS.separators * 2 * ADD_EACH_WORDING_COUNTS.closings} wordings drawn per row (opening, item form, separator, a final "and" or not, closing; no wording holds a digit). A response's
 grade is the share of items right; the verifier's verdict is "every item right". Self-Contrast pool: ${task.pool.length} prompts;
 validation: ${task.validation.length}; held-out test: ${task.test.length} (regenerated from the seed; no prompt in two splits).`
   : `The built-in task, version ${TASK_VERSION} (src/lib/task/, seed ${SEED}): ${task.train.length} SFT examples — multi-step arithmetic
@@ -202,7 +202,7 @@ Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training
 | greedy | ${pct(greedy)} |${kinds.length > 1 ? kinds.map(([k]) => ` ${pct(greedy.byKind[k])} |`).join('') : ''} ${(100 * greedy.grade).toFixed(1)}% |
 | sampled, T = 1.0, top-p 1.0, seed ${SEED} | ${pct(sampled)} |${kinds.length > 1 ? kinds.map(([k]) => ` ${pct(sampled.byKind[k])} |`).join('') : ''} ${(100 * sampled.grade).toFixed(1)}% |
 
-Greedy accuracy on the first ${QUALITY_SUBSET} held-out prompts (re-checked by the test suite): ${(100 * subset.accuracy).toFixed(1)}%.
+Greedy accuracy on the first ${QUALITY_SUBSET} held-out prompts${OUT === 'models/lm' ? ' (re-checked by the test suite)' : ''}: ${(100 * subset.accuracy).toFixed(1)}%.
 
 Training curve (loss averaged since the previous evaluation; greedy accuracy on ${evalPrompts.length} validation prompts):
 ${curve.map((c) => `- step ${c.step}: loss ${c.loss.toFixed(4)}, accuracy ${(100 * c.accuracy).toFixed(0)}%${c.grade === undefined ? '' : `, mean grade ${(100 * c.grade).toFixed(1)}%`}`).join('\n')}

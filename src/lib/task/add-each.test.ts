@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
+  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, itemOutcomes, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
   type AddEachPhrasing, type AddEachProblem,
 } from './add-each';
 import { generateTask, gradeResponse, isBuiltinTask, taskKind, verify } from './builtin';
@@ -61,6 +61,17 @@ describe('graded task: add each', () => {
     expect(addEachGrade(p, '20 → 25, 30 → 35, 40 → 45, 50 → 55.')).toBe(0);
     expect(addEachGrade(p, 'I cannot help with that.')).toBe(0);
     expect(addEachGrade({ amount: -4, numbers: [10, 12] }, 'The results: 10 becomes 6 and 12 becomes 8.')).toBe(1);
+  });
+
+  it('reads each item as right, miscopied, missing or off by how much; the right ones are what the grade counts', () => {
+    const p: AddEachProblem = { amount: 5, numbers: [10, 20, 30, 40, 50] };
+    const response = '10 → 15, 20 → 26, 31 → 35, 40 → 35.';
+    expect(itemOutcomes(p, response)).toEqual([
+      { kind: 'right' }, { kind: 'result off', by: 1 }, { kind: 'miscopied' }, { kind: 'result off', by: -10 }, { kind: 'missing' },
+    ]);
+    for (const text of [response, '10 → 15, 20 → 25, 30 → 35, 40 → 45, 50 → 55.', 'nothing']) {
+      expect(itemOutcomes(p, text).filter((o) => o.kind === 'right').length / 5).toBe(addEachGrade(p, text));
+    }
   });
 
   it('splits are deterministic, disjoint, right, and apart from the built-in task', () => {

@@ -116,3 +116,19 @@ export function generateAddEachTask(seed = 1, sizes = ADD_EACH_SIZES): Record<Ad
   const train = split(sizes.train);
   return { train, pool, validation, test };
 }
+
+export type ItemOutcome = { kind: 'right' } | { kind: 'miscopied' } | { kind: 'missing' } | { kind: 'result off'; by: number };
+
+/**
+ * What a response did with each item, read as `addEachGrade` reads it (numbers in pairs): right; the item itself not
+ * copied right; no pair for it; or its result off by `by` (stated − right).
+ */
+export function itemOutcomes(p: AddEachProblem, response: string): ItemOutcome[] {
+  const stated = (response.match(/-?\d+/g) ?? []).map(Number);
+  const right = addEachAnswer(p);
+  return right.map((r, i): ItemOutcome => {
+    if (2 * i + 1 >= stated.length) return { kind: 'missing' };
+    if (stated[2 * i] !== p.numbers[i]) return { kind: 'miscopied' };
+    return stated[2 * i + 1] === r ? { kind: 'right' } : { kind: 'result off', by: stated[2 * i + 1] - r };
+  });
+}

@@ -1,0 +1,103 @@
+// A diagnosis for docs/experiments.md (P18): what DPO does to the items of the graded task (add-each). Trains cells as
+// compare:negatives does and tallies, item by item, the greedy responses of each trained policy on the evaluation
+// prompts — right, miscopied, missing, or the result off by 1, by 2–9, by a multiple of 10, by other — beside the same
+// tally for the pool's own samples and for the negatives Self-Contrast M = 8 selects (what DPO is shown as wrong). Then
+// where the chosen responses' likelihood went: the per-token log π_θ − log π_SFT of the pool's targets at their
+// result numbers and at every other token (the first PROBE records of Self-Contrast M = 1).
+// Reads the pool samples a compare:negatives run cached:
+//   TASK=add-each LM=.cache/lm-add-each POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/item-errors.ts
+//   POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=3e-5 SEEDS=1 PROBE=300
+import * as ort from 'onnxruntime-node';
+import { scriptEnv, cachedPool, evaluationPrompts } from './cached-run';
+import { cellData, cellLabel, type Cell } from '../src/lib/experiments/grid';
+import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
+import { DEFAULT_SETTINGS } from '../src/lib/settings';
+import { itemOutcomes, parseAddEach, type ItemOutcome } from '../src/lib/task/add-each';
+import { evaluatePrompts } from '../src/lib/task/evaluate';
+import { DecoderSession } from '../src/lib/model/decoder-session';
+import { lmCodec } from '../src/lib/model/codec';
+import { scoreSequences } from '../src/lib/train/held-out';
+import { cutPair } from '../src/lib/train/preference-data';
+import type { TokenizedPair } from '../src/lib/train/batches';
+
+const env = scriptEnv('item-errors');
+const LR = Number(env('LR', '3e-5'));
+const SEEDS = env('SEEDS', '1').split(',').map(Number);
+const PROBE = Number(env('PROBE', '300'));
+const { lm, sampling } = await cachedPool(env);
+const codec = lmCodec(lm);
+const prompts = evaluationPrompts(env);
+
+const BUCKETS = ['right', 'miscopied', 'missing', 'off by 1', 'off by 2–9', 'off by 10k', 'off by other'] as const;
+const bucketOf = (o: ItemOutcome): (typeof BUCKETS)[number] => {
+  if (o.kind !== 'result off') return o.kind;
+  const d = Math.abs(o.by);
+  return d === 1 ? 'off by 1' : d < 10 ? 'off by 2–9' : d % 10 === 0 ? 'off by 10k' : 'off by other';
+};
+/** Share of items per bucket (%), over every response's items. */
+function tally(pairs: { prompt: string; response: string }[]): string {
+  const counts = new Map<string, number>(BUCKETS.map((b) => [b, 0]));
+  let items = 0;
+  for (const { prompt, response } of pairs) {
+    for (const o of itemOutcomes(parseAddEach(prompt)!, response)) {
+      counts.set(bucketOf(o), counts.get(bucketOf(o))! + 1);
+      items++;
+    }
+  }
+  return BUCKETS.map((b) => (100 * counts.get(b)! / items).toFixed(1).padStart(6)).join(' |') + ` | (${items} items)`;
+}
+
+const config = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
+const poolPairs = sampling.samples.flatMap((texts, p) => texts.slice(0, 32).map((response) => ({ prompt: sampling.prompts[p] as string, response })));
+const selected = cellData({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, sampling).records.flatMap((r) => r.rejected.map((response) => ({ prompt: r.prompt as string, response })));
+console.log(`${BUCKETS.join(' | ')}   (% of items)`);
+console.log(`${tally(poolPairs)}   pool samples (first 32 per prompt)`);
+console.log(`${tally(selected)}   negatives Self-Contrast M = 8 selects`);
+
+async function greedy(weights: Map<string, Float32Array>) {
+  const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
+  const { samples } = await evaluatePrompts(decoder, codec, prompts, { sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 1, maxNewTokens: 96, maxBatchRows: 64 });
+  await decoder.release();
+  return samples.map((s) => ({ prompt: prompts[s.promptIndex], response: codec.decode(s.tokens) }));
+}
+console.log(`${tally(await greedy(lm.weights))}   SFT greedy, ${prompts.length} evaluation prompts`);
+
+// The chosen targets cut before and after each result number, so a row's difference is that token's log-prob.
+const probeRecords = cellData({ method: 'self-contrast', m: 1, a: 25, seed: 1 }, sampling).records.slice(0, PROBE);
+const maxLength = config({ method: 'self-contrast', m: 1, a: 25, seed: 1 }).max_length;
+const rows: TokenizedPair[] = [];
+const cuts: { whole: number; results: [number, number][] }[] = probeRecords.map((r) => {
+  const promptTokens = codec.encodePrompt(r.prompt);
+  const tokens = codec.encodeResponse(r.chosen);
+  const numberAt = tokens.map((_, i) => i).filter((i) => /^\s*\d+$/.test(codec.decode([tokens[i]])));
+  // Numbers come in pairs (item, result): every second one is a result.
+  const results = numberAt.filter((_, k) => k % 2 === 1).map((i): [number, number] => [rows.push(cutPair(promptTokens, tokens.slice(0, i), maxLength)) - 1, rows.push(cutPair(promptTokens, tokens.slice(0, i + 1), maxLength)) - 1]);
+  return { whole: rows.push(cutPair(promptTokens, tokens, maxLength)) - 1, results };
+});
+const reference = await scoreSequences(ort, 'cpu', lm, lm.weights, rows, 64);
+function chosenShift(policy: typeof reference): string {
+  const ratio = (i: number) => policy.sum[i] - reference.sum[i];
+  let atResults = 0;
+  let resultTokens = 0;
+  let whole = 0;
+  let wholeTokens = 0;
+  for (const c of cuts) {
+    for (const [before, after] of c.results) {
+      atResults += ratio(after) - ratio(before);
+      resultTokens++;
+    }
+    whole += ratio(c.whole);
+    wholeTokens += reference.count[c.whole];
+  }
+  const rest = (whole - atResults) / (wholeTokens - resultTokens);
+  return `chosen targets' per-token log π_θ − log π_SFT (×1000): at result numbers ${(1000 * atResults / resultTokens).toFixed(1)}, other tokens ${(1000 * rest).toFixed(1)}`;
+}
+
+for (const seed of SEEDS) {
+  for (const c of [{ method: 'sft-targets', m: 1, a: 0 }, { method: 'self-contrast', m: 1, a: 25 }, { method: 'self-contrast', m: 8, a: 25 }] as const) {
+    const cell: Cell = { ...c, seed };
+    const { weights } = await trainPolicy(ort, 'cpu', lm, cellData(cell, sampling).records, config(cell));
+    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}, seed ${seed}, lr ${LR}: greedy`);
+    console.log(`   ${chosenShift(await scoreSequences(ort, 'cpu', lm, weights, rows, 64))}`);
+  }
+}
