@@ -4,15 +4,20 @@
 // tally for the pool's own samples and for the negatives Self-Contrast M = 8 selects (what DPO is shown as wrong). Then
 // where the chosen responses' likelihood went: the per-token log π_θ − log π_SFT of the pool's targets at their
 // result numbers and at every other token (the first PROBE records of Self-Contrast M = 1).
+// NEGATIVES=far (P20) trains Self-Contrast on the same negatives with every wrongly computed result moved 20–40 away
+// from the right one (`withFarResults`): wrong in the same places, but not by a near miss.
 // Reads the pool samples a compare:negatives run cached:
 //   TASK=add-each LM=.cache/lm-add-each POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/item-errors.ts
-//   POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=3e-5 SEEDS=1 PROBE=300
+//   POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=3e-5 SEEDS=1 PROBE=300 NEGATIVES=sampled
 import * as ort from 'onnxruntime-node';
 import { scriptEnv, cachedPool, evaluationPrompts } from './cached-run';
 import { cellData, cellLabel, type Cell } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
-import { itemOutcomes, parseAddEach, type ItemOutcome } from '../src/lib/task/add-each';
+import { itemOutcomes, parseAddEach, withFarResults, type ItemOutcome } from '../src/lib/task/add-each';
+import type { PreferenceRecord } from '../src/lib/data/export';
+import { createRng } from '../src/lib/random';
+import { verify } from '../src/lib/task/builtin';
 import { evaluatePrompts } from '../src/lib/task/evaluate';
 import { DecoderSession } from '../src/lib/model/decoder-session';
 import { lmCodec } from '../src/lib/model/codec';
@@ -24,6 +29,8 @@ const env = scriptEnv('item-errors');
 const LR = Number(env('LR', '3e-5'));
 const SEEDS = env('SEEDS', '1').split(',').map(Number);
 const PROBE = Number(env('PROBE', '300'));
+const NEGATIVES = env('NEGATIVES', 'sampled');
+if (NEGATIVES !== 'sampled' && NEGATIVES !== 'far') throw new Error(`NEGATIVES must be sampled or far, not ${NEGATIVES}`);
 const { lm, sampling } = await cachedPool(env);
 const codec = lmCodec(lm);
 const prompts = evaluationPrompts(env);
@@ -34,25 +41,36 @@ const bucketOf = (o: ItemOutcome): (typeof BUCKETS)[number] => {
   const d = Math.abs(o.by);
   return d === 1 ? 'off by 1' : d < 10 ? 'off by 2–9' : d % 10 === 0 ? 'off by 10k' : 'off by other';
 };
-/** Share of items per bucket (%), over every response's items. */
+/** Share of items per bucket (%), over every response's items, and the share of responses with every item right. */
 function tally(pairs: { prompt: string; response: string }[]): string {
   const counts = new Map<string, number>(BUCKETS.map((b) => [b, 0]));
   let items = 0;
+  let allRight = 0;
   for (const { prompt, response } of pairs) {
-    for (const o of itemOutcomes(parseAddEach(prompt)!, response)) {
+    const outcomes = itemOutcomes(parseAddEach(prompt)!, response);
+    for (const o of outcomes) {
       counts.set(bucketOf(o), counts.get(bucketOf(o))! + 1);
       items++;
     }
+    if (verify(prompt, response) === true) allRight++;
   }
-  return BUCKETS.map((b) => (100 * counts.get(b)! / items).toFixed(1).padStart(6)).join(' |') + ` | (${items} items)`;
+  return BUCKETS.map((b) => (100 * counts.get(b)! / items).toFixed(1).padStart(6)).join(' |') + ` | (${items} items; ${(100 * allRight / pairs.length).toFixed(1)}% of responses all right)`;
+}
+
+/** What a cell trains on: the grid's records, their negatives' results moved far when NEGATIVES=far (seeded by the cell). */
+function recordsOf(cell: Cell): PreferenceRecord[] {
+  const { records } = cellData(cell, sampling);
+  if (NEGATIVES === 'sampled' || cell.method !== 'self-contrast') return records;
+  const rng = createRng(1000 + cell.seed);
+  return records.map((r) => ({ ...r, rejected: r.rejected.map((t) => withFarResults(parseAddEach(r.prompt as string)!, t, rng)) }));
 }
 
 const config = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
 const poolPairs = sampling.samples.flatMap((texts, p) => texts.slice(0, 32).map((response) => ({ prompt: sampling.prompts[p] as string, response })));
-const selected = cellData({ method: 'self-contrast', m: 8, a: 25, seed: 1 }, sampling).records.flatMap((r) => r.rejected.map((response) => ({ prompt: r.prompt as string, response })));
+const selected = recordsOf({ method: 'self-contrast', m: 8, a: 25, seed: 1 }).flatMap((r) => r.rejected.map((response) => ({ prompt: r.prompt as string, response })));
 console.log(`${BUCKETS.join(' | ')}   (% of items)`);
 console.log(`${tally(poolPairs)}   pool samples (first 32 per prompt)`);
-console.log(`${tally(selected)}   negatives Self-Contrast M = 8 selects`);
+console.log(`${tally(selected)}   negatives Self-Contrast M = 8 selects${NEGATIVES === 'far' ? ', results moved far' : ''}`);
 
 async function greedy(weights: Map<string, Float32Array>) {
   const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
@@ -94,10 +112,12 @@ function chosenShift(policy: typeof reference): string {
 }
 
 for (const seed of SEEDS) {
-  for (const c of [{ method: 'sft-targets', m: 1, a: 0 }, { method: 'self-contrast', m: 1, a: 25 }, { method: 'self-contrast', m: 8, a: 25 }] as const) {
+  // The control does not read negatives: NEGATIVES=far leaves it out.
+  const methods = [...(NEGATIVES === 'sampled' ? [{ method: 'sft-targets', m: 1, a: 0 } as const] : []), { method: 'self-contrast', m: 1, a: 25 } as const, { method: 'self-contrast', m: 8, a: 25 } as const];
+  for (const c of methods) {
     const cell: Cell = { ...c, seed };
-    const { weights } = await trainPolicy(ort, 'cpu', lm, cellData(cell, sampling).records, config(cell));
-    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}, seed ${seed}, lr ${LR}: greedy`);
+    const { weights } = await trainPolicy(ort, 'cpu', lm, recordsOf(cell), config(cell));
+    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}${cell.method === 'self-contrast' && NEGATIVES === 'far' ? ', results moved far' : ''}, seed ${seed}, lr ${LR}: greedy`);
     console.log(`   ${chosenShift(await scoreSequences(ort, 'cpu', lm, weights, rows, 64))}`);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, itemOutcomes, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
+  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, itemOutcomes, withFarResults, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
   type AddEachPhrasing, type AddEachProblem,
 } from './add-each';
 import { generateTask, gradeResponse, isBuiltinTask, taskKind, verify } from './builtin';
@@ -72,6 +72,29 @@ describe('graded task: add each', () => {
     for (const text of [response, '10 → 15, 20 → 25, 30 → 35, 40 → 45, 50 → 55.', 'nothing']) {
       expect(itemOutcomes(p, text).filter((o) => o.kind === 'right').length / 5).toBe(addEachGrade(p, text));
     }
+  });
+
+  it('moves every wrongly computed result 20–40 away and leaves the rest as it was', () => {
+    const p: AddEachProblem = { amount: -5, numbers: [10, 20, 30, 40, 50] };
+    const response = 'Sure: 10 → 5; 20 → 16; 31 → 25; 40 → 36 and 50 → 45. Done.';
+    const rng = createRng(4);
+    for (let t = 0; t < 50; t++) {
+      const far = withFarResults(p, response, rng);
+      const before = itemOutcomes(p, response);
+      const after = itemOutcomes(p, far);
+      expect(after.map((o) => o.kind)).toEqual(before.map((o) => o.kind));
+      for (const [i, o] of after.entries()) {
+        if (o.kind === 'result off') {
+          expect(Math.abs(o.by)).toBeGreaterThanOrEqual(20);
+          expect(Math.abs(o.by)).toBeLessThanOrEqual(40);
+          expect(o.by + addEachAnswer(p)[i]).toBeGreaterThan(0);
+        }
+      }
+      expect(far.replace(/\d+/g, '#')).toBe(response.replace(/\d+/g, '#'));
+      expect(addEachGrade(p, far)).toBe(addEachGrade(p, response));
+    }
+    // Right and miscopied items keep their numbers.
+    expect(withFarResults(p, response, rng).split(/[;,] | and /).filter((_, i) => [0, 2, 4].includes(i))).toEqual(['Sure: 10 → 5', '31 → 25', '50 → 45. Done.']);
   });
 
   it('splits are deterministic, disjoint, right, and apart from the built-in task', () => {

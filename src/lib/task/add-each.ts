@@ -132,3 +132,20 @@ export function itemOutcomes(p: AddEachProblem, response: string): ItemOutcome[]
     return stated[2 * i + 1] === r ? { kind: 'right' } : { kind: 'result off', by: stated[2 * i + 1] - r };
   });
 }
+
+/**
+ * The response with every wrongly computed result moved far from the right one (right ± 20–40, kept positive), all
+ * else as it was: a negative wrong in the same places, but not by a near miss. For testing what near misses do.
+ */
+export function withFarResults(p: AddEachProblem, response: string, rng: Rng): string {
+  const outcomes = itemOutcomes(p, response);
+  const right = addEachAnswer(p);
+  let k = 0;
+  return response.replace(/-?\d+/g, (m) => {
+    const item = Math.floor(k / 2);
+    const isResult = k++ % 2 === 1;
+    if (!isResult || item >= outcomes.length || outcomes[item].kind !== 'result off') return m;
+    const offset = int(rng, 20, 40);
+    return String(right[item] - offset >= 1 && rng() < 0.5 ? right[item] - offset : right[item] + offset);
+  });
+}
