@@ -177,7 +177,7 @@ persist();
 // ---- report ----
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
 const fixed = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-console.log(`\nBuilt-in task, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
+console.log(`\n${TASK === 'add-each' ? 'Graded task (add-each)' : 'Built-in task'}, SFT model ${LM}: greedy verifier accuracy (%)${EVAL_SAMPLED ? ` and accuracy of ${EVAL_SAMPLED} T = 1 samples per prompt (the authors' evaluation)` : ''} on ${evalPrompts.length} ${SPLIT} prompts; ${POOL_SPLIT} ${POOL_OFFSET}..${POOL_OFFSET + POOL} (R = ${R}, T = 1, sample seed ${SAMPLE_SEED}); reference filter; ${JSON.stringify(training)}\n`);
 const sampledColumns = EVAL_SAMPLED ? ' T = 1 accuracy, mean ± sd | per seed |' : '';
 const rewardColumns = `${SELF_PAIRS ? ' self-pair reward accuracy, mean ± sd |' : ''}${SELF_PAIRS ? ` best-of-${SELF_PAIRS} by reward, mean ± sd | per seed |` : ''}`;
 const gradeColumns = TASK !== 'builtin' ? ' mean grade, mean ± sd | per seed |' : '';

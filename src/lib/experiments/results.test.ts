@@ -28,6 +28,17 @@ describe('grid results', () => {
     expect(rows[2].sampledAccuracy.n).toBe(0);
   });
 
+  it('the mean grade (graded task): mean ± sd over the seeds that have it, per seed beside the accuracy', () => {
+    const rows = resultRows([
+      result({ method: 'self-contrast', m: 1, a: 25, seed: 2 }, 0.2, { grade: 0.6 }),
+      result({ method: 'self-contrast', m: 1, a: 25, seed: 1 }, 0.1, { grade: 0.64 }),
+    ]);
+    expect(rows[0].grade.mean).toBeCloseTo(0.62, 12);
+    expect(rows[0].grade.sd).toBeCloseTo(Math.sqrt(2 * 0.02 ** 2), 12);
+    expect(rows[0].perSeed).toEqual([{ seed: 1, accuracy: 0.1, grade: 0.64 }, { seed: 2, accuracy: 0.2, grade: 0.6 }]);
+    expect(resultRows(results)[0].grade.n).toBe(0);
+  });
+
   it('the implicit reward\'s measures: self-pair reward accuracy and best-of-k, mean ± sd over the seeds that have them', () => {
     const rows = resultRows([
       result({ method: 'self-contrast', m: 8, a: 25, seed: 2 }, 0.64, { selfPairRewards: { accuracy: 0.62, margin: 0.1 }, bestOfAccuracy: 0.7 }),
