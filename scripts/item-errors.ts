@@ -5,7 +5,8 @@
 // where the chosen responses' likelihood went: the per-token log π_θ − log π_SFT of the pool's targets at their
 // result numbers and at every other token (the first PROBE records of Self-Contrast M = 1).
 // NEGATIVES=far (P20) trains Self-Contrast on the same negatives with every wrongly computed result moved 20–40 away
-// from the right one (`withFarResults`): wrong in the same places, but not by a near miss. FILTER=verifier (P21) draws
+// from the right one (`withFarResults`): wrong in the same places, but not by a near miss; NEGATIVES=all-far (P22) moves
+// the right results too, so nothing a negative computes is right. FILTER=verifier (P21) draws
 // the negatives among the verifier's wrong samples instead of the reference filter's (the grid's oracle cells).
 // Reads the pool samples a compare:negatives run cached:
 //   TASK=add-each LM=.cache/lm-add-each POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/item-errors.ts
@@ -31,7 +32,7 @@ const LR = Number(env('LR', '3e-5'));
 const SEEDS = env('SEEDS', '1').split(',').map(Number);
 const PROBE = Number(env('PROBE', '300'));
 const NEGATIVES = env('NEGATIVES', 'sampled');
-if (NEGATIVES !== 'sampled' && NEGATIVES !== 'far') throw new Error(`NEGATIVES must be sampled or far, not ${NEGATIVES}`);
+if (NEGATIVES !== 'sampled' && NEGATIVES !== 'far' && NEGATIVES !== 'all-far') throw new Error(`NEGATIVES must be sampled, far or all-far, not ${NEGATIVES}`);
 const FILTER = env('FILTER', 'reference');
 if (FILTER !== 'reference' && FILTER !== 'verifier') throw new Error(`FILTER must be reference or verifier, not ${FILTER}`);
 /** The cell that selects M negatives: the paper's filter, or the verifier's wrong samples. */
@@ -62,12 +63,12 @@ function tally(pairs: { prompt: string; response: string }[]): string {
   return BUCKETS.map((b) => (100 * counts.get(b)! / items).toFixed(1).padStart(6)).join(' |') + ` | (${items} items; ${(100 * allRight / pairs.length).toFixed(1)}% of responses all right)`;
 }
 
-/** What a cell trains on: the grid's records, their negatives' results moved far when NEGATIVES=far (seeded by the cell). */
+/** What a cell trains on: the grid's records, their negatives' results moved far unless NEGATIVES=sampled (seeded by the cell). */
 function recordsOf(cell: Cell): PreferenceRecord[] {
   const { records } = cellData(cell, sampling);
   if (NEGATIVES === 'sampled' || cell.method === 'sft-targets') return records;
   const rng = createRng(1000 + cell.seed);
-  return records.map((r) => ({ ...r, rejected: r.rejected.map((t) => withFarResults(parseAddEach(r.prompt as string)!, t, rng)) }));
+  return records.map((r) => ({ ...r, rejected: r.rejected.map((t) => withFarResults(parseAddEach(r.prompt as string)!, t, rng, NEGATIVES === 'all-far')) }));
 }
 
 const config = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
@@ -75,7 +76,7 @@ const poolPairs = sampling.samples.flatMap((texts, p) => texts.slice(0, 32).map(
 const selected = recordsOf(negativesCell(8, 1)).flatMap((r) => r.rejected.map((response) => ({ prompt: r.prompt as string, response })));
 console.log(`${BUCKETS.join(' | ')}   (% of items)`);
 console.log(`${tally(poolPairs)}   pool samples (first 32 per prompt)`);
-console.log(`${tally(selected)}   negatives ${cellLabel(negativesCell(8, 1))} selects${NEGATIVES === 'far' ? ', results moved far' : ''}`);
+console.log(`${tally(selected)}   negatives ${cellLabel(negativesCell(8, 1))} selects${NEGATIVES === 'sampled' ? '' : `, ${NEGATIVES === 'far' ? 'wrong' : 'all'} results moved far`}`);
 
 async function greedy(weights: Map<string, Float32Array>) {
   const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
@@ -117,11 +118,11 @@ function chosenShift(policy: typeof reference): string {
 }
 
 for (const seed of SEEDS) {
-  // The control does not read negatives: NEGATIVES=far leaves it out.
+  // The control does not read negatives: only NEGATIVES=sampled runs it.
   const cells: Cell[] = [...(NEGATIVES === 'sampled' ? [{ method: 'sft-targets' as const, m: 1, a: 0, seed }] : []), negativesCell(1, seed), negativesCell(8, seed)];
   for (const cell of cells) {
     const { weights } = await trainPolicy(ort, 'cpu', lm, recordsOf(cell), config(cell));
-    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}${cell.method !== 'sft-targets' && NEGATIVES === 'far' ? ', results moved far' : ''}, seed ${seed}, lr ${LR}: greedy`);
+    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}${cell.method !== 'sft-targets' && NEGATIVES !== 'sampled' ? `, ${NEGATIVES === 'far' ? 'wrong' : 'all'} results moved far` : ''}, seed ${seed}, lr ${LR}: greedy`);
     console.log(`   ${chosenShift(await scoreSequences(ort, 'cpu', lm, weights, rows, 64))}`);
   }
 }

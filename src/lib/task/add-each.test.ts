@@ -93,6 +93,13 @@ describe('graded task: add each', () => {
       expect(far.replace(/\d+/g, '#')).toBe(response.replace(/\d+/g, '#'));
       expect(addEachGrade(p, far)).toBe(addEachGrade(p, response));
     }
+    // With every result moved, only the miscopied item keeps its numbers, and nothing computed is right.
+    for (let t = 0; t < 20; t++) {
+      const far = withFarResults(p, response, rng, true);
+      expect(itemOutcomes(p, far).map((o) => o.kind)).toEqual(['result off', 'result off', 'miscopied', 'result off', 'result off']);
+      for (const o of itemOutcomes(p, far)) if (o.kind === 'result off') expect(Math.abs(o.by)).toBeGreaterThanOrEqual(20);
+      expect(addEachGrade(p, far)).toBe(0);
+    }
     // Right and miscopied items keep their numbers.
     expect(withFarResults(p, response, rng).split(/[;,] | and /).filter((_, i) => [0, 2, 4].includes(i))).toEqual(['Sure: 10 → 5', '31 → 25', '50 → 45. Done.']);
   });

@@ -135,16 +135,19 @@ export function itemOutcomes(p: AddEachProblem, response: string): ItemOutcome[]
 
 /**
  * The response with every wrongly computed result moved far from the right one (right ± 20–40, kept positive), all
- * else as it was: a negative wrong in the same places, but not by a near miss. For testing what near misses do.
+ * else as it was: a negative wrong in the same places, but not by a near miss. With `everyResult`, the right results
+ * of copied items are moved too, so nothing the response computes is right. For testing what near misses (and right
+ * parts) of a negative do.
  */
-export function withFarResults(p: AddEachProblem, response: string, rng: Rng): string {
+export function withFarResults(p: AddEachProblem, response: string, rng: Rng, everyResult = false): string {
   const outcomes = itemOutcomes(p, response);
   const right = addEachAnswer(p);
+  const moved = (o: ItemOutcome) => o.kind === 'result off' || (everyResult && o.kind === 'right');
   let k = 0;
   return response.replace(/-?\d+/g, (m) => {
     const item = Math.floor(k / 2);
     const isResult = k++ % 2 === 1;
-    if (!isResult || item >= outcomes.length || outcomes[item].kind !== 'result off') return m;
+    if (!isResult || item >= outcomes.length || !moved(outcomes[item])) return m;
     const offset = int(rng, 20, 40);
     return String(right[item] - offset >= 1 && rng() < 0.5 ? right[item] - offset : right[item] + offset);
   });
