@@ -83,12 +83,12 @@ export function addEachText(p: AddEachProblem, f: AddEachPhrasing, results = add
  * as a wrong item), so 1 exactly when the response states every item and its right result, in order.
  */
 export function addEachGrade(p: AddEachProblem, response: string): number {
-  const stated = (response.match(/-?\d+/g) ?? []).map(Number);
-  const right = addEachAnswer(p);
-  let hits = 0;
-  for (let i = 0; i < right.length && 2 * i + 1 < stated.length; i++) if (stated[2 * i] === p.numbers[i] && stated[2 * i + 1] === right[i]) hits++;
-  return hits / Math.max(Math.ceil(stated.length / 2), right.length);
+  const hits = itemOutcomes(p, response).filter((o) => o.kind === 'right').length;
+  return hits / Math.max(Math.ceil(statedNumbers(response).length / 2), p.numbers.length);
 }
+
+/** The numbers a response states, in order (no wording holds a digit, so they are its items and results in turn). */
+const statedNumbers = (response: string): number[] => (response.match(/-?\d+/g) ?? []).map(Number);
 
 export type AddEachSplitName = 'train' | 'pool' | 'validation' | 'test';
 export type AddEachRow = { prompt: string; completion: string; kind: 'add-each' };
@@ -124,7 +124,7 @@ export type ItemOutcome = { kind: 'right' } | { kind: 'miscopied' } | { kind: 'm
  * copied right; no pair for it; or its result off by `by` (stated − right).
  */
 export function itemOutcomes(p: AddEachProblem, response: string): ItemOutcome[] {
-  const stated = (response.match(/-?\d+/g) ?? []).map(Number);
+  const stated = statedNumbers(response);
   const right = addEachAnswer(p);
   return right.map((r, i): ItemOutcome => {
     if (2 * i + 1 >= stated.length) return { kind: 'missing' };
