@@ -8,6 +8,8 @@
 // from the right one (`withFarResults`): wrong in the same places, but not by a near miss; NEGATIVES=all-far (P22) moves
 // the right results too, so nothing a negative computes is right. FILTER=verifier (P21) draws
 // the negatives among the verifier's wrong samples instead of the reference filter's (the grid's oracle cells).
+// On top of all-far (P23): NEGATIVES=reworded restates each negative in a wording that shares no part with its
+// chosen's; NEGATIVES=other-prompt gives each record the next record's negatives (sharing no item with the prompt).
 // Reads the pool samples a compare:negatives run cached:
 //   TASK=add-each LM=.cache/lm-add-each POOL_CACHE=.cache/compare/pool-….json npx tsx scripts/item-errors.ts
 //   POOL_SPLIT=sft-train POOL=1000 SPLIT=validation EVAL=1000 LR=3e-5 SEEDS=1 PROBE=300 NEGATIVES=sampled FILTER=reference
@@ -16,7 +18,7 @@ import { scriptEnv, cachedPool, evaluationPrompts } from './cached-run';
 import { cellData, cellLabel, type Cell } from '../src/lib/experiments/grid';
 import { cellDpoConfig, trainPolicy } from '../src/lib/experiments/cell-run';
 import { DEFAULT_SETTINGS } from '../src/lib/settings';
-import { itemOutcomes, parseAddEach, withFarResults, type ItemOutcome } from '../src/lib/task/add-each';
+import { addEachPhrasingOf, itemOutcomes, parseAddEach, restateAddEach, unlikePhrasing, withFarResults, type ItemOutcome } from '../src/lib/task/add-each';
 import type { PreferenceRecord } from '../src/lib/data/export';
 import { createRng } from '../src/lib/random';
 import { verify } from '../src/lib/task/builtin';
@@ -32,7 +34,12 @@ const LR = Number(env('LR', '3e-5'));
 const SEEDS = env('SEEDS', '1').split(',').map(Number);
 const PROBE = Number(env('PROBE', '300'));
 const NEGATIVES = env('NEGATIVES', 'sampled');
-if (NEGATIVES !== 'sampled' && NEGATIVES !== 'far' && NEGATIVES !== 'all-far') throw new Error(`NEGATIVES must be sampled, far or all-far, not ${NEGATIVES}`);
+/** What is done to the negatives, as the log names it. */
+const CHANGES: Record<string, string> = {
+  sampled: '', far: ', wrong results moved far', 'all-far': ', all results moved far',
+  reworded: ', all results moved far, restated in a wording unlike the chosen\'s', 'other-prompt': ', all results moved far, another prompt\'s',
+};
+if (!(NEGATIVES in CHANGES)) throw new Error(`NEGATIVES must be one of ${Object.keys(CHANGES).join(', ')}, not ${NEGATIVES}`);
 const FILTER = env('FILTER', 'reference');
 if (FILTER !== 'reference' && FILTER !== 'verifier') throw new Error(`FILTER must be reference or verifier, not ${FILTER}`);
 /** The cell that selects M negatives: the paper's filter, or the verifier's wrong samples. */
@@ -63,12 +70,25 @@ function tally(pairs: { prompt: string; response: string }[]): string {
   return BUCKETS.map((b) => (100 * counts.get(b)! / items).toFixed(1).padStart(6)).join(' |') + ` | (${items} items; ${(100 * allRight / pairs.length).toFixed(1)}% of responses all right)`;
 }
 
-/** What a cell trains on: the grid's records, their negatives' results moved far unless NEGATIVES=sampled (seeded by the cell). */
+/** What a cell trains on: the grid's records, their negatives changed as NEGATIVES says (seeded by the cell). */
 function recordsOf(cell: Cell): PreferenceRecord[] {
   const { records } = cellData(cell, sampling);
   if (NEGATIVES === 'sampled' || cell.method === 'sft-targets') return records;
   const rng = createRng(1000 + cell.seed);
-  return records.map((r) => ({ ...r, rejected: r.rejected.map((t) => withFarResults(parseAddEach(r.prompt as string)!, t, rng, NEGATIVES === 'all-far')) }));
+  const problemOf = (r: PreferenceRecord) => parseAddEach(r.prompt as string)!;
+  const far = records.map((r) => r.rejected.map((t) => withFarResults(problemOf(r), t, rng, NEGATIVES !== 'far')));
+  return records.map((r, i) => {
+    if (NEGATIVES === 'reworded') {
+      const chosenPhrasing = addEachPhrasingOf(problemOf(r), r.chosen as string);
+      if (!chosenPhrasing) throw new Error(`record ${i}: the chosen is not in a phrasing of the task: ${r.chosen}`);
+      return { ...r, rejected: far[i].map((t) => restateAddEach(problemOf(r), t, unlikePhrasing(chosenPhrasing, rng))) };
+    }
+    if (NEGATIVES === 'other-prompt') {
+      const next = far[(i + 1) % records.length];
+      return { ...r, rejected: r.rejected.map((_, k) => next[k % next.length]) };
+    }
+    return { ...r, rejected: far[i] };
+  });
 }
 
 const config = (cell: Cell) => cellDpoConfig({ ...DEFAULT_SETTINGS, lr: LR }, cell, [], lm.config.maxPositions);
@@ -76,7 +96,7 @@ const poolPairs = sampling.samples.flatMap((texts, p) => texts.slice(0, 32).map(
 const selected = recordsOf(negativesCell(8, 1)).flatMap((r) => r.rejected.map((response) => ({ prompt: r.prompt as string, response })));
 console.log(`${BUCKETS.join(' | ')}   (% of items)`);
 console.log(`${tally(poolPairs)}   pool samples (first 32 per prompt)`);
-console.log(`${tally(selected)}   negatives ${cellLabel(negativesCell(8, 1))} selects${NEGATIVES === 'sampled' ? '' : `, ${NEGATIVES === 'far' ? 'wrong' : 'all'} results moved far`}`);
+console.log(`${tally(selected)}   negatives ${cellLabel(negativesCell(8, 1))} selects${CHANGES[NEGATIVES]}`);
 
 async function greedy(weights: Map<string, Float32Array>) {
   const decoder = await DecoderSession.create(ort, lm.config, weights, 'cpu');
@@ -122,7 +142,7 @@ for (const seed of SEEDS) {
   const cells: Cell[] = [...(NEGATIVES === 'sampled' ? [{ method: 'sft-targets' as const, m: 1, a: 0, seed }] : []), negativesCell(1, seed), negativesCell(8, seed)];
   for (const cell of cells) {
     const { weights } = await trainPolicy(ort, 'cpu', lm, recordsOf(cell), config(cell));
-    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}${cell.method !== 'sft-targets' && NEGATIVES !== 'sampled' ? `, ${NEGATIVES === 'far' ? 'wrong' : 'all'} results moved far` : ''}, seed ${seed}, lr ${LR}: greedy`);
+    console.log(`${tally(await greedy(weights))}   ${cellLabel(cell)}${cell.method !== 'sft-targets' ? CHANGES[NEGATIVES] : ''}, seed ${seed}, lr ${LR}: greedy`);
     console.log(`   ${chosenShift(await scoreSequences(ort, 'cpu', lm, weights, rows, 64))}`);
   }
 }

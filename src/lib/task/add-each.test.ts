@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachGrade, itemOutcomes, withFarResults, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
+  ADD_EACH_PHRASINGS, ADD_EACH_WORDING_COUNTS, addEachAnswer, addEachPhrasingOf, restateAddEach, unlikePhrasing, addEachGrade, itemOutcomes, withFarResults, addEachPrompt, addEachText, generateAddEachTask, parseAddEach, randomAddEachProblem,
   type AddEachPhrasing, type AddEachProblem,
 } from './add-each';
 import { generateTask, gradeResponse, isBuiltinTask, taskKind, verify } from './builtin';
 import { scoreResponses } from './evaluate';
 import { createRng } from '../random';
-
-function everyPhrasing(): AddEachPhrasing[] {
-  const out: AddEachPhrasing[] = [];
-  for (let intro = 0; intro < ADD_EACH_WORDING_COUNTS.intros; intro++) {
-    for (let form = 0; form < ADD_EACH_WORDING_COUNTS.forms; form++) {
-      for (let separator = 0; separator < ADD_EACH_WORDING_COUNTS.separators; separator++) {
-        for (let closing = 0; closing < ADD_EACH_WORDING_COUNTS.closings; closing++) for (const and of [false, true]) out.push({ intro, form, separator, and, closing });
-      }
-    }
-  }
-  return out;
-}
 
 const problems = (n: number, seed = 3): AddEachProblem[] => {
   const rng = createRng(seed);
@@ -37,7 +25,7 @@ describe('graded task: add each', () => {
     for (const p of problems(40)) {
       const prompt = addEachPrompt(p);
       const right = addEachAnswer(p);
-      for (const f of everyPhrasing()) {
+      for (const f of ADD_EACH_PHRASINGS) {
         const text = addEachText(p, f);
         expect(gradeResponse(prompt, text), text).toBe(1);
         expect(verify(prompt, text)).toBe(true);
@@ -102,6 +90,31 @@ describe('graded task: add each', () => {
     }
     // Right and miscopied items keep their numbers.
     expect(withFarResults(p, response, rng).split(/[;,] | and /).filter((_, i) => [0, 2, 4].includes(i))).toEqual(['Sure: 10 → 5', '31 → 25', '50 → 45. Done.']);
+  });
+
+  it('restates a response in a phrasing that shares no part with its chosen: the same items and results, none of the wording', () => {
+    expect(ADD_EACH_PHRASINGS.length).toBe(ADD_EACH_WORDING_COUNTS.intros * ADD_EACH_WORDING_COUNTS.forms * ADD_EACH_WORDING_COUNTS.separators * ADD_EACH_WORDING_COUNTS.closings * 2);
+    const p: AddEachProblem = { amount: -5, numbers: [10, 20, 30, 40, 50] };
+    const rng = createRng(6);
+    for (const f of ADD_EACH_PHRASINGS) {
+      // The phrasing of a target is recovered, with right results or wrong ones.
+      expect(addEachPhrasingOf(p, addEachText(p, f))).toEqual(f);
+      expect(addEachPhrasingOf(p, addEachText(p, f, [1, 2, 3, 4, 5]))).toEqual(f);
+      const g = unlikePhrasing(f, rng);
+      expect(g.intro !== f.intro && g.form !== f.form && g.separator !== f.separator && g.closing !== f.closing && g.and !== f.and).toBe(true);
+      expect(ADD_EACH_PHRASINGS).toContainEqual(g);
+    }
+    // Every unlike phrasing is reachable: 5 openings × 3 forms × 2 separators × 3 closings.
+    const f = ADD_EACH_PHRASINGS[0];
+    expect(new Set(Array.from({ length: 3000 }, () => JSON.stringify(unlikePhrasing(f, rng)))).size).toBe(5 * 3 * 2 * 3);
+    expect(addEachPhrasingOf(p, 'Sure: 10 → 5; 20 → 16.')).toBeNull();
+    // A model's sample keeps its numbers, miscopied item and missing item included, in the new phrasing.
+    const sample = 'Sure: 10 → 5; 20 → 16; 31 → 25; 40 → 36. Done.';
+    const g: AddEachPhrasing = { intro: 0, form: 1, separator: 0, and: true, closing: 0 };
+    expect(restateAddEach(p, sample, g)).toBe('10 becomes 5, 20 becomes 16, 31 becomes 25 and 40 becomes 36.');
+    expect(itemOutcomes(p, restateAddEach(p, sample, g))).toEqual(itemOutcomes(p, sample));
+    expect(restateAddEach(p, '10 → 5, 20', g)).toBe('10 becomes 5.');
+    expect(restateAddEach(p, 'I cannot.', g)).toBe('I cannot.');
   });
 
   it('splits are deterministic, disjoint, right, and apart from the built-in task', () => {

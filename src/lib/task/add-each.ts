@@ -68,6 +68,10 @@ export function randomAddEachPhrasing(rng: Rng): AddEachPhrasing {
   };
 }
 
+/** The 576 phrasings, each once. */
+export const ADD_EACH_PHRASINGS: readonly AddEachPhrasing[] = INTROS.flatMap((_, intro) =>
+  ITEM_FORMS.flatMap((_, form) => SEPARATORS.flatMap((_, separator) => CLOSINGS.flatMap((_, closing) => [false, true].map((and) => ({ intro, form, separator, and, closing }))))));
+
 /** Every item with its result in phrasing `f`; `results` replaces the right results (a response with mistakes). */
 export function addEachText(p: AddEachProblem, f: AddEachPhrasing, results = addEachAnswer(p)): string {
   const items = p.numbers.map((n, i) => ITEM_FORMS[f.form](n, results[i]));
@@ -151,4 +155,34 @@ export function withFarResults(p: AddEachProblem, response: string, rng: Rng, ev
     const offset = int(rng, 20, 40);
     return String(right[item] - offset >= 1 && rng() < 0.5 ? right[item] - offset : right[item] + offset);
   });
+}
+
+/** The phrasing `addEachText` writes `text` in for `p` (whatever its results); null when no phrasing writes it. */
+export function addEachPhrasingOf(p: AddEachProblem, text: string): AddEachPhrasing | null {
+  const results = statedNumbers(text).filter((_, k) => k % 2 === 1);
+  if (results.length !== p.numbers.length) return null;
+  return ADD_EACH_PHRASINGS.find((f) => addEachText(p, f, results) === text) ?? null;
+}
+
+/** A phrasing drawn among those that share no part with `f`: another opening, item form, separator and closing, the other "and". */
+export function unlikePhrasing(f: AddEachPhrasing, rng: Rng): AddEachPhrasing {
+  const other = (k: number, n: number) => (k + 1 + Math.floor(rng() * (n - 1))) % n;
+  return {
+    intro: other(f.intro, INTROS.length), form: other(f.form, ITEM_FORMS.length), separator: other(f.separator, SEPARATORS.length),
+    and: !f.and, closing: other(f.closing, CLOSINGS.length),
+  };
+}
+
+/**
+ * A response's items and results as it states them (numbers in pairs; a last unpaired number dropped), in phrasing
+ * `f`: its content without its wording. A response that states no pair is returned as it is. For testing what a
+ * negative's wording does.
+ */
+export function restateAddEach(p: AddEachProblem, response: string, f: AddEachPhrasing): string {
+  const stated = statedNumbers(response);
+  const pairs = Math.floor(stated.length / 2);
+  if (pairs === 0) return response;
+  const items = stated.filter((_, k) => k % 2 === 0).slice(0, pairs);
+  const results = stated.filter((_, k) => k % 2 === 1).slice(0, pairs);
+  return addEachText({ amount: p.amount, numbers: items }, f, results);
 }
