@@ -44,6 +44,9 @@ if (STOP !== 'target' && STOP !== 'plateau') throw new Error(`STOP must be targe
 const TARGET_ACCURACY = Number(process.env.TARGET ?? 0.5);
 const PATIENCE = Number(process.env.PATIENCE ?? 6);
 const EVAL_PROMPTS = Number(process.env.EVAL_PROMPTS ?? 200);
+// The width; heads stay 32 wide with two query heads per key-value head, the SwiGLU layer three times the width.
+const HIDDEN = Number(process.env.HIDDEN ?? 128);
+if (!Number.isInteger(HIDDEN / 64) || HIDDEN <= 0) throw new Error(`HIDDEN must be a positive multiple of 64, not ${process.env.HIDDEN}`);
 const BATCH = 32;
 const PEAK_LR = 3e-3;
 const VOCAB = 1024;
@@ -86,8 +89,8 @@ log(`tokenizer: ${Object.keys(bpe.vocab).length} tokens, ${bpe.merges.length} me
 
 // 3. model
 const configJson = {
-  architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: VOCAB, hidden_size: 128, intermediate_size: 384,
-  num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512, rms_norm_eps: 1e-5,
+  architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: VOCAB, hidden_size: HIDDEN, intermediate_size: 3 * HIDDEN,
+  num_hidden_layers: 4, num_attention_heads: HIDDEN / 32, num_key_value_heads: HIDDEN / 64, max_position_embeddings: 512, rms_norm_eps: 1e-5,
   rope_theta: 10000, tie_word_embeddings: true, hidden_act: 'silu', attention_bias: false, mlp_bias: false,
   bos_token_id: null, eos_token_id: eos, pad_token_id: pad, torch_dtype: 'float32',
 };
@@ -167,8 +170,8 @@ const quality = {
 writeFileSync(`${OUT}/quality.json`, JSON.stringify(quality, null, 2) + '\n');
 writeFileSync(`${OUT}/README.md`, `# self-contrast-lab/${OUT === 'models/lm' ? 'default-lm' : OUT.split('/').at(-1)}
 
-${OUT === 'models/lm' ? "The lab's default causal LM" : 'A causal LM'}: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llama-architecture model (4 layers, hidden 128,
-4 query / 2 key-value heads, SwiGLU 384, RoPE, tied embeddings) with a ${VOCAB}-token byte-level BPE and a ChatML chat
+${OUT === 'models/lm' ? "The lab's default causal LM" : 'A causal LM'}: a ${(paramCount / 1e6).toFixed(2)} M-parameter Llama-architecture model (${configJson.num_hidden_layers} layers, hidden ${configJson.hidden_size},
+${configJson.num_attention_heads} query / ${configJson.num_key_value_heads} key-value heads, SwiGLU ${configJson.intermediate_size}, RoPE, tied embeddings) with a ${VOCAB}-token byte-level BPE and a ChatML chat
 template. Made by \`npm run build:lm\` (scripts/build-lm.ts) from this repository alone; every file here is its output.
 
 ## Data
@@ -188,9 +191,9 @@ ${task.test.length} (public/builtin/; no prompt in two splits).`}
 Supervised fine-tuning from random init: mean negative log-likelihood of the response tokens (chat-formatted, ending
 in <|im_end|>), trained with the project's own train-step ONNX graph (forward, backward, AdamW in one graph) on
 onnxruntime-node. Batch ${BATCH}, AdamW (β 0.9/0.999, weight decay 0.01, clip 1.0), lr ${PEAK_LR} cosine with 100 warmup
-steps${STOP === 'plateau' ? ` over a ${STEPS}-step schedule` : ''}. ${STOP === 'target'
-  ? `Training stops once greedy accuracy on ${evalPrompts.length} validation prompts reaches ${100 * TARGET_ACCURACY}%, so that the SFT
-model is moderate and alignment has room to show gains: stopped at step ${chosen!.step}.`
+steps over a ${STEPS}-step schedule. ${STOP === 'target'
+  ? `Training stops once greedy ${TASK === 'add-each' ? 'mean grade' : 'accuracy'} on ${evalPrompts.length} validation prompts reaches ${100 * TARGET_ACCURACY}%${TASK === 'add-each' ? '' : `, so that the SFT
+model is moderate and alignment has room to show gains`}: stopped at step ${chosen!.step}${chosen!.accuracy >= TARGET_ACCURACY ? '' : ', the end of the schedule, short of the target'}.`
   : `Trained to its plateau: training stops once greedy ${TASK === 'add-each' ? 'mean grade' : 'accuracy'} on ${evalPrompts.length} validation prompts has made no new best for
 ${PATIENCE} evaluations in a row (or the schedule ends), and the best checkpoint is kept: step ${chosen!.step} (${TASK === 'add-each' ? 'mean grade ' : ''}${(100 * chosen!.accuracy).toFixed(1)}%) of
 ${curve.at(-1)!.step} trained; ${ruleStopped ? 'the plateau rule stopped it' : `the schedule ended first (${curve.filter((c) => c.step > chosen!.step).length} evaluations after the best)`}.`}
