@@ -106,8 +106,8 @@ test('a few DPO steps on WebGPU match the same steps on wasm, and with gradient 
   // A SwiftShader DPO step costs tens of seconds, growing with the sequences' length: the pool's shortest rows and
   // short samples keep three runs' six WebGPU steps well inside the limit on a busy machine.
   test.setTimeout(600_000);
-  const length = (line: string) => { const r = JSON.parse(line) as { prompt: string; completion: string }; return r.prompt.length + r.completion.length; };
-  const shortest = [...pool].sort((x, y) => length(x) - length(y)).slice(0, 12);
+  const byLength = pool.map((line) => { const r = JSON.parse(line) as { prompt: string; completion: string }; return { line, length: r.prompt.length + r.completion.length }; });
+  const shortest = byLength.sort((x, y) => x.length - y.length).slice(0, 12).map((r) => r.line);
   await preparePreferenceData(page, shortest, { promptsPerStep: 2, maxSteps: 2, heldOut: 0, evalPrompts: 0, checkpointEvery: 100, lr: 1e-3, rowsPerPass: 6, maxNewTokens: 16 });
   expect(await page.evaluate(() => window.lab!.getState().backend.report!.chosen)).toBe('webgpu');
   await expect(page.getByTestId('train-plan')).toHaveAttribute('data-steps', '2');
