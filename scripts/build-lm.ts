@@ -120,6 +120,8 @@ async function accuracyOf(weights: Map<string, Float32Array>, prompts: string[],
   return result.accuracy;
 }
 
+// What the checkpoint rule reads: the mean grade on the graded task (whole answers come right long after items do).
+const CHECKPOINT_METRIC = TASK === 'add-each' ? 'mean grade' : 'accuracy';
 const rng = createRng(SEED + 1);
 const curve: { step: number; loss: number; accuracy: number; grade?: number }[] = [];
 let lossSum = 0;
@@ -192,9 +194,9 @@ Supervised fine-tuning from random init: mean negative log-likelihood of the res
 in <|im_end|>), trained with the project's own train-step ONNX graph (forward, backward, AdamW in one graph) on
 onnxruntime-node. Batch ${BATCH}, AdamW (β 0.9/0.999, weight decay 0.01, clip 1.0), lr ${PEAK_LR} cosine with 100 warmup
 steps over a ${STEPS}-step schedule. ${STOP === 'target'
-  ? `Training stops once greedy ${TASK === 'add-each' ? 'mean grade' : 'accuracy'} on ${evalPrompts.length} validation prompts reaches ${Number((100 * TARGET_ACCURACY).toPrecision(6))}%${TASK === 'add-each' ? '' : `, so that the SFT
+  ? `Training stops once greedy ${CHECKPOINT_METRIC} on ${evalPrompts.length} validation prompts reaches ${Number((100 * TARGET_ACCURACY).toPrecision(6))}%${TASK === 'add-each' ? '' : `, so that the SFT
 model is moderate and alignment has room to show gains`}: stopped at step ${chosen!.step} (${(100 * chosen!.accuracy).toFixed(1)}%)${chosen!.accuracy >= TARGET_ACCURACY ? '' : ', the end of the schedule, short of the target'}.`
-  : `Trained to its plateau: training stops once greedy ${TASK === 'add-each' ? 'mean grade' : 'accuracy'} on ${evalPrompts.length} validation prompts has made no new best for
+  : `Trained to its plateau: training stops once greedy ${CHECKPOINT_METRIC} on ${evalPrompts.length} validation prompts has made no new best for
 ${PATIENCE} evaluations in a row (or the schedule ends), and the best checkpoint is kept: step ${chosen!.step} (${TASK === 'add-each' ? 'mean grade ' : ''}${(100 * chosen!.accuracy).toFixed(1)}%) of
 ${curve.at(-1)!.step} trained; ${ruleStopped ? 'the plateau rule stopped it' : `the schedule ended first (${curve.filter((c) => c.step > chosen!.step).length} evaluations after the best)`}.`}
 Build time on this machine (2 cores): ${Math.round(trainSeconds)} s for training and checkpoint evaluation.
